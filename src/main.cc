@@ -1,0 +1,116 @@
+// floodgate's command line: run, check, origin, storm.
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "config/config.h"
+#include "origin/origin.h"
+#include "proxy/gateway.h"
+#include "storm/storm.h"
+
+namespace {
+
+constexpr int kExitBadInput = 2;
+
+void splitCommaList(const std::vector<std::string>& in, std::vector<std::string>* out) {
+  for (const auto& item : in) {
+    size_t start = 0;
+    while (start <= item.size()) {
+      size_t comma = item.find(',', start);
+      if (comma == std::string::npos) comma = item.size();
+      if (comma > start) out->push_back(item.substr(start, comma - start));
+      start = comma + 1;
+    }
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace floodgate;
+  CLI::App app{"floodgate: an edge gateway that keeps an HTTP service up while it is flooded"};
+  app.set_version_flag("--version", std::string("floodgate ") + FLOODGATE_VERSION);
+  app.require_subcommand(1);
+
+  // floodgate run
+  auto* run = app.add_subcommand("run", "Run the gateway (from a config file, or the quick start)");
+  std::string run_config;
+  config::QuickStart qs;
+  std::vector<std::string> to_list;
+  run->add_option("-c,--config", run_config, "YAML config file");
+  run->add_option("--listen", qs.listen, "Quick start: address to listen on")
+      ->capture_default_str();
+  run->add_option("--to", to_list, "Quick start: upstream endpoints, host:port[,host:port...]");
+  run->add_option("--workers", qs.workers, "Quick start: worker threads (default: one per core)");
+  run->add_option("--access-log", qs.access_log, "Quick start: access log (stdout or a path)");
+  run->add_option("--log-level", qs.log_level, "Quick start: trace|debug|info|warn|error")
+      ->capture_default_str();
+
+  // floodgate check
+  auto* check = app.add_subcommand("check", "Validate a config file; exit 0 if valid, 2 if not");
+  std::string check_config;
+  check->add_option("-c,--config", check_config, "YAML config file")->required();
+
+  // floodgate origin
+  auto* orig = app.add_subcommand("origin", "Run the demo origin with a capacity model");
+  origin::OriginOptions oo;
+  orig->add_option("--listen", oo.listen, "Address to listen on")->capture_default_str();
+  orig->add_option("--capacity", oo.capacity_rps, "Requests/s it can serve (0: unlimited)")
+      ->capture_default_str();
+  orig->add_option("--latency", oo.latency_ms, "Service time per request, ms")
+      ->capture_default_str();
+  orig->add_option("--concurrency", oo.concurrency, "Requests in service at once (0: unlimited)")
+      ->capture_default_str();
+  orig->add_option("--body-bytes", oo.body_bytes, "Response body size for GET / (0: short text)")
+      ->capture_default_str();
+  orig->add_option("--workers", oo.workers, "Worker threads")->capture_default_str();
+  orig->add_option("--name", oo.name, "Name reported in X-Origin and stats");
+
+  // floodgate storm
+  auto* storm_cmd = app.add_subcommand("storm", "Run a storm scenario: legitimate users and attackers");
+  storm::StormOptions so;
+  storm_cmd->add_option("scenario", so.scenario_path, "Scenario YAML")->required();
+  storm_cmd->add_option("--target", so.target, "Target URL (overrides the scenario)");
+  storm_cmd->add_option("--report", so.report_dir, "Directory for report.json and chart.svg");
+  storm_cmd->add_option("--origin-stats", so.origin_stats,
+                        "URL of the origin's /__origin/stats (overrides the scenario)");
+  storm_cmd->add_flag("--quiet", so.quiet, "No progress lines");
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (*check) {
+    auto loaded = config::loadConfigFile(check_config);
+    if (!loaded.ok()) {
+      std::cerr << loaded.describeProblems();
+      return kExitBadInput;
+    }
+    std::cout << check_config << ": ok\n";
+    return 0;
+  }
+  if (*run) {
+    if (!run_config.empty() && !to_list.empty()) {
+      std::cerr << "floodgate run: give either -c FILE or --to, not both\n";
+      return kExitBadInput;
+    }
+    config::LoadResult loaded;
+    if (!run_config.empty()) {
+      loaded = config::loadConfigFile(run_config);
+    } else if (!to_list.empty()) {
+      splitCommaList(to_list, &qs.to);
+      loaded = config::quickStartConfig(qs);
+    } else {
+      std::cerr << "floodgate run: give -c FILE, or --to HOST:PORT for the quick start\n"
+                   "  e.g. floodgate run --listen 127.0.0.1:8080 --to 127.0.0.1:9000\n";
+      return kExitBadInput;
+    }
+    if (!loaded.ok()) {
+      std::cerr << loaded.describeProblems();
+      return kExitBadInput;
+    }
+    return proxy::runGateway(loaded.config, run_config);
+  }
+  if (*orig) return origin::runOrigin(oo);
+  if (*storm_cmd) return storm::runStorm(so);
+  return kExitBadInput;
+}
