@@ -1,0 +1,56 @@
+// Buffer: a contiguous byte buffer with a read and a write position. It grows only when asked
+// (reserve), so a connection that reuses it allocates nothing per request.
+#pragma once
+
+#include <cstddef>
+#include <cstdlib>
+#include <cstring>
+#include <string_view>
+
+namespace floodgate {
+
+class Buffer {
+ public:
+  Buffer() = default;
+  explicit Buffer(size_t capacity) { reserve(capacity); }
+  ~Buffer() { std::free(data_); }
+  Buffer(Buffer&& o) noexcept;
+  Buffer& operator=(Buffer&& o) noexcept;
+  Buffer(const Buffer&) = delete;
+  Buffer& operator=(const Buffer&) = delete;
+
+  const char* readPtr() const { return data_ + read_; }
+  size_t readable() const { return write_ - read_; }
+  bool empty() const { return read_ == write_; }
+  std::string_view view() const { return {data_ + read_, write_ - read_}; }
+  void consume(size_t n) {
+    read_ += n;
+    if (read_ == write_) read_ = write_ = 0;
+  }
+
+  char* writePtr() { return data_ + write_; }
+  size_t writable() const { return capacity_ - write_; }
+  void commit(size_t n) { write_ += n; }
+  // Makes room for at least `n` more bytes: moves the unread bytes to the front, then grows.
+  void reserve(size_t n);
+  void append(const char* p, size_t n) {
+    if (writable() < n) reserve(n);
+    std::memcpy(data_ + write_, p, n);
+    write_ += n;
+  }
+  void append(std::string_view s) { append(s.data(), s.size()); }
+  void append(char c) { append(&c, 1); }
+
+  size_t capacity() const { return capacity_; }
+  void clear() { read_ = write_ = 0; }
+  // Frees the memory of an empty buffer (idle connections hold no buffers).
+  void release();
+
+ private:
+  char* data_ = nullptr;
+  size_t capacity_ = 0;
+  size_t read_ = 0;
+  size_t write_ = 0;
+};
+
+}  // namespace floodgate

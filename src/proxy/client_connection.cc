@@ -1,0 +1,664 @@
+#include "proxy/client_connection.h"
+
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include "http/status.h"
+#include "proxy/access_log.h"
+#include "proxy/worker.h"
+
+namespace floodgate::proxy {
+namespace {
+
+constexpr uint32_t kClientEvents = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+constexpr size_t kReadChunk = 16 * 1024;
+constexpr size_t kHighWater = 64 * 1024;   // per direction: beyond it, stop reading the source
+constexpr size_t kMaxResponseHead = 64 * 1024;
+constexpr Duration kCloseGrace = seconds(5);  // to flush a last response to a slow client
+constexpr Duration kLingerTime = seconds(2);  // to drain unread input before closing
+
+// Reads from fd into buf until EAGAIN, EOF or `cap` bytes are buffered.
+// Returns bytes read; sets *eof, *blocked (EAGAIN) or *failed.
+size_t readInto(int fd, Buffer* buf, size_t cap, bool* eof, bool* blocked, bool* failed) {
+  size_t total = 0;
+  while (buf->readable() < cap) {
+    buf->reserve(std::min(kReadChunk, cap - buf->readable()));
+    ssize_t n = ::read(fd, buf->writePtr(), std::min(buf->writable(), cap - buf->readable()));
+    if (n > 0) {
+      buf->commit(static_cast<size_t>(n));
+      total += static_cast<size_t>(n);
+      continue;
+    }
+    if (n == 0) {
+      *eof = true;
+    } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      *blocked = true;
+    } else if (errno == EINTR) {
+      continue;
+    } else {
+      *failed = true;
+    }
+    break;
+  }
+  return total;
+}
+
+// Writes buf to fd until it is empty or the socket blocks. Returns false on a write error.
+bool writeFrom(int fd, Buffer* buf, bool* can_write, size_t* written) {
+  while (!buf->empty() && *can_write) {
+    ssize_t n = ::send(fd, buf->readPtr(), buf->readable(), MSG_NOSIGNAL);
+    if (n > 0) {
+      buf->consume(static_cast<size_t>(n));
+      *written += static_cast<size_t>(n);
+    } else if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      *can_write = false;
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+ClientConnection::ClientConnection(Worker* worker, FileDescriptor fd, const SocketAddress& peer)
+    : worker_(worker), fd_(std::move(fd)), peer_(peer) {
+  peer_ip_len_ = peer_.formatIp(peer_ip_, sizeof(peer_ip_));
+  timer_.setCallback([this] { onTimer(); });
+  req_.headers.reserve(32);
+}
+
+ClientConnection::~ClientConnection() = default;
+
+void ClientConnection::start() {
+  const auto& limits = worker_->snapshot()->config->limits;
+  parser_.setLimits({limits.max_header_bytes, limits.max_headers});
+  if (!worker_->loop().add(fd_.get(), kClientEvents, this)) {
+    close();
+    return;
+  }
+  can_read_ = true;  // data often arrives with the connection: try before waiting
+  process();
+}
+
+void ClientConnection::onIoEvent(uint32_t events) {
+  if (phase_ == Phase::kClosed) return;
+  if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) can_read_ = true;
+  if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) can_write_ = true;
+  process();
+}
+
+void ClientConnection::onUpstreamEvent(UpstreamConnection* conn, uint32_t events) {
+  if (conn != upstream_ || phase_ == Phase::kClosed) return;
+  if (conn->connecting()) {
+    if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
+    int err = socketError(conn->fd());
+    if (err != 0) {
+      // Nothing was sent: another endpoint may take the request.
+      releaseUpstream(false);
+      if (attempts_ < 3 && !req_body_started_ && connectUpstream()) {
+        process();
+      } else if (upstream_ == nullptr && phase_ == Phase::kUpstream) {
+        upstreamFailed(502, "cannot connect to upstream");
+        process();
+      }
+      return;
+    }
+    conn->setConnected();
+    conn->armTimer(cluster_->request_timeout);
+  }
+  if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) conn->can_read = true;
+  if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) conn->can_write = true;
+  process();
+}
+
+void ClientConnection::onUpstreamTimeout(UpstreamConnection* conn) {
+  if (conn != upstream_) return;
+  bool connecting = conn->connecting();
+  if (resp_head_done_) {
+    releaseUpstream(false);
+    abort();  // the head is out: the only way to say "incomplete" is to close
+    return;
+  }
+  upstreamFailed(504, connecting ? "upstream connect timed out" : "upstream response timed out");
+  process();
+}
+
+void ClientConnection::process() {
+  // Move bytes until nothing changes; each pass reads, advances the exchange, then writes.
+  for (int pass = 0; pass < 1000 && phase_ != Phase::kClosed; ++pass) {
+    size_t before_in = in_.readable(), before_out = out_.readable();
+    size_t before_uin = upstream_ ? upstream_->in.readable() : 0;
+    size_t before_uout = upstream_ ? upstream_->out.readable() : 0;
+    Phase before_phase = phase_;
+    bool moved = readClient();
+    if (phase_ == Phase::kClosed) return;
+    moved |= readUpstream();
+
+    switch (phase_) {
+      case Phase::kIdle:
+      case Phase::kHead:
+        if (!in_.empty()) onHead();
+        else if (client_eof_) close();
+        break;
+      case Phase::kUpstream:
+        pumpRequestBody();
+        if (phase_ == Phase::kUpstream) pumpResponse();
+        if (phase_ == Phase::kUpstream && resp_done_) finishExchange();
+        break;
+      default:
+        break;
+    }
+    if (phase_ == Phase::kClosed) return;
+    moved |= flushUpstream();
+    if (phase_ == Phase::kClosed) return;
+    moved |= flushClient();
+    if (phase_ == Phase::kClosed) return;
+    size_t after_uin = upstream_ ? upstream_->in.readable() : 0;
+    size_t after_uout = upstream_ ? upstream_->out.readable() : 0;
+    if (!moved && before_in == in_.readable() && before_out == out_.readable() &&
+        before_uin == after_uin && before_uout == after_uout && before_phase == phase_) {
+      break;
+    }
+  }
+  if (phase_ != Phase::kClosed) updateTimers();
+}
+
+bool ClientConnection::readClient() {
+  if (!can_read_ || client_eof_) return false;
+  if (phase_ == Phase::kLingering) {
+    char sink[4096];
+    while (true) {
+      ssize_t n = ::read(fd_.get(), sink, sizeof(sink));
+      if (n > 0) continue;
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+        can_read_ = false;
+        return false;
+      }
+      close();
+      return true;
+    }
+  }
+  if (phase_ == Phase::kClosing) return false;
+  size_t cap = std::max(maxInputBytes(), kHighWater);
+  bool eof = false, blocked = false, failed = false;
+  size_t n = readInto(fd_.get(), &in_, cap, &eof, &blocked, &failed);
+  if (blocked) can_read_ = false;
+  if (failed) {
+    abort();
+    return true;
+  }
+  if (eof) client_eof_ = true;
+  return n > 0 || eof;
+}
+
+size_t ClientConnection::maxInputBytes() const {
+  return worker_->snapshot()->config->limits.max_header_bytes + 1024;
+}
+
+bool ClientConnection::flushClient() {
+  if (out_.empty()) {
+    if (phase_ == Phase::kClosing) close();
+    return false;
+  }
+  size_t written = 0;
+  if (!writeFrom(fd_.get(), &out_, &can_write_, &written)) {
+    abort();
+    return true;
+  }
+  if (out_.empty() && phase_ == Phase::kClosing) close();
+  return written > 0;
+}
+
+bool ClientConnection::readUpstream() {
+  if (upstream_ == nullptr || !upstream_->can_read || upstream_->eof || upstream_->connecting()) {
+    return false;
+  }
+  size_t cap = resp_head_done_ ? kHighWater : kMaxResponseHead;
+  if (upstream_->in.readable() >= cap) return false;
+  bool eof = false, blocked = false, failed = false;
+  size_t n = readInto(upstream_->fd(), &upstream_->in, cap, &eof, &blocked, &failed);
+  if (blocked) upstream_->can_read = false;
+  if (eof || failed) upstream_->eof = true;
+  if (n > 0 && resp_head_done_) upstream_->armTimer(cluster_->request_timeout);
+  return n > 0 || eof || failed;
+}
+
+bool ClientConnection::flushUpstream() {
+  if (upstream_ == nullptr || upstream_->connecting() || upstream_->out.empty()) return false;
+  size_t written = 0;
+  if (!writeFrom(upstream_->fd(), &upstream_->out, &upstream_->can_write, &written)) {
+    // The upstream went away while we were sending: treat like a close before a response.
+    upstream_->eof = true;
+    upstream_->out.clear();
+    upstream_->can_read = true;
+    return true;
+  }
+  return written > 0;
+}
+
+void ClientConnection::onHead() {
+  if (phase_ == Phase::kIdle) {
+    phase_ = Phase::kHead;
+    head_started_ = worker_->loop().now();
+    const auto& limits = worker_->snapshot()->config->limits;
+    parser_.setLimits({limits.max_header_bytes, limits.max_headers});
+  }
+  http::ParseState st = parser_.parse(in_.readPtr(), in_.readable(), &req_);
+  if (st == http::ParseState::kIncomplete) {
+    if (client_eof_) close();
+    return;
+  }
+  if (st == http::ParseState::kError) {
+    sendError(parser_.error().status, parser_.error().reason);
+    return;
+  }
+  snapshot_ = worker_->snapshot();
+  const config::Config& cfg = *snapshot_->config;
+  method_ = req_.method;
+  minor_version_ = req_.minor_version;
+  keep_alive_ = req_.keep_alive && !draining_ && !client_eof_;
+  exchange_started_ = worker_->loop().now();
+  resp_status_ = 0;
+  resp_bytes_ = 0;
+  if (worker_->accessLog() != nullptr) {
+    log_method_.assign(req_.method_token);
+    log_host_.assign(req_.host);
+    log_path_.assign(req_.path);
+    log_request_id_.clear();
+  }
+  if (cfg.limits.max_body_bytes > 0 && req_.framing == http::BodyFraming::kContentLength &&
+      req_.content_length > cfg.limits.max_body_bytes) {
+    sendError(413, "request body larger than the configured limit");
+    return;
+  }
+  int route_index = snapshot_->router.match(req_.host, req_.path);
+  if (route_index < 0 || cfg.routes[static_cast<size_t>(route_index)].direct) {
+    int status = 404;
+    std::string_view body = "404 Not Found: no route for this host and path\n";
+    std::string_view type = "text/plain; charset=utf-8";
+    if (route_index >= 0) {
+      const auto& direct = *cfg.routes[static_cast<size_t>(route_index)].direct;
+      status = direct.status;
+      body = direct.body;
+      type = direct.content_type;
+    }
+    // A body we do not read would be taken for the next request: close after answering.
+    if (req_.framing != http::BodyFraming::kNone) keep_alive_ = false;
+    bool head_only = method_ == http::Method::kHead;
+    in_.consume(req_.head_bytes);
+    parser_.reset();
+    http::appendSimpleResponse(&out_, status, body, keep_alive_, {}, head_only, type);
+    resp_status_ = status;
+    logAccess(status);
+    phase_ = keep_alive_ ? Phase::kIdle : Phase::kClosing;
+    return;
+  }
+  startProxy(cfg.routes[static_cast<size_t>(route_index)]);
+}
+
+void ClientConnection::startProxy(const config::Route& route) {
+  cluster_index_ = route.cluster_index;
+  cluster_ = &snapshot_->config->clusters[static_cast<size_t>(cluster_index_)];
+  req_framing_ = req_.framing;
+  req_remaining_ = req_.content_length;
+  req_body_done_ = req_framing_ == http::BodyFraming::kNone;
+  req_body_started_ = false;
+  req_body_bytes_ = 0;
+  req_chunked_.reset();
+  resp_head_done_ = false;
+  resp_done_ = false;
+  resp_chunked_.reset();
+  attempts_ = 0;
+
+  replay_.clear();
+  ForwardContext ctx;
+  ctx.client_ip = std::string_view(peer_ip_, peer_ip_len_);
+  ctx.request_id = worker_->requestIds().next();
+  ctx.default_host = cluster_->endpoints.front().address_text;
+  std::string_view used_id;
+  appendUpstreamRequestHead(&replay_, req_, ctx, &used_id);
+  if (worker_->accessLog() != nullptr) log_request_id_.assign(used_id);
+  bool expect_continue = req_.expect_continue && minor_version_ == 1;
+  in_.consume(req_.head_bytes);
+  parser_.reset();
+  phase_ = Phase::kUpstream;
+  // floodgate answers 100-continue itself and streams the body as it comes (as nginx does).
+  if (expect_continue) out_.append("HTTP/1.1 100 Continue\r\n\r\n");
+  if (!connectUpstream()) upstreamFailed(502, "cannot connect to upstream");
+}
+
+bool ClientConnection::connectUpstream() {
+  size_t endpoints = cluster_->endpoints.size();
+  const char* error = "upstream connect failed";
+  while (attempts_ < static_cast<int>(std::max<size_t>(endpoints, 1)) && attempts_ < 3) {
+    EndpointPool* pool = worker_->pickEndpoint(cluster_index_);
+    ++attempts_;
+    upstream_ = pool->acquire(this, cluster_->max_connections, &error);
+    if (upstream_ != nullptr) break;
+  }
+  if (upstream_ == nullptr) return false;
+  upstream_->out.clear();
+  upstream_->out.append(replay_.view());
+  upstream_->eof = false;
+  upstream_->can_read = false;
+  upstream_->can_write = !upstream_->connecting();
+  upstream_->parser.setLimits({kMaxResponseHead, 256});
+  upstream_->parser.reset();
+  upstream_->armTimer(upstream_->connecting() ? cluster_->connect_timeout
+                                              : cluster_->request_timeout);
+  return true;
+}
+
+void ClientConnection::pumpRequestBody() {
+  if (req_body_done_ || upstream_ == nullptr) return;
+  const auto& limits = snapshot_->config->limits;
+  while (!req_body_done_ && !in_.empty() && upstream_->out.readable() < kHighWater) {
+    size_t take = 0;
+    if (req_framing_ == http::BodyFraming::kContentLength) {
+      take = static_cast<size_t>(std::min<uint64_t>(req_remaining_, in_.readable()));
+      req_remaining_ -= take;
+      if (req_remaining_ == 0) req_body_done_ = true;
+    } else {
+      http::ParseState st = req_chunked_.skip(in_.readPtr(), in_.readable(), &take);
+      if (st == http::ParseState::kError) {
+        releaseUpstream(false);
+        if (!resp_head_done_) {
+          sendError(400, req_chunked_.error());
+        } else {
+          abort();
+        }
+        return;
+      }
+      if (st == http::ParseState::kDone) req_body_done_ = true;
+      if (limits.max_body_bytes > 0 && req_chunked_.dataBytes() > limits.max_body_bytes) {
+        releaseUpstream(false);
+        if (!resp_head_done_) {
+          sendError(413, "request body larger than the configured limit");
+        } else {
+          abort();
+        }
+        return;
+      }
+    }
+    upstream_->out.append(in_.readPtr(), take);
+    in_.consume(take);
+    req_body_bytes_ += take;
+    req_body_started_ = true;
+  }
+}
+
+bool ClientConnection::parseResponseHead() {
+  while (true) {
+    UpstreamConnection* up = upstream_;
+    http::ParseState st = up->in.empty()
+                              ? http::ParseState::kIncomplete
+                              : up->parser.parse(up->in.readPtr(), up->in.readable(), method_, &resp_);
+    if (st == http::ParseState::kIncomplete) {
+      if (!up->eof) return false;
+      // Closed before a complete head. A pooled connection the upstream had already given up
+      // on is the usual cause: retry once on a fresh one if nothing but the head was sent.
+      bool retryable = up->reused() && up->in.empty() && !req_body_started_;
+      releaseUpstream(false);
+      if (retryable && attempts_ < 3 && connectUpstream()) return false;
+      upstreamFailed(502, "upstream closed the connection before responding");
+      return false;
+    }
+    if (st == http::ParseState::kError) {
+      upstreamFailed(502, up->parser.error().reason);
+      return false;
+    }
+    if (resp_.interim()) {
+      if (resp_.status == 101) {
+        upstreamFailed(502, "upstream switched protocols, which floodgate does not proxy");
+        return false;
+      }
+      // 100 Continue was already given by floodgate; other 1xx go to HTTP/1.1 clients.
+      if (resp_.status != 100 && minor_version_ == 1) {
+        appendClientResponseHead(&out_, resp_, ResponsePlan{}, minor_version_);
+      }
+      up->in.consume(resp_.head_bytes);
+      up->parser.reset();
+      continue;
+    }
+    plan_ = planResponse(minor_version_, resp_, keep_alive_);
+    // A body we stop reading would be taken for the next request: close after the response.
+    if (!req_body_done_ || draining_) plan_.keep_alive = false;
+    appendClientResponseHead(&out_, resp_, plan_, minor_version_);
+    resp_status_ = resp_.status;
+    resp_remaining_ = resp_.content_length;
+    resp_head_done_ = true;
+    up->in.consume(resp_.head_bytes);
+    up->armTimer(cluster_->request_timeout);
+    return true;
+  }
+}
+
+void ClientConnection::pumpResponse() {
+  if (upstream_ == nullptr) return;
+  if (!resp_head_done_ && !parseResponseHead()) return;
+  if (upstream_ == nullptr) return;
+  Buffer& src = upstream_->in;
+  while (!resp_done_ && out_.readable() < kHighWater) {
+    size_t before = src.readable();
+    switch (plan_.mode) {
+      case ResponseBodyMode::kNone:
+        resp_done_ = true;
+        break;
+      case ResponseBodyMode::kLength: {
+        size_t n = static_cast<size_t>(std::min<uint64_t>(resp_remaining_, src.readable()));
+        out_.append(src.readPtr(), n);
+        src.consume(n);
+        resp_remaining_ -= n;
+        resp_bytes_ += n;
+        if (resp_remaining_ == 0) resp_done_ = true;
+        break;
+      }
+      case ResponseBodyMode::kChunked: {
+        size_t take = 0;
+        http::ParseState st = resp_chunked_.skip(src.readPtr(), src.readable(), &take);
+        if (st == http::ParseState::kError) {
+          releaseUpstream(false);
+          abort();
+          return;
+        }
+        out_.append(src.readPtr(), take);
+        src.consume(take);
+        resp_bytes_ += take;
+        if (st == http::ParseState::kDone) resp_done_ = true;
+        break;
+      }
+      case ResponseBodyMode::kDechunk: {
+        size_t used = 0;
+        std::string_view data;
+        http::ParseState st = resp_chunked_.decode(src.readPtr(), src.readable(), &used, &data);
+        if (st == http::ParseState::kError) {
+          releaseUpstream(false);
+          abort();
+          return;
+        }
+        out_.append(data);
+        src.consume(used);
+        resp_bytes_ += data.size();
+        if (st == http::ParseState::kDone) resp_done_ = true;
+        break;
+      }
+      case ResponseBodyMode::kUntilClose:
+        out_.append(src.readPtr(), src.readable());
+        resp_bytes_ += src.readable();
+        src.consume(src.readable());
+        if (upstream_->eof) resp_done_ = true;
+        break;
+    }
+    if (src.readable() == before) break;
+  }
+  if (!resp_done_ && upstream_->eof && src.empty()) {
+    // The upstream closed in the middle of a framed body: the client must not take a
+    // truncated body for a whole one.
+    releaseUpstream(false);
+    abort();
+  }
+}
+
+void ClientConnection::finishExchange() {
+  bool reusable = resp_.keep_alive && req_body_done_ && plan_.mode != ResponseBodyMode::kUntilClose;
+  releaseUpstream(reusable);
+  logAccess(resp_status_);
+  snapshot_.reset();
+  if (!plan_.keep_alive || client_eof_ || draining_) {
+    phase_ = Phase::kClosing;
+    return;
+  }
+  phase_ = Phase::kIdle;
+}
+
+void ClientConnection::releaseUpstream(bool reusable) {
+  if (upstream_ == nullptr) return;
+  UpstreamConnection* up = upstream_;
+  upstream_ = nullptr;
+  up->pool()->release(up, reusable, cluster_->max_idle_connections, cluster_->idle_timeout);
+}
+
+void ClientConnection::upstreamFailed(int status, const char* why) {
+  releaseUpstream(false);
+  if (!resp_head_done_) {
+    sendError(status, why);
+  } else {
+    abort();
+  }
+}
+
+void ClientConnection::sendError(int status, std::string_view why) {
+  if (phase_ == Phase::kClosing || phase_ == Phase::kLingering || phase_ == Phase::kClosed) return;
+  char body[256];
+  std::string_view reason = http::reasonPhrase(status);
+  int n = std::snprintf(body, sizeof(body), "%d %.*s: %.*s\n", status,
+                        static_cast<int>(reason.size()), reason.data(),
+                        static_cast<int>(why.size()), why.data());
+  std::string_view text(body, static_cast<size_t>(std::clamp(n, 0, static_cast<int>(sizeof(body) - 1))));
+  http::appendSimpleResponse(&out_, status, text, false, {}, method_ == http::Method::kHead &&
+                                                                  phase_ == Phase::kUpstream);
+  resp_status_ = status;
+  logAccess(status);
+  releaseUpstream(false);
+  phase_ = Phase::kClosing;
+  // Unread request bytes would turn our close into a reset and lose the answer: linger.
+  linger_after_close_ = true;
+}
+
+void ClientConnection::close() {
+  if (phase_ == Phase::kClosed) return;
+  if (linger_after_close_ && phase_ == Phase::kClosing && !client_eof_) {
+    // Half-close, then read and discard until the client closes or the linger time passes.
+    ::shutdown(fd_.get(), SHUT_WR);
+    phase_ = Phase::kLingering;
+    linger_after_close_ = false;
+    worker_->loop().schedule(&timer_, kLingerTime);
+    can_read_ = true;
+    readClient();
+    return;
+  }
+  phase_ = Phase::kClosed;
+  releaseUpstream(false);
+  worker_->loop().cancel(&timer_);
+  worker_->loop().remove(fd_.get());
+  worker_->release(this);
+}
+
+void ClientConnection::abort() {
+  linger_after_close_ = false;
+  if (phase_ == Phase::kClosed) return;
+  phase_ = Phase::kClosing;
+  close();
+}
+
+void ClientConnection::beginDrain() {
+  draining_ = true;
+  if (phase_ == Phase::kIdle && in_.empty()) close();
+}
+
+void ClientConnection::updateTimers() {
+  const auto& limits = worker_->snapshot()->config->limits;
+  EventLoop& loop = worker_->loop();
+  switch (phase_) {
+    case Phase::kIdle:
+      if (timer_phase_ != Phase::kIdle) {
+        loop.schedule(&timer_, limits.client_idle_timeout);
+        if (in_.empty()) {
+          in_.release();
+          out_.release();
+        }
+      }
+      if (draining_ && in_.empty() && out_.empty()) {
+        close();
+        return;
+      }
+      break;
+    case Phase::kHead:
+      if (timer_phase_ != Phase::kHead) {
+        loop.scheduleAt(&timer_, head_started_ + limits.header_read_timeout);
+      }
+      break;
+    case Phase::kUpstream:
+      if (!req_body_done_ || !out_.empty()) {
+        loop.schedule(&timer_, limits.client_body_timeout);
+      } else {
+        loop.cancel(&timer_);
+      }
+      break;
+    case Phase::kClosing:
+      if (timer_phase_ != Phase::kClosing) loop.schedule(&timer_, kCloseGrace);
+      break;
+    default:
+      break;
+  }
+  timer_phase_ = phase_;
+}
+
+void ClientConnection::onTimer() {
+  switch (phase_) {
+    case Phase::kIdle:
+      abort();
+      break;
+    case Phase::kHead:
+      sendError(408, "request header not received in time");
+      process();
+      break;
+    case Phase::kUpstream:
+      if (!resp_head_done_ && !req_body_done_) {
+        sendError(408, "request body not received in time");
+        process();
+      } else {
+        abort();
+      }
+      break;
+    default:
+      abort();
+      break;
+  }
+}
+
+void ClientConnection::logAccess(int status) {
+  AccessLog* log = worker_->accessLog();
+  if (log == nullptr) return;
+  AccessRecord rec;
+  rec.client_ip = std::string_view(peer_ip_, peer_ip_len_);
+  rec.method = log_method_;
+  rec.host = log_host_;
+  rec.path = log_path_;
+  rec.request_id = log_request_id_;
+  rec.status = status;
+  rec.body_bytes = resp_bytes_;
+  rec.request_body_bytes = req_body_bytes_;
+  rec.duration = worker_->loop().now() - exchange_started_;
+  rec.upstream = upstream_ != nullptr ? upstream_->pool()->address().toString() : std::string();
+  log->write(rec);
+}
+
+}  // namespace floodgate::proxy

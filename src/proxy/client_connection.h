@@ -1,0 +1,117 @@
+// ClientConnection: one downstream HTTP/1.1 connection and the exchange it drives — read a
+// request head, route it, borrow an upstream connection, stream the body up and the response
+// down with backpressure on both sides, then take the next (pipelined) request in order.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/buffer.h"
+#include "core/event_loop.h"
+#include "core/socket.h"
+#include "http/chunked.h"
+#include "http/request_parser.h"
+#include "proxy/header_rewrite.h"
+#include "proxy/runtime.h"
+#include "proxy/upstream_pool.h"
+
+namespace floodgate::proxy {
+
+class Worker;
+
+class ClientConnection final : public IoHandler, public UpstreamUser, public Deferrable {
+ public:
+  ClientConnection(Worker* worker, FileDescriptor fd, const SocketAddress& peer);
+  ~ClientConnection() override;
+
+  void start();
+  void onIoEvent(uint32_t events) override;
+  void onUpstreamEvent(UpstreamConnection* conn, uint32_t events) override;
+  void onUpstreamTimeout(UpstreamConnection* conn) override;
+
+  // Drain: close now if between requests, else after the response in flight.
+  void beginDrain();
+  bool idle() const { return phase_ == Phase::kIdle && in_.empty(); }
+
+  // Intrusive list of the worker's connections.
+  ClientConnection* prev = nullptr;
+  ClientConnection* next = nullptr;
+
+ private:
+  enum class Phase : uint8_t { kIdle, kHead, kUpstream, kClosing, kLingering, kClosed };
+
+  void process();
+  bool readClient();
+  bool flushClient();
+  bool readUpstream();
+  bool flushUpstream();
+
+  void onHead();
+  void startProxy(const config::Route& route);
+  bool connectUpstream();
+  void pumpRequestBody();
+  void pumpResponse();
+  bool parseResponseHead();
+  void finishExchange();
+  void upstreamFailed(int status, const char* why);
+  void releaseUpstream(bool reusable);
+
+  // Answers with a short text error and closes the connection afterwards.
+  void sendError(int status, std::string_view why);
+  void close();
+  void abort();  // close without flushing, e.g. when a response can no longer be completed
+  void updateTimers();
+  void onTimer();
+  void logAccess(int status);
+  size_t maxInputBytes() const;
+
+  Worker* worker_;
+  FileDescriptor fd_;
+  SocketAddress peer_;
+  char peer_ip_[48];
+  size_t peer_ip_len_ = 0;
+  Phase phase_ = Phase::kIdle;
+  Phase timer_phase_ = Phase::kClosed;  // the phase the timer was last armed for
+  bool linger_after_close_ = false;
+  bool can_read_ = false;
+  bool can_write_ = true;
+  bool client_eof_ = false;
+  bool draining_ = false;
+  Buffer in_;
+  Buffer out_;
+  http::RequestParser parser_;
+  http::RequestHead req_;
+  Timer timer_;
+  MonoTime head_started_;
+
+  // The exchange in flight (phase kUpstream).
+  SnapshotPtr snapshot_;  // the config this request runs under
+  const config::Cluster* cluster_ = nullptr;
+  UpstreamConnection* upstream_ = nullptr;
+  int cluster_index_ = -1;
+  int attempts_ = 0;
+  http::Method method_ = http::Method::kGet;
+  int minor_version_ = 1;
+  bool keep_alive_ = true;
+  http::BodyFraming req_framing_ = http::BodyFraming::kNone;
+  uint64_t req_remaining_ = 0;
+  uint64_t req_body_bytes_ = 0;
+  bool req_body_done_ = true;
+  bool req_body_started_ = false;  // body bytes already left for the upstream (no retry)
+  http::ChunkedDecoder req_chunked_;
+  Buffer replay_;  // the upstream request head, kept until a response starts (for a retry)
+  bool resp_head_done_ = false;
+  bool resp_done_ = false;
+  http::ResponseHead resp_;
+  ResponsePlan plan_;
+  uint64_t resp_remaining_ = 0;
+  http::ChunkedDecoder resp_chunked_;
+  int resp_status_ = 0;
+  uint64_t resp_bytes_ = 0;
+  MonoTime exchange_started_;
+
+  // Kept only for the access log (copied: the parsed views die with the read buffer).
+  std::string log_method_, log_host_, log_path_, log_request_id_;
+};
+
+}  // namespace floodgate::proxy

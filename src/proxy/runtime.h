@@ -1,0 +1,22 @@
+// RuntimeSnapshot: an immutable view of the config that workers serve from. The control side
+// builds a new one on reload and hands it to each worker; a request keeps the snapshot it
+// started with, so a reload never changes a request half-way.
+#pragma once
+
+#include <memory>
+
+#include "config/config.h"
+#include "proxy/router.h"
+
+namespace floodgate::proxy {
+
+struct RuntimeSnapshot {
+  explicit RuntimeSnapshot(std::shared_ptr<const config::Config> c)
+      : config(std::move(c)), router(*config) {}
+  std::shared_ptr<const config::Config> config;
+  Router router;
+};
+
+using SnapshotPtr = std::shared_ptr<const RuntimeSnapshot>;
+
+}  // namespace floodgate::proxy

@@ -1,0 +1,130 @@
+#include "proxy/worker.h"
+
+#include <algorithm>
+#include <set>
+
+#include "core/log.h"
+#include "proxy/acceptor.h"
+#include "proxy/access_log.h"
+#include "proxy/client_connection.h"
+
+namespace floodgate::proxy {
+
+Worker::Worker(int index, SnapshotPtr snapshot, AccessLog* access_log)
+    : index_(index),
+      snapshot_(std::move(snapshot)),
+      access_log_(access_log),
+      request_ids_(static_cast<uint32_t>(index)) {
+  rebuildClusterPools();
+}
+
+Worker::~Worker() {
+  join();
+  acceptors_.clear();
+  while (connections_ != nullptr) {
+    ClientConnection* c = connections_;
+    connections_ = c->next;
+    delete c;
+  }
+  pools_.clear();
+}
+
+void Worker::start() {
+  thread_ = std::thread([this] { run(); });
+}
+
+void Worker::join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void Worker::run() {
+  loop_.run();
+  finished_.store(true);
+}
+
+void Worker::addListener(const std::string& name, FileDescriptor fd) {
+  auto shared = std::make_shared<FileDescriptor>(std::move(fd));
+  loop_.post([this, name, shared] {
+    if (draining_) return;
+    auto acceptor = std::make_unique<Acceptor>(this, name, std::move(*shared));
+    if (!acceptor->start()) {
+      spdlog::error("worker {}: cannot watch listener {}", index_, name);
+      return;
+    }
+    acceptors_[name] = std::move(acceptor);
+  });
+}
+
+void Worker::swapSnapshot(SnapshotPtr snapshot, std::vector<std::string> keep_listeners) {
+  loop_.post([this, snapshot = std::move(snapshot), keep = std::move(keep_listeners)] {
+    snapshot_ = snapshot;
+    rebuildClusterPools();
+    std::set<std::string> keep_set(keep.begin(), keep.end());
+    for (auto it = acceptors_.begin(); it != acceptors_.end();) {
+      it = keep_set.count(it->first) ? std::next(it) : acceptors_.erase(it);
+    }
+  });
+}
+
+void Worker::drain() {
+  loop_.post([this] {
+    draining_ = true;
+    acceptors_.clear();  // closes the listening sockets: the kernel stops queueing for us
+    for (ClientConnection* c = connections_; c != nullptr;) {
+      ClientConnection* next = c->next;
+      c->beginDrain();
+      c = next;
+    }
+    checkDrained();
+  });
+}
+
+void Worker::stop() { loop_.stop(); }
+
+void Worker::checkDrained() {
+  if (draining_ && connection_count_ == 0) loop_.stop();
+}
+
+void Worker::rebuildClusterPools() {
+  const auto& clusters = snapshot_->config->clusters;
+  cluster_pools_.assign(clusters.size(), {});
+  round_robin_.resize(clusters.size(), 0);
+  for (size_t i = 0; i < clusters.size(); ++i) {
+    for (const auto& ep : clusters[i].endpoints) {
+      std::string key = ep.address.toString();
+      auto& pool = pools_[key];
+      if (!pool) pool = std::make_unique<EndpointPool>(&loop_, ep.address);
+      cluster_pools_[i].push_back(pool.get());
+    }
+  }
+}
+
+EndpointPool* Worker::pickEndpoint(int cluster_index) {
+  auto& pools = cluster_pools_[static_cast<size_t>(cluster_index)];
+  size_t& rr = round_robin_[static_cast<size_t>(cluster_index)];
+  EndpointPool* pool = pools[rr % pools.size()];
+  ++rr;
+  return pool;
+}
+
+void Worker::adopt(ClientConnection* conn) {
+  conn->next = connections_;
+  if (connections_ != nullptr) connections_->prev = conn;
+  connections_ = conn;
+  ++connection_count_;
+}
+
+void Worker::release(ClientConnection* conn) {
+  if (conn->prev != nullptr) {
+    conn->prev->next = conn->next;
+  } else {
+    connections_ = conn->next;
+  }
+  if (conn->next != nullptr) conn->next->prev = conn->prev;
+  conn->prev = conn->next = nullptr;
+  --connection_count_;
+  loop_.deleteLater(std::unique_ptr<Deferrable>(conn));
+  checkDrained();
+}
+
+}  // namespace floodgate::proxy

@@ -1,0 +1,79 @@
+// Worker: one thread, one event loop, its own SO_REUSEPORT listeners, client connections and
+// upstream pools. It shares nothing mutable with other workers; the control side reaches it
+// only through posted tasks (new snapshot, new listeners, drain).
+#pragma once
+
+#include <atomic>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "core/event_loop.h"
+#include "core/socket.h"
+#include "proxy/request_id.h"
+#include "proxy/runtime.h"
+#include "proxy/upstream_pool.h"
+
+namespace floodgate::proxy {
+
+class ClientConnection;
+class Acceptor;
+class AccessLog;
+
+class Worker {
+ public:
+  Worker(int index, SnapshotPtr snapshot, AccessLog* access_log);
+  ~Worker();
+
+  // Starts the thread. Listening sockets are added with addListener (before or after start).
+  void start();
+  void join();
+
+  // Thread-safe: hand over a listening socket for listener `name`.
+  void addListener(const std::string& name, FileDescriptor fd);
+  // Thread-safe: serve new requests with `snapshot`; close listeners not in `keep_listeners`.
+  void swapSnapshot(SnapshotPtr snapshot, std::vector<std::string> keep_listeners);
+  // Thread-safe: stop accepting, finish in-flight requests, then stop the loop.
+  void drain();
+  // Thread-safe: stop now.
+  void stop();
+  bool finished() const { return finished_.load(); }
+
+  // Worker-thread API used by connections.
+  EventLoop& loop() { return loop_; }
+  const SnapshotPtr& snapshot() const { return snapshot_; }
+  int index() const { return index_; }
+  bool draining() const { return draining_; }
+  RequestIdSource& requestIds() { return request_ids_; }
+  AccessLog* accessLog() { return access_log_; }
+  // Round robin over the cluster's endpoints; `attempt` > 0 skips ahead for a retry.
+  EndpointPool* pickEndpoint(int cluster_index);
+  void adopt(ClientConnection* conn);
+  void release(ClientConnection* conn);
+  size_t connections() const { return connection_count_; }
+
+ private:
+  void run();
+  void rebuildClusterPools();
+  void checkDrained();
+
+  int index_;
+  EventLoop loop_;
+  SnapshotPtr snapshot_;
+  AccessLog* access_log_;
+  RequestIdSource request_ids_;
+  std::thread thread_;
+  std::atomic<bool> finished_{false};
+  bool draining_ = false;
+  std::map<std::string, std::unique_ptr<Acceptor>> acceptors_;
+  std::map<std::string, std::unique_ptr<EndpointPool>> pools_;  // by endpoint address
+  std::vector<std::vector<EndpointPool*>> cluster_pools_;         // by cluster index
+  std::vector<size_t> round_robin_;
+  ClientConnection* connections_ = nullptr;
+  size_t connection_count_ = 0;
+};
+
+}  // namespace floodgate::proxy
