@@ -4,6 +4,31 @@
 #include <utility>
 
 namespace floodgate {
+namespace {
+
+// A per-thread stack of free standard-size blocks, bounded so a burst leaves no hoard behind.
+struct BlockCache {
+  static constexpr size_t kMaxBlocks = 256;
+  char* blocks[kMaxBlocks];
+  size_t count = 0;
+  ~BlockCache() {
+    while (count > 0) std::free(blocks[--count]);
+  }
+};
+thread_local BlockCache block_cache;
+
+}  // namespace
+
+void Buffer::freeStorage() {
+  if (data_ == nullptr) return;
+  if (capacity_ == kBlockSize && block_cache.count < BlockCache::kMaxBlocks) {
+    block_cache.blocks[block_cache.count++] = data_;
+  } else {
+    std::free(data_);
+  }
+  data_ = nullptr;
+  capacity_ = 0;
+}
 
 Buffer::Buffer(Buffer&& o) noexcept
     : data_(std::exchange(o.data_, nullptr)),
@@ -13,7 +38,7 @@ Buffer::Buffer(Buffer&& o) noexcept
 
 Buffer& Buffer::operator=(Buffer&& o) noexcept {
   if (this != &o) {
-    std::free(data_);
+    freeStorage();
     data_ = std::exchange(o.data_, nullptr);
     capacity_ = std::exchange(o.capacity_, 0);
     read_ = std::exchange(o.read_, 0);
@@ -31,7 +56,17 @@ void Buffer::reserve(size_t n) {
     write_ = used;
     if (writable() >= n) return;
   }
-  size_t want = capacity_ == 0 ? 4096 : capacity_;
+  if (data_ == nullptr && n <= kBlockSize) {
+    if (block_cache.count > 0) {
+      data_ = block_cache.blocks[--block_cache.count];
+    } else {
+      data_ = static_cast<char*>(std::malloc(kBlockSize));
+      if (data_ == nullptr) throw std::bad_alloc();
+    }
+    capacity_ = kBlockSize;
+    return;
+  }
+  size_t want = capacity_ == 0 ? kBlockSize : capacity_;
   while (want - used < n) want *= 2;
   char* grown = static_cast<char*>(std::realloc(data_, want));
   if (grown == nullptr) throw std::bad_alloc();
@@ -41,9 +76,8 @@ void Buffer::reserve(size_t n) {
 
 void Buffer::release() {
   if (!empty()) return;
-  std::free(data_);
-  data_ = nullptr;
-  capacity_ = read_ = write_ = 0;
+  freeStorage();
+  read_ = write_ = 0;
 }
 
 }  // namespace floodgate

@@ -21,15 +21,23 @@ constexpr Duration kCloseGrace = seconds(5);  // to flush a last response to a s
 constexpr Duration kLingerTime = seconds(2);  // to drain unread input before closing
 
 // Reads from fd into buf until EAGAIN, EOF or `cap` bytes are buffered.
-// Returns bytes read; sets *eof, *blocked (EAGAIN) or *failed.
-size_t readInto(int fd, Buffer* buf, size_t cap, bool* eof, bool* blocked, bool* failed) {
+// Returns bytes read; sets *eof, *blocked (EAGAIN) or *failed. With edge-triggered epoll a short
+// read proves the socket drained (new data raises a new edge), which saves the read() that
+// would only say EAGAIN — unless a hang-up was signalled, whose edge will not come again.
+size_t readInto(int fd, Buffer* buf, size_t cap, bool hangup_seen, bool* eof, bool* blocked,
+                bool* failed) {
   size_t total = 0;
   while (buf->readable() < cap) {
     buf->reserve(std::min(kReadChunk, cap - buf->readable()));
-    ssize_t n = ::read(fd, buf->writePtr(), std::min(buf->writable(), cap - buf->readable()));
+    size_t want = std::min(buf->writable(), cap - buf->readable());
+    ssize_t n = ::read(fd, buf->writePtr(), want);
     if (n > 0) {
       buf->commit(static_cast<size_t>(n));
       total += static_cast<size_t>(n);
+      if (static_cast<size_t>(n) < want && !hangup_seen) {
+        *blocked = true;
+        break;
+      }
       continue;
     }
     if (n == 0) {
@@ -89,6 +97,7 @@ void ClientConnection::start() {
 void ClientConnection::onIoEvent(uint32_t events) {
   if (phase_ == Phase::kClosed) return;
   if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) can_read_ = true;
+  if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) client_hangup_ = true;
   if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) can_write_ = true;
   process();
 }
@@ -113,6 +122,7 @@ void ClientConnection::onUpstreamEvent(UpstreamConnection* conn, uint32_t events
     conn->armTimer(cluster_->request_timeout);
   }
   if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) conn->can_read = true;
+  if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) conn->hangup = true;
   if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) conn->can_write = true;
   process();
 }
@@ -188,7 +198,7 @@ bool ClientConnection::readClient() {
   if (phase_ == Phase::kClosing) return false;
   size_t cap = std::max(maxInputBytes(), kHighWater);
   bool eof = false, blocked = false, failed = false;
-  size_t n = readInto(fd_.get(), &in_, cap, &eof, &blocked, &failed);
+  size_t n = readInto(fd_.get(), &in_, cap, client_hangup_, &eof, &blocked, &failed);
   if (blocked) can_read_ = false;
   if (failed) {
     abort();
@@ -223,7 +233,8 @@ bool ClientConnection::readUpstream() {
   size_t cap = resp_head_done_ ? kHighWater : kMaxResponseHead;
   if (upstream_->in.readable() >= cap) return false;
   bool eof = false, blocked = false, failed = false;
-  size_t n = readInto(upstream_->fd(), &upstream_->in, cap, &eof, &blocked, &failed);
+  size_t n = readInto(upstream_->fd(), &upstream_->in, cap, upstream_->hangup, &eof, &blocked,
+                      &failed);
   if (blocked) upstream_->can_read = false;
   if (eof || failed) upstream_->eof = true;
   if (n > 0 && resp_head_done_) upstream_->armTimer(cluster_->request_timeout);
@@ -267,6 +278,7 @@ void ClientConnection::onHead() {
   exchange_started_ = worker_->loop().now();
   resp_status_ = 0;
   resp_bytes_ = 0;
+  last_endpoint_ = nullptr;
   if (worker_->accessLog() != nullptr) {
     log_method_.assign(req_.method_token);
     log_host_.assign(req_.host);
@@ -296,6 +308,7 @@ void ClientConnection::onHead() {
     parser_.reset();
     http::appendSimpleResponse(&out_, status, body, keep_alive_, {}, head_only, type);
     resp_status_ = status;
+    resp_bytes_ = head_only ? 0 : body.size();
     logAccess(status);
     phase_ = keep_alive_ ? Phase::kIdle : Phase::kClosing;
     return;
@@ -341,6 +354,7 @@ bool ClientConnection::connectUpstream() {
     EndpointPool* pool = worker_->pickEndpoint(cluster_index_);
     ++attempts_;
     upstream_ = pool->acquire(this, cluster_->max_connections, &error);
+    last_endpoint_ = pool;
     if (upstream_ != nullptr) break;
   }
   if (upstream_ == nullptr) return false;
@@ -657,7 +671,7 @@ void ClientConnection::logAccess(int status) {
   rec.body_bytes = resp_bytes_;
   rec.request_body_bytes = req_body_bytes_;
   rec.duration = worker_->loop().now() - exchange_started_;
-  rec.upstream = upstream_ != nullptr ? upstream_->pool()->address().toString() : std::string();
+  if (last_endpoint_ != nullptr) rec.upstream = last_endpoint_->address().toString();
   log->write(rec);
 }
 

@@ -76,6 +76,7 @@ class ClientConnection final : public IoHandler, public UpstreamUser, public Def
   bool can_read_ = false;
   bool can_write_ = true;
   bool client_eof_ = false;
+  bool client_hangup_ = false;  // epoll reported RDHUP/HUP: read to EOF
   bool draining_ = false;
   Buffer in_;
   Buffer out_;
@@ -112,6 +113,7 @@ class ClientConnection final : public IoHandler, public UpstreamUser, public Def
 
   // Kept only for the access log (copied: the parsed views die with the read buffer).
   std::string log_method_, log_host_, log_path_, log_request_id_;
+  const EndpointPool* last_endpoint_ = nullptr;  // the endpoint that served the exchange
 };
 
 }  // namespace floodgate::proxy

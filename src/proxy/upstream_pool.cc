@@ -89,10 +89,11 @@ void EndpointPool::release(UpstreamConnection* conn, bool reusable, int max_idle
     return;
   }
   conn->out.clear();
-  conn->in.release();
+  conn->in.release();  // back to the worker's block cache: idle connections hold no buffers
   conn->out.release();
   conn->parser.reset();
   conn->idle_ = true;
+  conn->hangup = false;
   idle_.push_back(conn);
   conn->armTimer(idle_timeout);
 }

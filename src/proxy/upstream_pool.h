@@ -43,6 +43,7 @@ class UpstreamConnection final : public IoHandler, public Deferrable {
   bool can_read = false;
   bool can_write = true;
   bool eof = false;
+  bool hangup = false;
   Buffer in;
   Buffer out;
   http::ResponseParser parser;
