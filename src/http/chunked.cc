@@ -42,6 +42,8 @@ ParseState ChunkedDecoder::decode(const char* in, size_t len, size_t* consumed,
   *data = {};
   size_t i = 0;
   while (i < len) {
+    // Every return, kError included, reports the bytes used: those before the offending one.
+    *consumed = i;
     char c = in[i];
     switch (state_) {
       case State::kSize: {
@@ -77,15 +79,35 @@ ParseState ChunkedDecoder::decode(const char* in, size_t len, size_t* consumed,
           return failWith("invalid chunk size");
         }
         break;
+      // chunk-ext (RFC 9112 7.1.1): tokens, '=', ';', BWS and quoted-strings. Only a CR outside
+      // a quoted-string ends the line, and a CR inside one is refused, so every parser agrees
+      // on where the line ends, whether or not it knows about quoted-strings and quoted-pairs.
       case State::kExt:
         if (++line_bytes_ > kMaxExtBytes) return failWith("chunk extension too long");
-        if (c == '"') {
-          in_quotes_ = !in_quotes_;
-        } else if (c == '\r' && !in_quotes_) {
+        if (c == '\r') {
           state_ = State::kSizeLf;
+        } else if (c == '"') {
+          state_ = State::kExtQuoted;
+        } else if (!isTchar(c) && c != '=' && c != ';' && c != ' ' && c != '\t') {
+          return failWith("invalid character in chunk extension");
+        }
+        ++i;
+        break;
+      case State::kExtQuoted:
+        if (++line_bytes_ > kMaxExtBytes) return failWith("chunk extension too long");
+        if (c == '"') {
+          state_ = State::kExt;
+        } else if (c == '\\') {
+          state_ = State::kExtQuotedPair;
         } else if (!isFieldValueChar(c)) {
           return failWith("control character in chunk extension");
         }
+        ++i;
+        break;
+      case State::kExtQuotedPair:  // "\" followed by HTAB / SP / VCHAR / obs-text
+        if (++line_bytes_ > kMaxExtBytes) return failWith("chunk extension too long");
+        if (!isFieldValueChar(c)) return failWith("control character in chunk extension");
+        state_ = State::kExtQuoted;
         ++i;
         break;
       case State::kSizeLf:
@@ -122,16 +144,25 @@ ParseState ChunkedDecoder::decode(const char* in, size_t len, size_t* consumed,
         } else if (!isTchar(c)) {
           return failWith("invalid trailer field");
         } else {
-          state_ = State::kTrailerLine;
+          state_ = State::kTrailerName;
         }
-        ++trailer_bytes_;
+        if (++trailer_bytes_ > kMaxTrailerBytes) return failWith("trailer section too large");
+        ++i;
+        break;
+      case State::kTrailerName:  // field-name ":" as in the head: no space before the colon
+        if (++trailer_bytes_ > kMaxTrailerBytes) return failWith("trailer section too large");
+        if (c == ':') {
+          state_ = State::kTrailerLine;
+        } else if (!isTchar(c)) {
+          return failWith("invalid trailer field name");
+        }
         ++i;
         break;
       case State::kTrailerLine:
         if (++trailer_bytes_ > kMaxTrailerBytes) return failWith("trailer section too large");
         if (c == '\r') {
           state_ = State::kTrailerLf;
-        } else if (!isFieldValueChar(c) && c != ':') {
+        } else if (!isFieldValueChar(c)) {
           return failWith("control character in trailer");
         }
         ++i;

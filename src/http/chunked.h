@@ -16,7 +16,8 @@ class ChunkedDecoder {
   // out, or the body ends. *consumed is how many input bytes were used (protocol bytes and the
   // data piece); *data is the data piece (a view into `in`, possibly empty).
   // Returns kDone once the last chunk and trailer section are consumed, kIncomplete while more
-  // is expected, kError on malformed framing (see error()).
+  // is expected, kError on malformed framing (see error(); *consumed then counts the bytes
+  // before the offending one).
   ParseState decode(const char* in, size_t len, size_t* consumed, std::string_view* data);
   // Validates and consumes as much of `in` as belongs to the body, ignoring the data pieces.
   ParseState skip(const char* in, size_t len, size_t* consumed);
@@ -28,8 +29,22 @@ class ChunkedDecoder {
 
  private:
   enum class State : uint8_t {
-    kSize, kSizeBws, kExt, kSizeLf, kData, kDataCr, kDataLf,
-    kTrailerStart, kTrailerLine, kTrailerLf, kEndLf, kDone, kError
+    kSize,
+    kSizeBws,
+    kExt,
+    kExtQuoted,
+    kExtQuotedPair,
+    kSizeLf,
+    kData,
+    kDataCr,
+    kDataLf,
+    kTrailerStart,
+    kTrailerName,
+    kTrailerLine,
+    kTrailerLf,
+    kEndLf,
+    kDone,
+    kError
   };
   ParseState failWith(const char* reason) {
     state_ = State::kError;
@@ -43,7 +58,6 @@ class ChunkedDecoder {
   size_t line_bytes_ = 0;     // of the current extension or trailer line
   size_t trailer_bytes_ = 0;  // of the whole trailer section
   uint64_t data_bytes_ = 0;
-  bool in_quotes_ = false;
   const char* error_ = "";
 };
 

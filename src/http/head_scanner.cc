@@ -6,9 +6,12 @@ namespace floodgate::http {
 
 ParseState HeadScanner::scan(const char* data, size_t len, size_t max_bytes, size_t* head_len,
                              ParseError* error) {
-  // Skip up to a few empty lines sent before the request line (e.g. after a POST body).
-  while (scanned_ == leading_ && leading_ + 2 <= len && leading_ < 8 && data[leading_] == '\r' &&
-         data[leading_ + 1] == '\n') {
+  // Skip up to four empty lines sent before the request line (e.g. after a POST body). A CR that
+  // is the last byte so far may start one: wait for the next byte rather than scan past it, or
+  // the same bytes would be refused when they arrive one at a time and accepted all at once.
+  while (scanned_ == leading_ && leading_ < 8 && leading_ < len && data[leading_] == '\r') {
+    if (leading_ + 1 == len) return ParseState::kIncomplete;
+    if (data[leading_ + 1] != '\n') break;
     leading_ += 2;
     scanned_ = leading_;
   }

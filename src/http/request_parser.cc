@@ -4,6 +4,35 @@
 
 namespace floodgate::http {
 
+namespace {
+
+// 0 when a request's Transfer-Encoding is exactly "chunked" (the only coding floodgate decodes),
+// else the status to refuse it with: 400 when the body length cannot be known (chunked is not
+// the final coding, is applied twice, or the list is malformed: RFC 9112 6.3), 501 for a
+// well-formed list of codings ending in chunked that floodgate does not implement (6.1).
+int transferEncodingStatus(std::string_view te) {
+  if (equalsIgnoreCase(te, "chunked")) return 0;
+  bool well_formed = true, last_chunked = false;
+  int chunked = 0;
+  size_t start = 0;
+  while (true) {
+    size_t comma = te.find(',', start);
+    std::string_view coding =
+        trimOws(te.substr(start, comma == std::string_view::npos ? comma : comma - start));
+    if (coding.empty()) well_formed = false;
+    for (char c : coding) {
+      if (!isTchar(c)) well_formed = false;
+    }
+    last_chunked = equalsIgnoreCase(coding, "chunked");
+    if (last_chunked) ++chunked;
+    if (comma == std::string_view::npos) break;
+    start = comma + 1;
+  }
+  return well_formed && last_chunked && chunked == 1 ? 501 : 400;
+}
+
+}  // namespace
+
 bool parseContentLength(std::string_view value, uint64_t* out) {
   if (value.empty() || value.size() > 18) return false;  // 18 digits cannot overflow
   uint64_t n = 0;
@@ -102,6 +131,8 @@ ParseState RequestParser::parseRequestLine(std::string_view line, RequestHead* h
 
 ParseState RequestParser::parseTarget(RequestHead* head) {
   std::string_view t = head->target;
+  // Before the target's form: "CONNECT / HTTP/1.1" must not pass as an origin-form request.
+  if (head->method == Method::kConnect) return fail(501, "CONNECT is not supported");
   if (t[0] == '/') {
     head->path = t;
     return ParseState::kDone;
@@ -111,7 +142,6 @@ ParseState RequestParser::parseTarget(RequestHead* head) {
     head->path = t;
     return ParseState::kDone;
   }
-  if (head->method == Method::kConnect) return fail(501, "CONNECT is not supported");
   size_t scheme_len = 0;
   if (startsWithIgnoreCase(t, "http://")) {
     scheme_len = 7;
@@ -178,21 +208,25 @@ ParseState RequestParser::applySemantics(RequestHead* head) {
     if (te_count > 1) return fail(400, "duplicate Transfer-Encoding");
     if (cl_count > 0) return fail(400, "both Content-Length and Transfer-Encoding");
     if (head->minor_version == 0) return fail(400, "Transfer-Encoding in an HTTP/1.0 request");
-    if (!equalsIgnoreCase(te, "chunked")) return fail(400, "unsupported Transfer-Encoding");
+    int status = transferEncodingStatus(te);
+    if (status == 501) return fail(501, "unsupported transfer coding");
+    if (status != 0) return fail(400, "invalid Transfer-Encoding");
     head->framing = BodyFraming::kChunked;
   } else if (cl_count == 1 && head->content_length > 0) {
     head->framing = BodyFraming::kContentLength;
   }
-  head->keep_alive = head->minor_version == 1;
-  if (!head->connection.empty()) {
-    forEachListElement(head->connection, [&](std::string_view token) {
-      if (equalsIgnoreCase(token, "close")) head->keep_alive = false;
-      if (equalsIgnoreCase(token, "keep-alive") && head->minor_version == 0) {
-        head->keep_alive = true;
-      }
-    });
+  // "close" wins wherever it is in the list ("close, keep-alive" on 1.0 must still close).
+  bool close = false, keep_alive = false;
+  forEachListElement(head->connection, [&](std::string_view token) {
+    if (equalsIgnoreCase(token, "close")) close = true;
+    if (equalsIgnoreCase(token, "keep-alive")) keep_alive = true;
+  });
+  head->keep_alive = !close && (head->minor_version == 1 || keep_alive);
+  // No 100 (Continue) for a request without a body, nor to an HTTP/1.0 client, which cannot
+  // expect one (RFC 9110 10.1.1: "MUST ignore that expectation").
+  if (head->framing == BodyFraming::kNone || head->minor_version == 0) {
+    head->expect_continue = false;
   }
-  if (head->expect_continue && head->framing == BodyFraming::kNone) head->expect_continue = false;
   return ParseState::kDone;
 }
 

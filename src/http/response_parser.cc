@@ -9,7 +9,9 @@ ParseState ResponseParser::parse(const char* data, size_t len, Method request_me
                                  ResponseHead* head) {
   size_t head_len = 0;
   ParseState scanned = scanner_.scan(data, len, limits_.max_head_bytes, &head_len, &error_);
-  if (scanned == ParseState::kError) return fail(error_.reason);
+  if (scanned == ParseState::kError) {
+    return fail(error_.status == 431 ? "upstream response head too large" : error_.reason);
+  }
   if (scanned != ParseState::kDone) return scanned;
 
   head->clear();
@@ -43,7 +45,7 @@ ParseState ResponseParser::parse(const char* data, size_t len, Method request_me
     return fail(header_error.reason);
   }
 
-  int cl_count = 0, te_count = 0;
+  int cl_count = 0, te_count = 0, connection_count = 0;
   bool chunked_last = false;
   for (const auto& h : head->headers) {
     if (equalsIgnoreCase(h.name, "content-length")) {
@@ -61,14 +63,21 @@ ParseState ResponseParser::parse(const char* data, size_t len, Method request_me
         chunked_last = equalsIgnoreCase(coding, "chunked");
       });
     } else if (equalsIgnoreCase(h.name, "connection")) {
+      // A second field would be lost: its "close" ignored, the fields it names forwarded.
+      if (++connection_count > 1) return fail("duplicate upstream Connection header");
       head->connection = h.value;
     }
   }
-  head->keep_alive = head->minor_version == 1;
+  // "close" wins wherever it is in the list.
+  bool close = false, keep_alive = false;
   forEachListElement(head->connection, [&](std::string_view token) {
-    if (equalsIgnoreCase(token, "close")) head->keep_alive = false;
-    if (equalsIgnoreCase(token, "keep-alive") && head->minor_version == 0) head->keep_alive = true;
+    if (equalsIgnoreCase(token, "close")) close = true;
+    if (equalsIgnoreCase(token, "keep-alive")) keep_alive = true;
   });
+  head->keep_alive = !close && (head->minor_version == 1 || keep_alive);
+  // Transfer-Encoding in HTTP/1.0 may have been passed on by a hop that did not understand it:
+  // read this message, then close (RFC 9112 6.1).
+  if (te_count > 0 && head->minor_version == 0) head->keep_alive = false;
 
   if (head->interim() || status == 204 || status == 304 || request_method == Method::kHead) {
     head->framing = BodyFraming::kNone;
