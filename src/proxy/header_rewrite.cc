@@ -51,6 +51,9 @@ void appendUpstreamRequestHead(Buffer* out, const http::RequestHead& req,
   for (const auto& h : req.headers) {
     std::string_view n = h.name;
     if (http::isHopByHop(n, req.connection)) continue;
+    // Dropped as nginx does by default: an origin that maps "_" to "-" (CGI-style) would read
+    // "Transfer_Encoding" as framing floodgate never validated.
+    if (n.find('_') != std::string_view::npos) continue;
     switch (n.size()) {
       case 3:
         if (equalsIgnoreCase(n, "via")) continue;  // re-sent below, joined

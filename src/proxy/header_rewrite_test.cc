@@ -10,7 +10,7 @@
 namespace floodgate::proxy {
 namespace {
 
-std::string forward(const std::string& raw, std::string_view* id_out = nullptr) {
+std::string forward(const std::string& raw, std::string* id_out = nullptr) {
   http::RequestParser parser;
   http::RequestHead head;
   EXPECT_EQ(parser.parse(raw.data(), raw.size(), &head), http::ParseState::kDone)
@@ -19,7 +19,7 @@ std::string forward(const std::string& raw, std::string_view* id_out = nullptr) 
   ForwardContext ctx{"10.1.2.3", "generated-id", "127.0.0.1:9000"};
   std::string_view used;
   appendUpstreamRequestHead(&out, head, ctx, &used);
-  if (id_out != nullptr) *id_out = used;
+  if (id_out != nullptr) id_out->assign(used);  // `used` views `raw`, which dies here
   return std::string(out.view());
 }
 
@@ -53,11 +53,21 @@ TEST(UpstreamRequestHead, AppendsToExistingForwardedForAndVia) {
 }
 
 TEST(UpstreamRequestHead, KeepsAWellFormedClientRequestId) {
-  std::string_view id;
+  std::string id;
   std::string up = forward("GET / HTTP/1.1\r\nHost: h\r\nX-Request-Id: abc-123\r\n\r\n", &id);
   EXPECT_EQ(id, "abc-123");
   EXPECT_NE(up.find("X-Request-Id: abc-123\r\n"), std::string::npos);
   EXPECT_EQ(up.find("generated-id"), std::string::npos);
+}
+
+TEST(UpstreamRequestHead, DropsFieldNamesWithUnderscores) {
+  // An origin that maps "_" to "-" would read Transfer_Encoding as framing (nginx drops these
+  // too, by default).
+  std::string up = forward(
+      "GET / HTTP/1.1\r\nHost: h\r\nTransfer_Encoding: chunked\r\nX_Custom: 1\r\nX-Ok: 2\r\n\r\n");
+  EXPECT_EQ(up.find("Transfer_Encoding"), std::string::npos);
+  EXPECT_EQ(up.find("X_Custom"), std::string::npos);
+  EXPECT_NE(up.find("X-Ok: 2\r\n"), std::string::npos);
 }
 
 TEST(UpstreamRequestHead, ChunkedBodyStaysChunkedAndExpectIsAnsweredByUs) {
