@@ -7,8 +7,8 @@ namespace floodgate::storm {
 
 struct StormOptions {
   std::string scenario_path;
-  std::string target;      // overrides the scenario's target URL when set
-  std::string report_dir;  // where report.json and the chart go; "" for none
+  std::string target;        // overrides the scenario's target URL when set
+  std::string report_dir;    // where report.json and the chart go; "" for none
   std::string origin_stats;  // overrides the scenario's origin stats URL when set
   bool quiet = false;
 };

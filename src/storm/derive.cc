@@ -1,0 +1,68 @@
+#include "storm/derive.h"
+
+#include <chrono>
+
+namespace floodgate::storm {
+namespace {
+
+size_t wholeSecond(Duration d) {
+  return static_cast<size_t>(std::chrono::duration_cast<std::chrono::seconds>(d).count());
+}
+
+bool mitigated(const AttackSample& s) {
+  if (!s.admitted) return false;
+  if (s.offered == 0) return true;  // nothing offered (a pulse's pause): nothing to let in
+  return static_cast<double>(*s.admitted) < kMitigatedShare * static_cast<double>(s.offered);
+}
+
+}  // namespace
+
+AttackWindow attackWindowOf(const std::vector<Phase>& phases) {
+  AttackWindow w;
+  for (size_t i = 0; i < phases.size(); ++i) {
+    if (!phases[i].attack) continue;
+    size_t j = i;
+    while (j + 1 < phases.size() && phases[j + 1].attack) ++j;
+    w.start = wholeSecond(phases[i].start);
+    w.end = wholeSecond(phases[j].end());
+    break;
+  }
+  return w;
+}
+
+std::optional<double> timeToMitigate(const std::vector<AttackSample>& window) {
+  bool asked = false;
+  for (const auto& s : window) asked = asked || s.admitted.has_value();
+  if (!asked || window.empty()) return std::nullopt;
+  size_t first_good = window.size();
+  for (size_t i = window.size(); i-- > 0;) {
+    if (!mitigated(window[i])) break;
+    first_good = i;
+  }
+  if (first_good == window.size()) return std::nullopt;
+  return static_cast<double>(first_good);
+}
+
+bool withinBand(const LegitSample& s, const Baseline& base, const BaselineBand& band) {
+  if (s.outcomes == 0) return s.scheduled == 0;
+  double success = static_cast<double>(s.ok) / static_cast<double>(s.outcomes);
+  if (success < base.success - band.success_drop) return false;
+  if (s.ok == 0) return false;
+  double limit_us = static_cast<double>(base.p99_us) * band.p99_factor +
+                    static_cast<double>(band.p99_slack.count()) / 1e3;
+  return static_cast<double>(s.p99_us) <= limit_us;
+}
+
+std::optional<double> timeToRecover(const std::vector<LegitSample>& after, const Baseline& base,
+                                    const BaselineBand& band) {
+  if (after.empty()) return std::nullopt;
+  size_t first_good = after.size();
+  for (size_t i = after.size(); i-- > 0;) {
+    if (!withinBand(after[i], base, band)) break;
+    first_good = i;
+  }
+  if (first_good == after.size()) return std::nullopt;
+  return static_cast<double>(first_good);
+}
+
+}  // namespace floodgate::storm

@@ -1,0 +1,73 @@
+#include "storm/request_bank.h"
+
+namespace floodgate::storm {
+
+void appendRandomToken(FastRandom& rng, std::string* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  uint64_t v = rng.next();
+  char buf[10];
+  for (char& c : buf) {
+    c = kHex[v & 15];
+    v >>= 4;
+  }
+  out->append(buf, sizeof(buf));
+}
+
+RequestBank::RequestBank(const RequestShape& shape, const std::vector<std::string>& paths)
+    : method_(shape.method) {
+  std::string common = " HTTP/1.1\r\nHost: " + shape.host + "\r\n";
+  for (const auto& h : shape.headers) common += h.name + ": " + h.value + "\r\n";
+  for (uint64_t i = 0; i < shape.header_count; ++i) {
+    common += "X-Bomb-" + std::to_string(i) + ": ";
+    common.append(shape.header_bytes, static_cast<char>('a' + i % 26));
+    common += "\r\n";
+  }
+  get_fields_ = common;
+  fields_ = common;
+  if (shape.body_bytes > 0) {
+    fields_ += "Content-Type: application/octet-stream\r\nContent-Length: " +
+               std::to_string(shape.body_bytes) + "\r\n";
+    body_.assign(shape.body_bytes, 'x');
+  }
+  for (const auto& path : paths) {
+    Variant v;
+    size_t start = 0;
+    for (;;) {
+      size_t hole = path.find("{rand}", start);
+      if (hole == std::string::npos) {
+        v.pieces.push_back(path.substr(start));
+        break;
+      }
+      v.pieces.push_back(path.substr(start, hole - start));
+      start = hole + 6;
+    }
+    if (v.pieces.size() == 1) v.whole = method_ + " " + path + fields_ + "\r\n" + body_;
+    variants_.push_back(std::move(v));
+  }
+}
+
+void RequestBank::renderHead(size_t i, FastRandom& rng, std::string_view extra,
+                             std::string* out) const {
+  const Variant& v = variants_[i];
+  out->clear();
+  out->append(method_);
+  out->push_back(' ');
+  for (size_t p = 0; p < v.pieces.size(); ++p) {
+    if (p > 0) appendRandomToken(rng, out);
+    out->append(v.pieces[p]);
+  }
+  out->append(fields_);
+  out->append(extra);
+  out->append("\r\n");
+}
+
+void RequestBank::renderGet(std::string_view path, std::string_view extra, std::string* out) const {
+  out->clear();
+  out->append("GET ");
+  out->append(path);
+  out->append(get_fields_);
+  out->append(extra);
+  out->append("\r\n");
+}
+
+}  // namespace floodgate::storm

@@ -1,0 +1,146 @@
+#include "storm/yaml_fields.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+
+#include "storm/duration_text.h"
+
+namespace floodgate::storm {
+
+size_t editDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diag = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+void YamlFields::failAt(const YAML::Mark& mark, const std::string& message) {
+  if (mark.is_null()) {
+    errors_.push_back(file_ + ": " + message);
+  } else {
+    errors_.push_back(file_ + ":" + std::to_string(mark.line + 1) + ":" +
+                      std::to_string(mark.column + 1) + ": " + message);
+  }
+}
+
+void YamlFields::fail(const YAML::Node& at, const std::string& message) {
+  failAt(at.IsDefined() ? at.Mark() : YAML::Mark::null_mark(), message);
+}
+
+YAML::Node keyOrMap(const YAML::Node& map, const char* key) {
+  if (map.IsMap() && map[key]) return map[key];
+  return map;
+}
+
+void YamlFields::checkKeys(const YAML::Node& map, std::initializer_list<std::string_view> known,
+                           std::string_view where) {
+  for (const auto& kv : map) {
+    std::string key = kv.first.Scalar();
+    if (std::find(known.begin(), known.end(), key) != known.end()) continue;
+    std::string message = "unknown key \"" + key + "\" in " + std::string(where);
+    std::string_view best;
+    size_t best_distance = 3;
+    for (auto k : known) {
+      size_t d = editDistance(key, k);
+      if (d < best_distance) {
+        best_distance = d;
+        best = k;
+      }
+    }
+    if (!best.empty()) message += " (did you mean \"" + std::string(best) + "\"?)";
+    fail(kv.first, message);
+  }
+}
+
+bool YamlFields::readString(const YAML::Node& n, std::string* out, std::string_view what) {
+  if (!n.IsScalar()) {
+    fail(n, std::string(what) + " must be a single value");
+    return false;
+  }
+  *out = n.Scalar();
+  return true;
+}
+
+bool YamlFields::readBool(const YAML::Node& n, bool* out, std::string_view what) {
+  std::string s;
+  if (!readString(n, &s, what)) return false;
+  if (s == "true" || s == "yes" || s == "on") {
+    *out = true;
+  } else if (s == "false" || s == "no" || s == "off") {
+    *out = false;
+  } else {
+    fail(n, std::string(what) + " must be true or false, not \"" + s + "\"");
+    return false;
+  }
+  return true;
+}
+
+bool YamlFields::readNumber(const YAML::Node& n, double* out, std::string_view what) {
+  std::string s;
+  if (!readString(n, &s, what)) return false;
+  char* end = nullptr;
+  double v = std::strtod(s.c_str(), &end);
+  if (s.empty() || end != s.c_str() + s.size() || !std::isfinite(v) || v < 0) {
+    fail(n, std::string(what) + " must be a non-negative number, not \"" + s + "\"");
+    return false;
+  }
+  *out = v;
+  return true;
+}
+
+bool YamlFields::readCount(const YAML::Node& n, uint64_t* out, std::string_view what,
+                           uint64_t max) {
+  double v = 0;
+  if (!readNumber(n, &v, what)) return false;
+  if (v != std::floor(v) || v > static_cast<double>(max)) {
+    fail(n, std::string(what) + " must be a whole number up to " + std::to_string(max) +
+                ", not \"" + n.Scalar() + "\"");
+    return false;
+  }
+  *out = static_cast<uint64_t>(v);
+  return true;
+}
+
+bool YamlFields::readDuration(const YAML::Node& n, Duration* out, std::string_view what) {
+  std::string s;
+  if (!readString(n, &s, what)) return false;
+  if (!parseDurationText(s, out)) {
+    fail(n, std::string(what) + " must be a duration like 500ms, 5s or 1m, not \"" + s + "\"");
+    return false;
+  }
+  return true;
+}
+
+bool YamlFields::readStringList(const YAML::Node& n, std::vector<std::string>* out,
+                                std::string_view what) {
+  out->clear();
+  if (n.IsScalar()) {
+    out->push_back(n.Scalar());
+    return true;
+  }
+  if (!n.IsSequence()) {
+    fail(n, std::string(what) + " must be a value or a list of values");
+    return false;
+  }
+  bool good = true;
+  for (const auto& item : n) {
+    if (!item.IsScalar()) {
+      fail(item, std::string(what) + " entries must be single values");
+      good = false;
+      continue;
+    }
+    out->push_back(item.Scalar());
+  }
+  return good;
+}
+
+}  // namespace floodgate::storm
