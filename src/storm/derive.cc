@@ -1,5 +1,6 @@
 #include "storm/derive.h"
 
+#include <algorithm>
 #include <chrono>
 
 namespace floodgate::storm {
@@ -10,9 +11,8 @@ size_t wholeSecond(Duration d) {
 }
 
 bool mitigated(const AttackSample& s) {
-  if (!s.admitted) return false;
-  if (s.offered == 0) return true;  // nothing offered (a pulse's pause): nothing to let in
-  return static_cast<double>(*s.admitted) < kMitigatedShare * static_cast<double>(s.offered);
+  return s.admitted &&
+         static_cast<double>(*s.admitted) < kMitigatedShare * static_cast<double>(s.offered);
 }
 
 }  // namespace
@@ -32,15 +32,25 @@ AttackWindow attackWindowOf(const std::vector<Phase>& phases) {
 
 std::optional<double> timeToMitigate(const std::vector<AttackSample>& window) {
   bool asked = false;
-  for (const auto& s : window) asked = asked || s.admitted.has_value();
-  if (!asked || window.empty()) return std::nullopt;
-  size_t first_good = window.size();
+  uint64_t peak = 0;
+  for (const auto& s : window) {
+    asked = asked || s.admitted.has_value();
+    peak = std::max(peak, s.offered);
+  }
+  if (!asked || peak == 0) return std::nullopt;
+  // Only seconds when the attack is on count: a pulse's pause (or the straggling end of a
+  // burst) neither proves nor disproves a mitigation.
+  auto on = [&](const AttackSample& s) {
+    return static_cast<double>(s.offered) >= kQuietShare * static_cast<double>(peak);
+  };
+  std::optional<size_t> first_good;
   for (size_t i = window.size(); i-- > 0;) {
+    if (!on(window[i])) continue;
     if (!mitigated(window[i])) break;
     first_good = i;
   }
-  if (first_good == window.size()) return std::nullopt;
-  return static_cast<double>(first_good);
+  if (!first_good) return std::nullopt;
+  return static_cast<double>(*first_good);
 }
 
 bool withinBand(const LegitSample& s, const Baseline& base, const BaselineBand& band) {

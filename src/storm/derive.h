@@ -16,6 +16,8 @@
 namespace floodgate::storm {
 
 constexpr double kMitigatedShare = 0.05;
+// A second whose offered attack is under this share of the window's peak counts as "off".
+constexpr double kQuietShare = 0.05;
 
 // One second of the attack window.
 struct AttackSample {
@@ -44,8 +46,8 @@ struct AttackWindow {
 };
 AttackWindow attackWindowOf(const std::vector<Phase>& phases);
 
-// Seconds from the window's start until mitigated for good; nullopt when never (within the
-// window) or when the origin could not be asked.
+// Seconds from the window's start until mitigated for good, judged only on the seconds when the
+// attack is on; nullopt when never (within the window) or when the origin could not be asked.
 std::optional<double> timeToMitigate(const std::vector<AttackSample>& window);
 
 // Seconds from the attack's end until back in the band for good; nullopt when never within

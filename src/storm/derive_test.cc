@@ -37,14 +37,17 @@ TEST(TimeToMitigate, NeverWhenTheLastSecondStillLetsItIn) {
 
 TEST(TimeToMitigate, PulsePausesAreNeutral) {
   auto w = attack({{1000, 900}, {0, 0}, {1000, 10}, {0, 0}, {1000, 0}});
-  EXPECT_EQ(timeToMitigate(w), 1.0);
+  EXPECT_EQ(timeToMitigate(w), 2.0);
+  // A burst let through, then only silence (and a straggler): not shown to be mitigated.
+  EXPECT_EQ(timeToMitigate(attack({{1000, 1000}, {1000, 1000}, {3, 0}, {0, 0}})), std::nullopt);
+  EXPECT_EQ(timeToMitigate(attack({{0, 0}, {0, 0}})), std::nullopt);
 }
 
 TEST(TimeToMitigate, UnknownWithoutTheOrigin) {
   std::vector<AttackSample> w = {{1000, std::nullopt}, {1000, std::nullopt}};
   EXPECT_EQ(timeToMitigate(w), std::nullopt);
   // A second the origin could not be asked about does not count as mitigated.
-  w = {{1000, 0}, {1000, std::nullopt}, {1000, 0}};
+  w = {{1000, 0}, {1000, std::nullopt}, {1000, 0}};  // the middle one unknown
   EXPECT_EQ(timeToMitigate(w), 2.0);
 }
 

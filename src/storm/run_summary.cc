@@ -1,5 +1,7 @@
 #include "storm/run_summary.h"
 
+#include "storm/schedule.h"
+
 namespace floodgate::storm {
 namespace {
 
@@ -77,6 +79,15 @@ RunSummary summarize(const Scenario& s, const RunRecord& r) {
     for (const auto& row : r.seconds) f.totals.add(row.groups[g]);
     if (g < r.group_latency.size()) f.latency = LatencyFigures::of(r.group_latency[g]);
     f.success = successOf(f.totals);
+    double active_s =
+        static_cast<double>(ActiveWindows::forGroup(s.phases, s.groups[g]).totalActive().count()) /
+        1e9;
+    if (active_s > 0) f.offered_rps = static_cast<double>(f.totals[Count::kSent]) / active_s;
+    for (size_t i = 0; i < r.ranges.size() && i < r.origin_total.size(); ++i) {
+      if (r.ranges[i].groups.size() == 1 && r.ranges[i].groups[0] == g && r.origin_total[i]) {
+        f.origin_requests = r.origin_total[i]->requests;
+      }
+    }
     if (!isAttack(f.kind)) {
       f.users = s.groups[g].count;
       f.blocked_users = g < r.blocked_users.size() ? r.blocked_users[g] : 0;

@@ -30,8 +30,10 @@ struct GroupFigures {
   Counters totals;
   LatencyFigures latency;
   std::optional<double> success;
-  uint64_t users = 0;          // legitimate groups: distinct users
-  uint64_t blocked_users = 0;  // legitimate groups: users that received a block
+  double offered_rps = 0;  // requests (attempts) sent per second of the group's activity
+  std::optional<uint64_t> origin_requests;  // reached the origin (when alone in its range)
+  uint64_t users = 0;                       // legitimate groups: distinct users
+  uint64_t blocked_users = 0;               // legitimate groups: users that received a block
 };
 
 struct ExpectationResult {

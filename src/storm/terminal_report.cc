@@ -105,8 +105,10 @@ std::string summaryText(const RunContext& ctx, const RunRecord& r, const RunSumm
   for (const auto& g : sum.groups) {
     if (!isAttack(g.kind)) continue;
     out += pad("  " + g.name.substr(0, 19), 22) + pad(count(g.totals[Count::kSent]), 10, true) +
-           pad("", 10, true) + pad(count(g.totals[Count::kResponses]), 10, true) +
-           pad("", 11, true) + "  " + kindName(g.kind) + "\n";
+           pad(fmt("%.0f", g.offered_rps), 10, true) +
+           pad(count(g.totals[Count::kResponses]), 10, true) +
+           pad(g.origin_requests ? count(*g.origin_requests) : "", 11, true) + "  " +
+           kindName(g.kind) + "\n";
   }
   out += pad("attack (all)", 22) + pad(count(sum.attack.totals[Count::kSent]), 10, true) +
          pad(fmt("%.0f", sum.attack_offered_rps), 10, true) +
@@ -114,6 +116,7 @@ std::string summaryText(const RunContext& ctx, const RunRecord& r, const RunSumm
          pad(sum.attack_admitted ? count(*sum.attack_admitted) : "-", 11, true) + "\n\n";
 
   bool attack = sum.window.present();
+  bool legit = sum.legit_users > 0;
   out += "attack admitted to the origin: " +
          (sum.attack_admitted_share ? percent(sum.attack_admitted_share) + " of offered"
           : r.origin_asked          ? std::string("-")
@@ -124,15 +127,20 @@ std::string summaryText(const RunContext& ctx, const RunRecord& r, const RunSumm
            (r.origin_asked ? seconds(sum.time_to_mitigate_s, "not mitigated during the attack")
                            : std::string("not measured (no origin stats)")) +
            "\n";
-    out += "time to recover:   " +
-           seconds(sum.time_to_recover_s, "not recovered by the end of the run") + "\n";
-    if (sum.baseline) {
+    if (legit && sum.baseline) {
+      out += "time to recover:   " +
+             (sum.window.end * 1'000'000'000ull < static_cast<uint64_t>(s.duration().count())
+                  ? seconds(sum.time_to_recover_s, "not recovered by the end of the run")
+                  : std::string("not measured (no phase after the attack)")) +
+             "\n";
       out += "  (baseline before the attack: success " + percent(sum.baseline->success) + ", p99 " +
              millis(static_cast<double>(sum.baseline->p99_us) / 1000) + ")\n";
     }
   }
-  out += "collateral:        " + count(sum.collateral_users) + " of " + count(sum.legit_users) +
-         " legitimate users received a block (" + percent(sum.collateral) + ")\n";
+  if (legit) {
+    out += "collateral:        " + count(sum.collateral_users) + " of " + count(sum.legit_users) +
+           " legitimate users received a block (" + percent(sum.collateral) + ")\n";
+  }
   if (ctx.generator_cpu > 0) {
     out += "generator CPU:     " + fmt("%.0f%%", ctx.generator_cpu * 100) + " of its " +
            count(static_cast<uint64_t>(ctx.threads)) + (ctx.threads == 1 ? " core" : " cores") +
