@@ -24,11 +24,12 @@ constexpr Duration kLingerTime = seconds(2);  // to drain unread input before cl
 // Returns bytes read; sets *eof, *blocked (EAGAIN) or *failed. With edge-triggered epoll a short
 // read proves the socket drained (new data raises a new edge), which saves the read() that
 // would only say EAGAIN — unless a hang-up was signalled, whose edge will not come again.
-size_t readInto(int fd, Buffer* buf, size_t cap, bool hangup_seen, bool* eof, bool* blocked,
-                bool* failed) {
+// `chunk` is the room made for each read: small while a head is expected, large for a body.
+size_t readInto(int fd, Buffer* buf, size_t cap, size_t chunk, bool hangup_seen, bool* eof,
+                bool* blocked, bool* failed) {
   size_t total = 0;
   while (buf->readable() < cap) {
-    buf->reserve(std::min(kReadChunk, cap - buf->readable()));
+    buf->reserve(std::min(chunk, cap - buf->readable()));
     size_t want = std::min(buf->writable(), cap - buf->readable());
     ssize_t n = ::read(fd, buf->writePtr(), want);
     if (n > 0) {
@@ -69,6 +70,25 @@ bool writeFrom(int fd, Buffer* buf, bool* can_write, size_t* written) {
       return false;
     }
   }
+  return true;
+}
+
+// Sends bytes toward `fd`: straight from the source when nothing is queued before them (no
+// copy), queueing in `out` whatever the socket does not take now. False on a write error.
+bool forward(int fd, Buffer* out, bool* can_write, const char* p, size_t n) {
+  if (out->empty() && *can_write && n > 0) {
+    ssize_t sent = ::send(fd, p, n, MSG_NOSIGNAL);
+    if (sent > 0) {
+      p += sent;
+      n -= static_cast<size_t>(sent);
+    } else if (sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      *can_write = false;
+    } else if (sent < 0 && errno != EINTR) {
+      return false;
+    }
+    if (n > 0) *can_write = false;
+  }
+  out->append(p, n);
   return true;
 }
 
@@ -198,7 +218,8 @@ bool ClientConnection::readClient() {
   if (phase_ == Phase::kClosing) return false;
   size_t cap = std::max(maxInputBytes(), kHighWater);
   bool eof = false, blocked = false, failed = false;
-  size_t n = readInto(fd_.get(), &in_, cap, client_hangup_, &eof, &blocked, &failed);
+  size_t chunk = phase_ == Phase::kUpstream && !req_body_done_ ? kHighWater : kReadChunk;
+  size_t n = readInto(fd_.get(), &in_, cap, chunk, client_hangup_, &eof, &blocked, &failed);
   if (blocked) can_read_ = false;
   if (failed) {
     abort();
@@ -233,8 +254,9 @@ bool ClientConnection::readUpstream() {
   size_t cap = resp_head_done_ ? kHighWater : kMaxResponseHead;
   if (upstream_->in.readable() >= cap) return false;
   bool eof = false, blocked = false, failed = false;
-  size_t n = readInto(upstream_->fd(), &upstream_->in, cap, upstream_->hangup, &eof, &blocked,
-                      &failed);
+  size_t chunk = resp_head_done_ ? kHighWater : kReadChunk;
+  size_t n = readInto(upstream_->fd(), &upstream_->in, cap, chunk, upstream_->hangup, &eof,
+                      &blocked, &failed);
   if (blocked) upstream_->can_read = false;
   if (eof || failed) upstream_->eof = true;
   if (n > 0 && resp_head_done_) upstream_->armTimer(cluster_->request_timeout);
@@ -401,7 +423,13 @@ void ClientConnection::pumpRequestBody() {
         return;
       }
     }
-    upstream_->out.append(in_.readPtr(), take);
+    if (upstream_->connecting()) {
+      upstream_->out.append(in_.readPtr(), take);
+    } else if (!forward(upstream_->fd(), &upstream_->out, &upstream_->can_write, in_.readPtr(),
+                        take)) {
+      upstream_->eof = true;  // handled like an upstream close before the response
+      upstream_->can_read = true;
+    }
     in_.consume(take);
     req_body_bytes_ += take;
     req_body_started_ = true;
@@ -467,7 +495,11 @@ void ClientConnection::pumpResponse() {
         break;
       case ResponseBodyMode::kLength: {
         size_t n = static_cast<size_t>(std::min<uint64_t>(resp_remaining_, src.readable()));
-        out_.append(src.readPtr(), n);
+        if (!forward(fd_.get(), &out_, &can_write_, src.readPtr(), n)) {
+          releaseUpstream(false);
+          abort();
+          return;
+        }
         src.consume(n);
         resp_remaining_ -= n;
         resp_bytes_ += n;
