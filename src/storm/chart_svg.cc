@@ -94,9 +94,11 @@ std::string line(const Panel& p, size_t n, const std::function<std::optional<dou
 }  // namespace
 
 std::string chartSvg(const ChartData& d) {
-  double seconds = std::max<double>(1, static_cast<double>(d.seconds.size()));
+  // The time axis spans the phases (or the data, when there are no phases).
+  double seconds = 0;
   for (const auto& ph : d.phases) seconds = std::max(seconds, ph.end_s);
-  size_t n = d.seconds.size();
+  if (seconds <= 0) seconds = std::max<double>(1, static_cast<double>(d.seconds.size()));
+  size_t n = std::min(d.seconds.size(), static_cast<size_t>(std::ceil(seconds)));
   double height = kTop + 3 * kPanelHeight + 3 * kPanelGap + 10;
   std::string svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + fmt("%g", kWidth) +
                     "\" height=\"" + fmt("%g", height) + "\" viewBox=\"0 0 " + fmt("%g", kWidth) +
@@ -114,7 +116,8 @@ std::string chartSvg(const ChartData& d) {
   // Scales.
   double p99_max = 1;
   double rate_max = 1;
-  for (const auto& pt : d.seconds) {
+  for (size_t i = 0; i < n; ++i) {
+    const ChartPoint& pt = d.seconds[i];
     if (pt.p99_ms) p99_max = std::max(p99_max, *pt.p99_ms);
     rate_max = std::max(rate_max, pt.offered_rps);
     if (pt.admitted_rps) rate_max = std::max(rate_max, *pt.admitted_rps);
@@ -122,7 +125,8 @@ std::string chartSvg(const ChartData& d) {
   double log_top = std::ceil(std::log10(std::max(p99_max, 10.0)));
   double log_bottom = std::min(0.0, log_top - 1);  // from 1 ms
   double p99_min_seen = p99_max;
-  for (const auto& pt : d.seconds) {
+  for (size_t i = 0; i < n; ++i) {
+    const ChartPoint& pt = d.seconds[i];
     if (pt.p99_ms && *pt.p99_ms > 0) p99_min_seen = std::min(p99_min_seen, *pt.p99_ms);
   }
   if (p99_min_seen < 1) log_bottom = std::floor(std::log10(std::max(p99_min_seen, 0.01)));
@@ -192,14 +196,22 @@ std::string chartSvg(const ChartData& d) {
       },
       "#2e90fa", 2);
 
-  // Panel 3: attack offered and admitted.
+  // Panel 3: attack offered (a shaded area) and what reached the origin (a line over it).
   for (double v : {0.0, 0.25, 0.5, 0.75, 1.0}) gridY(panels[2], v, siCount(v * rate_max));
-  svg += line(
-      panels[2], n,
-      [&](size_t i) -> std::optional<double> {
-        return panels[2].bottom() - d.seconds[i].offered_rps / rate_max * kPanelHeight;
-      },
-      "#f79009", 1.5, "5,3");
+  if (n > 0) {
+    std::string area = fmt("%.1f", panels[2].x(0.5)) + "," + fmt("%.1f", panels[2].bottom()) + " ";
+    for (size_t i = 0; i < n; ++i) {
+      area += fmt("%.1f", panels[2].x(static_cast<double>(i) + 0.5)) + "," +
+              fmt("%.1f", panels[2].bottom() - d.seconds[i].offered_rps / rate_max * kPanelHeight) +
+              " ";
+    }
+    area += fmt("%.1f", panels[2].x(static_cast<double>(n) - 0.5)) + "," +
+            fmt("%.1f", panels[2].bottom());
+    svg +=
+        "<polygon fill=\"#f79009\" fill-opacity=\"0.35\" stroke=\"#f79009\" "
+        "stroke-width=\"1\" points=\"" +
+        area + "\"/>\n";
+  }
   svg += line(
       panels[2], n,
       [&](size_t i) -> std::optional<double> {
@@ -209,7 +221,7 @@ std::string chartSvg(const ChartData& d) {
       "#d92d20", 2);
   double ly = panels[2].top + 14;
   svg += "<text x=\"" + fmt("%g", kWidth - kRight - 8) + "\" y=\"" + fmt("%.1f", ly) +
-         "\" text-anchor=\"end\"><tspan fill=\"#f79009\">- - offered</tspan>  "
+         "\" text-anchor=\"end\"><tspan fill=\"#f79009\">&#9632; offered</tspan>  "
          "<tspan fill=\"#d92d20\">— reached the origin</tspan></text>\n";
   svg += "</svg>\n";
   return svg;

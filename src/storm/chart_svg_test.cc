@@ -29,8 +29,9 @@ TEST(ChartSvg, DrawsThreePanelsWithShadedPhases) {
   EXPECT_NE(svg.find("a &lt;test&gt; &amp; more"), std::string::npos);
   EXPECT_EQ(countOf(svg, "fill=\"#fbe3e0\""), 3u);  // the attack phase, in each panel
   EXPECT_EQ(countOf(svg, "fill=\"#f2f5f8\""), 6u);
-  // success, p99, offered, and admitted broken in two by the missing second
-  EXPECT_EQ(countOf(svg, "<polyline"), 5u);
+  // success, p99, and admitted broken in two by the missing second; offered is an area
+  EXPECT_EQ(countOf(svg, "<polyline"), 4u);
+  EXPECT_EQ(countOf(svg, "<polygon"), 1u);
   EXPECT_EQ(svg.find("nan"), std::string::npos);
   EXPECT_EQ(svg.find("inf"), std::string::npos);
 }

@@ -112,7 +112,10 @@ RunRecord StormRun::execute(const std::atomic<bool>& interrupt,
   size_t s = 0;
   std::vector<std::optional<OriginCounts>> origin(nranges);
   for (; s + 1 < capacity; ++s) {
-    sleepUntil(start + seconds(static_cast<int64_t>(s + 1)), interrupt);
+    // Read the origin just before the boundary: a request sent in the next second must not
+    // land in this one (the skew goes the other way, toward the next second, by the path's
+    // latency, which is what a request's trip takes anyway).
+    sleepUntil(start + seconds(static_cast<int64_t>(s + 1)) - milliseconds(3), interrupt);
     if (interrupt.load() && !stop_sent) {
       for (auto& w : workers) w->requestStop();
       stop_sent = true;
