@@ -66,6 +66,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   orig->add_option("--workers", oo.workers, "Worker threads")->capture_default_str();
   orig->add_option("--name", oo.name, "Name reported in X-Origin and stats");
+  orig->add_option("--fail-every", oo.fail_every,
+                   "Answer every Nth admitted application request with 500 (0: never)")
+      ->capture_default_str();
+  orig->add_option("--max-sources", oo.max_sources,
+                   "Distinct client sources counted apart in stats; the rest count as \"other\"")
+      ->capture_default_str();
 
   // floodgate storm
   auto* storm_cmd = app.add_subcommand("storm", "Run a storm scenario: legitimate users and attackers");
