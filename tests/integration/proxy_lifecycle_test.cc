@@ -109,7 +109,7 @@ TEST(ProxyReloadTest, ReloadUnderLoadFailsNoRequest) {
     yaml.routes = directRoute("health", "/healthz", "ok") + directRoute(name, "/" + name, name);
     replaceFile(gateway.config_path, yaml.str());
     ASSERT_TRUE(gateway.process->signal(SIGHUP));
-    EXPECT_TRUE(pollUntil([&] { return answers(gateway.port, "/" + name, name); }, seconds(5)))
+    ASSERT_TRUE(pollUntil([&] { return answers(gateway.port, "/" + name, name); }, seconds(3)))
         << "reload " << i << " did not take effect";
   }
   pollUntil([&] { return secondsSince(start) >= 3.0; }, seconds(5));
@@ -168,7 +168,7 @@ TEST(ProxyReloadTest, InvalidReloadIsRefusedAndTheOldConfigKeepsServing) {
           std::string err = gateway.process->stderrText();
           return std::regex_search(err.substr(std::min(stderr_before, err.size())), located);
         },
-        seconds(5)))
+        seconds(3)))
         << "stderr does not mention the problem:\n"
         << gateway.process->stderrText();
     EXPECT_TRUE(gateway.process->running());

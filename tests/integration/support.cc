@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -198,7 +199,11 @@ Server waitForPort(std::unique_ptr<Process> proc, const std::regex& re) {
 
 }  // namespace
 
-std::string floodgateBin() { return FLOODGATE_BIN; }
+std::string floodgateBin() {
+  // FLOODGATE_BIN in the environment runs the suite against another build (e.g. a sanitizer one).
+  const char* env = std::getenv("FLOODGATE_BIN");
+  return env != nullptr && *env != '\0' ? env : FLOODGATE_BIN;
+}
 std::string sourceDir() { return FLOODGATE_SOURCE_DIR; }
 
 bool pollUntil(const std::function<bool()>& pred, milliseconds timeout, milliseconds interval) {

@@ -27,7 +27,8 @@ using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-// Path of the floodgate binary under test, and of the source tree (for examples/).
+// Path of the floodgate binary under test ($FLOODGATE_BIN, else the one built beside the tests),
+// and of the source tree (for examples/).
 std::string floodgateBin();
 std::string sourceDir();
 
