@@ -65,14 +65,17 @@ bool withinBand(const LegitSample& s, const Baseline& base, const BaselineBand& 
 
 std::optional<double> timeToRecover(const std::vector<LegitSample>& after, const Baseline& base,
                                     const BaselineBand& band) {
-  if (after.empty()) return std::nullopt;
-  size_t first_good = after.size();
+  size_t settle = std::max<size_t>(
+      1,
+      static_cast<size_t>(std::chrono::duration_cast<std::chrono::seconds>(band.settle).count()));
+  size_t run = 0;  // seconds in band in a row, counting back from the end
+  std::optional<size_t> first_good;
   for (size_t i = after.size(); i-- > 0;) {
-    if (!withinBand(after[i], base, band)) break;
-    first_good = i;
+    run = withinBand(after[i], base, band) ? run + 1 : 0;
+    if (run > 0 && (run >= settle || i + run == after.size())) first_good = i;
   }
-  if (first_good == after.size()) return std::nullopt;
-  return static_cast<double>(first_good);
+  if (!first_good) return std::nullopt;
+  return static_cast<double>(*first_good);
 }
 
 }  // namespace floodgate::storm

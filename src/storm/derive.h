@@ -3,7 +3,8 @@
 //   time to mitigate: from attack start until attack traffic admitted to the origin stays under
 //     5% of its offered rate;
 //   time to recover: from attack end until legitimate success and latency are back within
-//     their baseline band (and stay there).
+//     their baseline band, and stay there for the band's settle time (a noisy second long after
+//     the attack does not undo a recovery).
 #pragma once
 
 #include <cstdint>
@@ -50,8 +51,8 @@ AttackWindow attackWindowOf(const std::vector<Phase>& phases);
 // attack is on; nullopt when never (within the window) or when the origin could not be asked.
 std::optional<double> timeToMitigate(const std::vector<AttackSample>& window);
 
-// Seconds from the attack's end until back in the band for good; nullopt when never within
-// the samples given.
+// Seconds from the attack's end until back in the band for `band.settle` seconds in a row (or
+// until the samples end, if sooner); nullopt when never within the samples given.
 std::optional<double> timeToRecover(const std::vector<LegitSample>& after, const Baseline& base,
                                     const BaselineBand& band);
 bool withinBand(const LegitSample& s, const Baseline& base, const BaselineBand& band);

@@ -53,7 +53,8 @@ TEST(TimeToMitigate, UnknownWithoutTheOrigin) {
 
 TEST(TimeToRecover, BackInBandAfterTheAttack) {
   Baseline base{0.999, 10'000};  // 99.9%, p99 10 ms
-  BaselineBand band;             // -2 points, 2x + 5 ms -> p99 up to 25 ms
+  BaselineBand band;
+  band.p99_slack = milliseconds(5);  // -2 points, 2x + 5 ms -> p99 up to 25 ms
   std::vector<LegitSample> after = {
       {100, 100, 40, 900'000},  // still failing
       {100, 100, 90, 60'000},   // success ok-ish? 90% < 97.9%: no
@@ -77,6 +78,17 @@ TEST(TimeToRecover, ARelapseCounts) {
   std::vector<LegitSample> after = {
       {100, 100, 100, 5'000}, {100, 100, 50, 5'000}, {100, 100, 100, 5'000}};
   EXPECT_EQ(timeToRecover(after, base, band), 2.0);
+}
+
+TEST(TimeToRecover, ANoisySecondAfterSettlingDoesNotUndoIt) {
+  Baseline base{1.0, 5'000};
+  BaselineBand band;  // settle 3 s
+  LegitSample in{100, 100, 100, 5'000}, out{100, 100, 50, 5'000};
+  EXPECT_EQ(timeToRecover({out, in, in, in, in, out}, base, band), 1.0);
+  // Two good seconds are not yet settled when a bad one follows.
+  EXPECT_EQ(timeToRecover({out, in, in, out, in, in, in}, base, band), 4.0);
+  band.settle = seconds(1);
+  EXPECT_EQ(timeToRecover({out, in, in, out, in, in, in}, base, band), 1.0);
 }
 
 TEST(TimeToRecover, NeverWhenStillDownAtTheEnd) {

@@ -79,9 +79,10 @@ struct ClientGroup {
 
 // What "back within the baseline band" means for time to recover.
 struct BaselineBand {
-  double success_drop = 0.02;            // success may be this much below the calm baseline
-  double p99_factor = 2.0;               // p99 may be this many times the baseline p99 ...
-  Duration p99_slack = milliseconds(5);  // ... plus this
+  double success_drop = 0.02;             // success may be this much below the calm baseline
+  double p99_factor = 2.0;                // p99 may be this many times the baseline p99 ...
+  Duration p99_slack = milliseconds(20);  // ... plus this
+  Duration settle = seconds(3);           // and it must stay in the band this long
 };
 
 struct Scenario {

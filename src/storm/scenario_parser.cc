@@ -71,14 +71,18 @@ void parseExpect(const YAML::Node& node, YamlFields& f, Scenario* s) {
 
 void parseBaseline(const YAML::Node& node, YamlFields& f, Scenario* s) {
   if (!node.IsMap()) {
-    f.fail(node, "baseline_band must be a map of success_drop, p99_factor, p99_slack");
+    f.fail(node, "baseline_band must be a map of success_drop, p99_factor, p99_slack, settle");
     return;
   }
-  f.checkKeys(node, {"success_drop", "p99_factor", "p99_slack"}, "baseline_band");
+  f.checkKeys(node, {"success_drop", "p99_factor", "p99_slack", "settle"}, "baseline_band");
   if (node["success_drop"])
     f.readNumber(node["success_drop"], &s->baseline.success_drop, "success_drop");
   if (node["p99_factor"]) f.readNumber(node["p99_factor"], &s->baseline.p99_factor, "p99_factor");
   if (node["p99_slack"]) f.readDuration(node["p99_slack"], &s->baseline.p99_slack, "p99_slack");
+  if (node["settle"] && f.readDuration(node["settle"], &s->baseline.settle, "settle") &&
+      s->baseline.settle < seconds(1)) {
+    f.fail(node["settle"], "settle must be at least 1s");
+  }
 }
 
 void parseUrl(const YAML::Node& node, YamlFields& f, const char* what, LoopbackUrl* url,

@@ -1,0 +1,322 @@
+#!/usr/bin/env bash
+# DDoS scenarios, side by side: each storm scenario is played against floodgate, against nginx
+# with limit_req/limit_conn per client address, and against HAProxy with a per-address stick
+# table — each configured as its own documentation recommends for DDoS — in front of the same
+# `floodgate origin` with a fixed capacity. Prints one table per scenario: legitimate success,
+# legitimate p99, attack admitted to the origin, time to mitigate (and to recover, collateral).
+#
+# Usage: bench/ddos_vs_peers.sh SCENARIO.yaml [SCENARIO.yaml ...]
+#        bench/ddos_vs_peers.sh examples/storms/*.yaml
+# Environment (defaults in brackets):
+#   SYSTEMS          systems to compare, in order ["floodgate nginx haproxy"]
+#   ORIGIN_CAPACITY  requests/s the origin serves; beyond it, 503 [2000]
+#   ORIGIN_LATENCY   the origin's service time, ms [2]
+#   ORIGIN_WORKERS   origin worker threads [1]
+#   WORKERS          workers of each front (nginx worker_processes, HAProxy nbthread,
+#                    floodgate --workers) [1]
+#   PER_IP_RATE      the per-address request budget given to nginx and HAProxy, requests/s [10]
+#   PER_IP_CONNS     the per-address connection cap given to nginx and HAProxy [10]
+#   FLOODGATE_CONFIG a `floodgate run -c` config for floodgate (its listener must be on
+#                    127.0.0.1:FRONT_PORT and its cluster point at ORIGIN_PORT, both substituted);
+#                    unset: the quick start (`floodgate run --listen --to`), i.e. no defense
+#   TIME_SCALE       multiply every phase duration by this (0.5: half as long) [1]
+#   STORM_TASKSET SERVER_TASKSET  optional CPU lists (taskset -c) for storm / for origin+front
+#   FLOODGATE_BIN NGINX_BIN HAPROXY_BIN  binaries [build/release/floodgate, /usr/sbin/nginx,
+#                    /usr/sbin/haproxy]
+#   OUT              also write the Markdown report to this file
+#   KEEP_TMP=1       keep the temp dir (configs, logs, every report.json and chart.svg)
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+# shellcheck source=bench/lib.sh
+source "$HERE/lib.sh"
+
+CMDLINE=""
+for v in SYSTEMS ORIGIN_CAPACITY ORIGIN_LATENCY ORIGIN_WORKERS WORKERS PER_IP_RATE PER_IP_CONNS \
+         FLOODGATE_CONFIG TIME_SCALE STORM_TASKSET SERVER_TASKSET FLOODGATE_BIN OUT; do
+  [[ -n ${!v+x} ]] && CMDLINE+="$v=${!v} "
+done
+CMDLINE+="$0"
+for a in "$@"; do CMDLINE+=" ${a#"$ROOT"/}"; done
+
+SYSTEMS=${SYSTEMS:-floodgate nginx haproxy}
+ORIGIN_CAPACITY=${ORIGIN_CAPACITY:-2000}
+ORIGIN_LATENCY=${ORIGIN_LATENCY:-2}
+ORIGIN_WORKERS=${ORIGIN_WORKERS:-1}
+WORKERS=${WORKERS:-1}
+PER_IP_RATE=${PER_IP_RATE:-10}
+PER_IP_CONNS=${PER_IP_CONNS:-10}
+FLOODGATE_CONFIG=${FLOODGATE_CONFIG:-}
+TIME_SCALE=${TIME_SCALE:-1}
+STORM_TASKSET=${STORM_TASKSET:-}
+SERVER_TASKSET=${SERVER_TASKSET:-}
+FLOODGATE_BIN=${FLOODGATE_BIN:-$ROOT/build/release/floodgate}
+NGINX_BIN=${NGINX_BIN:-/usr/sbin/nginx}
+HAPROXY_BIN=${HAPROXY_BIN:-/usr/sbin/haproxy}
+OUT=${OUT:-}
+KEEP_TMP=${KEEP_TMP:-0}
+HOST=127.0.0.1
+STARTUP_SECS=10
+LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
+
+# ---- input checks --------------------------------------------------------------------------
+
+(($# > 0)) || bench_die "usage: $0 SCENARIO.yaml [SCENARIO.yaml ...] (e.g. examples/storms/*.yaml)"
+for f in "$@"; do [[ -r $f ]] || bench_die "cannot read scenario $f"; done
+for v in ORIGIN_CAPACITY ORIGIN_WORKERS WORKERS PER_IP_RATE PER_IP_CONNS; do
+  [[ ${!v} =~ ^[1-9][0-9]*$ ]] || bench_die "$v must be a positive integer (got '${!v}')"
+done
+[[ $ORIGIN_LATENCY =~ ^[0-9]+$ ]] || bench_die "ORIGIN_LATENCY must be whole milliseconds"
+[[ $TIME_SCALE =~ ^[0-9]*\.?[0-9]+$ ]] || bench_die "TIME_SCALE must be a positive number"
+read -r -a SYSTEM_LIST <<< "$SYSTEMS"
+((${#SYSTEM_LIST[@]})) || bench_die "SYSTEMS is empty"
+for s in "${SYSTEM_LIST[@]}"; do
+  [[ $s == floodgate || $s == nginx || $s == haproxy ]] ||
+    bench_die "unknown system '$s' in SYSTEMS (known: floodgate nginx haproxy)"
+done
+bench_require_cmd jq curl python3 timeout
+[[ -n $STORM_TASKSET || -n $SERVER_TASKSET ]] && bench_require_cmd taskset
+[[ -x $FLOODGATE_BIN ]] || bench_die "$FLOODGATE_BIN does not exist (storm and the origin need it); build it:
+  cd $ROOT && cmake --preset release && cmake --build --preset release"
+uses() { [[ " ${SYSTEM_LIST[*]} " == *" $1 "* ]]; }
+uses nginx && { [[ -x $NGINX_BIN ]] || bench_die "nginx not found at $NGINX_BIN (set NGINX_BIN)"; }
+uses haproxy && { [[ -x $HAPROXY_BIN ]] || bench_die "haproxy not found at $HAPROXY_BIN (set HAPROXY_BIN)"; }
+[[ -z $FLOODGATE_CONFIG || -r $FLOODGATE_CONFIG ]] || bench_die "cannot read FLOODGATE_CONFIG $FLOODGATE_CONFIG"
+# ---- temp dir and cleanup ------------------------------------------------------------------
+
+TMP=$(mktemp -d /tmp/floodgate-ddos.XXXXXX)
+chmod 755 "$TMP"
+on_exit() {
+  local rc=$?
+  trap - EXIT
+  bench_cleanup
+  if ((rc == 0)) && [[ $KEEP_TMP != 1 ]]; then
+    rm -rf "$TMP"
+  else
+    echo "configs, logs and reports kept in $TMP" >&2
+  fi
+  exit "$rc"
+}
+trap on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+PIN=()
+[[ -n $SERVER_TASKSET ]] && PIN=(taskset -c "$SERVER_TASKSET")
+STORM_PIN=()
+[[ -n $STORM_TASKSET ]] && STORM_PIN=(taskset -c "$STORM_TASKSET")
+nginx_user_line() { ((EUID == 0)) && echo "user $(id -un) $(id -gn);"; return 0; }
+
+show_log() {
+  local f
+  for f in "$@"; do
+    [[ -s $f ]] || continue
+    echo "---- last lines of $f" >&2
+    tail -n 20 "$f" >&2
+  done
+}
+
+# scale_scenario IN OUT: copy a scenario with every phase duration multiplied by TIME_SCALE.
+scale_scenario() {
+  python3 - "$1" "$2" "$TIME_SCALE" <<'PY'
+import re, sys
+src, dst, k = sys.argv[1], sys.argv[2], float(sys.argv[3])
+def scale(m):
+    v, unit = float(m.group(2)), m.group(3) or "s"
+    ms = v * {"ms": 1, "s": 1000, "m": 60000}[unit] * k
+    return f"{m.group(1)}{max(100, round(ms))}ms"
+text = open(src).read()
+open(dst, "w").write(re.sub(r"(\bduration:\s*)([0-9.]+)(ms|s|m)?\b", scale, text))
+PY
+}
+
+# ---- origin and fronts ---------------------------------------------------------------------
+
+# start_origin DIR: a fresh origin for one run (clean counts); sets ORIGIN_PID, ORIGIN_PORT.
+start_origin() {
+  local dir=$1
+  bench_free_port ORIGIN_PORT
+  bench_start "$dir/origin.log" "${PIN[@]}" "$FLOODGATE_BIN" origin --listen "$HOST:$ORIGIN_PORT" \
+    --capacity "$ORIGIN_CAPACITY" --latency "$ORIGIN_LATENCY" --workers "$ORIGIN_WORKERS"
+  ORIGIN_PID=$BENCH_LAST_PID
+  bench_wait_http "http://$HOST:$ORIGIN_PORT/" "$ORIGIN_PID" "$STARTUP_SECS" || {
+    show_log "$dir/origin.log"
+    bench_die "the origin did not answer at $HOST:$ORIGIN_PORT"
+  }
+  curl -s -X POST "http://$HOST:$ORIGIN_PORT/__origin/reset" > /dev/null || true
+}
+
+# start_front NAME DIR: the system under test in front of the origin; sets FRONT_PID, FRONT_PORT.
+start_front() {
+  local name=$1 dir=$2
+  bench_free_port FRONT_PORT
+  case $name in
+    floodgate)
+      if [[ -n $FLOODGATE_CONFIG ]]; then
+        sed -e "s/FRONT_PORT/$FRONT_PORT/g; s/ORIGIN_PORT/$ORIGIN_PORT/g" "$FLOODGATE_CONFIG" > "$dir/floodgate.yaml"
+        bench_start "$dir/front.log" "${PIN[@]}" "$FLOODGATE_BIN" run -c "$dir/floodgate.yaml"
+      else
+        bench_start "$dir/front.log" "${PIN[@]}" "$FLOODGATE_BIN" run \
+          --listen "$HOST:$FRONT_PORT" --to "$HOST:$ORIGIN_PORT" --workers "$WORKERS"
+      fi
+      ;;
+    nginx)
+      mkdir -p "$dir/tmp"
+      # As "Mitigating DDoS Attacks with NGINX and NGINX Plus" (nginx.com blog) recommends:
+      # limit the request rate and the connections per client address (limit_req, limit_conn),
+      # and close slow connections (client_body_timeout, client_header_timeout). Blocks answer
+      # 429 so they can be told from the origin's 503s. Clients connect directly: the client
+      # address is the TCP peer, no real_ip module.
+      cat > "$dir/nginx.conf" <<EOF
+$(nginx_user_line)
+worker_processes $WORKERS;
+daemon off;
+master_process on;
+pid $dir/nginx.pid;
+error_log $dir/error.log warn;
+worker_rlimit_nofile 20000;
+events { worker_connections 8192; }
+http {
+  access_log off;
+  client_body_temp_path $dir/tmp/client;
+  proxy_temp_path $dir/tmp/proxy;
+  fastcgi_temp_path $dir/tmp/fastcgi;
+  uwsgi_temp_path $dir/tmp/uwsgi;
+  scgi_temp_path $dir/tmp/scgi;
+  limit_req_zone \$binary_remote_addr zone=perip:10m rate=${PER_IP_RATE}r/s;
+  limit_conn_zone \$binary_remote_addr zone=peraddr:10m;
+  limit_req_status 429;
+  limit_conn_status 429;
+  client_body_timeout 5s;
+  client_header_timeout 5s;
+  upstream origin {
+    server $HOST:$ORIGIN_PORT;
+    keepalive 64;
+  }
+  server {
+    listen $HOST:$FRONT_PORT backlog=4096;
+    location / {
+      limit_req zone=perip burst=$((PER_IP_RATE * 2)) nodelay;
+      limit_conn peraddr $PER_IP_CONNS;
+      proxy_pass http://origin;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+    }
+  }
+}
+EOF
+      chmod -R a+rX "$dir"
+      bench_start "$dir/front.log" "${PIN[@]}" "$NGINX_BIN" -p "$dir/" -e "$dir/error.log" -c "$dir/nginx.conf"
+      ;;
+    haproxy)
+      # As HAProxy's "Application-Layer DDoS Attack Protection with HAProxy" (haproxy.com blog)
+      # recommends: track each client address in a stick table with its HTTP request rate and
+      # concurrent connections, deny (429) above a request rate, reject above a connection count,
+      # `timeout http-request` against slowloris and `option http-buffer-request` against slow
+      # POST. The per-address budgets match nginx's (PER_IP_RATE over 10 s, PER_IP_CONNS).
+      cat > "$dir/haproxy.cfg" <<EOF
+global
+  nbthread $WORKERS
+  maxconn 8000
+
+defaults
+  mode http
+  option http-keep-alive
+  option http-buffer-request
+  http-reuse always
+  maxconn 8000
+  timeout connect 5s
+  timeout client 30s
+  timeout server 30s
+  timeout http-request 5s
+  timeout http-keep-alive 10s
+
+frontend fe
+  bind $HOST:$FRONT_PORT
+  stick-table type ip size 1m expire 30s store http_req_rate(10s),conn_cur
+  tcp-request connection track-sc0 src
+  tcp-request connection reject if { sc_conn_cur(0) gt $PER_IP_CONNS }
+  http-request deny deny_status 429 if { sc_http_req_rate(0) gt $((PER_IP_RATE * 10)) }
+  default_backend origin
+
+backend origin
+  option forwardfor
+  server o1 $HOST:$ORIGIN_PORT
+EOF
+      bench_start "$dir/front.log" "${PIN[@]}" "$HAPROXY_BIN" -db -f "$dir/haproxy.cfg"
+      ;;
+  esac
+  FRONT_PID=$BENCH_LAST_PID
+  bench_wait_http "http://$HOST:$FRONT_PORT/" "$FRONT_PID" "$STARTUP_SECS" || {
+    show_log "$dir/front.log" "$dir/error.log"
+    bench_die "$name did not answer 200 at $HOST:$FRONT_PORT"
+  }
+  # The probes above count against the front's per-address budget from 127.0.0.1 only, and
+  # against the origin: zero the origin's counts so the run starts clean.
+  curl -s -X POST "http://$HOST:$ORIGIN_PORT/__origin/reset" > /dev/null || true
+}
+
+# ---- runs ----------------------------------------------------------------------------------
+
+fmt_pct() { jq -r "if . == null then \"-\" else (. * 10000 | round / 100 | tostring) + \"%\" end" <<< "$1"; }
+fmt_ms() { jq -r "if . == null then \"-\" else (. * 10 | round / 10 | tostring) + \" ms\" end" <<< "$1"; }
+fmt_s() { jq -r "if . == null then \"$2\" else (. | tostring) + \" s\" end" <<< "$1"; }
+
+MD="Command: \`$CMDLINE\`
+Machine: $(bench_machine); load average at start: $LOAD_AT_START.
+Origin: \`floodgate origin --capacity $ORIGIN_CAPACITY --latency $ORIGIN_LATENCY --workers $ORIGIN_WORKERS\`, fresh for every run.
+Fronts: $WORKERS worker(s) each; nginx and HAProxy allow $PER_IP_RATE requests/s and $PER_IP_CONNS connections per address.
+Floodgate: $([[ -n $FLOODGATE_CONFIG ]] && echo "\`floodgate run -c $FLOODGATE_CONFIG\`" || echo "the quick start, \`floodgate run --listen --to\`: no defense configured").
+Phase durations scaled by $TIME_SCALE.
+"
+for scenario in "$@"; do
+  name=$(basename "$scenario" .yaml)
+  SCEN_DIR="$TMP/$name"
+  mkdir -p "$SCEN_DIR"
+  scale_scenario "$scenario" "$SCEN_DIR/scenario.yaml"
+  declare -A ROW=()
+  for system in "${SYSTEM_LIST[@]}"; do
+    dir="$SCEN_DIR/$system"
+    mkdir -p "$dir"
+    bench_log "$name: $system"
+    start_origin "$dir"
+    start_front "$system" "$dir"
+    rc=0
+    "${STORM_PIN[@]}" "$FLOODGATE_BIN" storm "$SCEN_DIR/scenario.yaml" \
+      --target "http://$HOST:$FRONT_PORT" --origin-stats "http://$HOST:$ORIGIN_PORT/__origin/stats" \
+      --report "$dir/report" > "$dir/storm.log" 2>&1 || rc=$?
+    bench_alive "$FRONT_PID" || bench_log "warning: $system exited during $name"
+    bench_stop "$FRONT_PID"; bench_forget "$FRONT_PID"
+    bench_stop "$ORIGIN_PID"; bench_forget "$ORIGIN_PID"
+    report="$dir/report/report.json"
+    # Exit 1 only says the scenario's expectations did not hold: that is a result, not a failure.
+    if ((rc > 1)) || [[ ! -s $report ]]; then
+      tail -n 20 "$dir/storm.log" >&2
+      bench_die "storm failed on $name against $system (exit $rc)"
+    fi
+    r=$(cat "$report")
+    ROW[$system]="| $system | $(fmt_pct "$(jq '.legit.success' <<< "$r")") | $(fmt_ms "$(jq '.legit.latency.p99_ms' <<< "$r")") | $(fmt_pct "$(jq '.attack.admitted_share' <<< "$r")") | $(fmt_s "$(jq '.derived.time_to_mitigate_s' <<< "$r")" "never") | $(fmt_s "$(jq '.derived.time_to_recover_s' <<< "$r")" "never") | $(jq -r '"\(.derived.collateral_users) of \(.derived.legit_users)"' <<< "$r") | $(jq -r '.attack.offered_rps | round' <<< "$r")/s |"
+    bench_log "  $(sed 's/ *| */ | /g' <<< "${ROW[$system]}")"
+  done
+  table="| system | legit success | legit p99 | attack admitted | time to mitigate | time to recover | collateral | attack offered |
+|---|---:|---:|---:|---:|---:|---:|---:|"
+  for system in "${SYSTEM_LIST[@]}"; do table+=$'\n'"${ROW[$system]}"; done
+  echo
+  echo "== $name"
+  echo "$table"
+  MD+="
+### $name
+
+$(sed -n 's/^# \{0,1\}//p' "$scenario" | sed -n '1,/^Run:/p' | grep -v '^Run:' | tr '\n' ' ')
+
+$table
+"
+  unset ROW
+done
+
+echo
+echo "$MD"
+[[ -n $OUT ]] && echo "$MD" > "$OUT"
+exit 0
