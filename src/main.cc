@@ -81,6 +81,8 @@ int main(int argc, char** argv) {
   storm_cmd->add_option("--report", so.report_dir, "Directory for report.json and chart.svg");
   storm_cmd->add_option("--origin-stats", so.origin_stats,
                         "URL of the origin's /__origin/stats (overrides the scenario)");
+  storm_cmd->add_option("--threads", so.threads,
+                        "Worker threads (overrides the scenario; default one per core)");
   storm_cmd->add_flag("--quiet", so.quiet, "No progress lines");
 
   CLI11_PARSE(app, argc, argv);

@@ -69,6 +69,11 @@ int runStorm(const StormOptions& options) {
     return kExitBadInput;
   }
   Scenario scenario = std::move(*loaded);
+  if (options.threads < 0 || options.threads > 64) {
+    std::cerr << "floodgate storm: --threads must be 1..64\n";
+    return kExitBadInput;
+  }
+  if (options.threads > 0) scenario.threads = options.threads;
 
   LoopbackUrl target = scenario.target;
   if (!options.target.empty()) {

@@ -10,6 +10,7 @@ struct StormOptions {
   std::string target;        // overrides the scenario's target URL when set
   std::string report_dir;    // where report.json and the chart go; "" for none
   std::string origin_stats;  // overrides the scenario's origin stats URL when set
+  int threads = 0;           // overrides the scenario's threads when above 0
   bool quiet = false;
 };
 
