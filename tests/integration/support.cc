@@ -718,6 +718,14 @@ std::optional<Response> HttpClient::readResponse(const ReadOptions& o) {
   return r;
 }
 
+bool HttpClient::waitForBytes(size_t n, milliseconds timeout) {
+  auto deadline = Clock::now() + timeout;
+  while (buffered() < n) {
+    if (!fill(deadline)) return false;
+  }
+  return true;
+}
+
 bool HttpClient::waitForPeerClose(milliseconds timeout) {
   if (fd_ < 0) return true;
   if (buffered() > 0) {

@@ -176,6 +176,8 @@ class HttpClient {
   // True if the peer closes the connection (EOF or reset) within `timeout` with no more bytes;
   // false on timeout or if bytes arrive (error() says which).
   bool waitForPeerClose(milliseconds timeout);
+  // Reads until at least `n` bytes are buffered (not consumed); false on timeout, EOF or error.
+  bool waitForBytes(size_t n, milliseconds timeout);
   // Bytes received but not yet consumed by readResponse.
   size_t buffered() const { return in_.size() - in_pos_; }
 
