@@ -190,6 +190,15 @@ TEST_F(ProxyClientErrorsTest, ChunkedBodyOverTheLimitIs413) {
   expectRefusedAndClosed(request, 413, "chunked body over max_body_bytes");
 }
 
+TEST_F(ProxyClientErrorsTest, ExpectContinueOverTheLimitIs413WithoutA100) {
+  HttpClient c(gateway_.port, seconds(5));
+  ASSERT_TRUE(c.send("POST /__origin/upload HTTP/1.1\r\nHost: a\r\nContent-Length: 2048\r\n"
+                     "Expect: 100-continue\r\n\r\n"));
+  auto r = c.readResponse();
+  ASSERT_TRUE(r) << c.error();
+  EXPECT_EQ(r->status, 413) << "the client was told to send a body that will be refused";
+}
+
 TEST_F(ProxyClientErrorsTest, SlowHeadIs408AtTheHeaderReadTimeout) {
   HttpClient c(gateway_.port, seconds(5));
   auto start = Clock::now();
@@ -201,6 +210,39 @@ TEST_F(ProxyClientErrorsTest, SlowHeadIs408AtTheHeaderReadTimeout) {
   EXPECT_GE(took, 0.45);
   EXPECT_LT(took, 2.0);
   EXPECT_TRUE(c.waitForPeerClose(seconds(3))) << c.error();
+}
+
+TEST(ProxyClientTimeoutsTest, StalledBodyIs408AndIdleConnectionsClose) {
+  auto origin = startOrigin();
+  ASSERT_TRUE(origin.ok());
+  GatewayYaml yaml;
+  yaml.endpoints = {origin.port};
+  yaml.extra =
+      "limits:\n"
+      "  client_body_timeout: 500ms\n"
+      "  client_idle_timeout: 500ms\n";
+  auto gateway = startGatewayWithConfig(yaml.str());
+  ASSERT_TRUE(gateway.ok());
+
+  // A body that stops halfway.
+  HttpClient stalled(gateway.port, seconds(5));
+  auto start = Clock::now();
+  ASSERT_TRUE(stalled.send("POST /__origin/upload HTTP/1.1\r\nHost: a\r\nContent-Length: 100\r\n"
+                           "\r\n0123456789"));
+  auto r = stalled.readResponse();
+  ASSERT_TRUE(r) << stalled.error();
+  EXPECT_EQ(r->status, 408);
+  EXPECT_GE(secondsSince(start), 0.45);
+  EXPECT_LT(secondsSince(start), 2.0);
+  EXPECT_TRUE(stalled.waitForPeerClose(seconds(3))) << stalled.error();
+
+  // A keep-alive connection with nothing more to ask is closed, without a response.
+  HttpClient idle(gateway.port, seconds(5));
+  auto ok = idle.get("/__origin/echo");
+  ASSERT_TRUE(ok) << idle.error();
+  start = Clock::now();
+  EXPECT_TRUE(idle.waitForPeerClose(seconds(3))) << idle.error();
+  EXPECT_GE(secondsSince(start), 0.45);
 }
 
 TEST_F(ProxyClientErrorsTest, ValidRequestsStillWorkNextToRefusedOnes) {

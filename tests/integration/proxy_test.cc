@@ -253,6 +253,120 @@ TEST_F(ProxyTest, Http10ClientGetsAClosedDelimitedOrLengthResponse) {
   EXPECT_FALSE(r->pattern_mismatch_at);
 }
 
+TEST_F(ProxyTest, SeveralForwardedForFieldsAreJoinedBeforeThePeer) {
+  HttpClient c(gateway_.port);
+  ASSERT_TRUE(c.send("GET /__origin/echo HTTP/1.1\r\nHost: a\r\n"
+                     "X-Forwarded-For: 198.51.100.1\r\n"
+                     "X-Forwarded-For: 198.51.100.2, 198.51.100.3\r\n\r\n"));
+  auto r = c.readResponse();
+  ASSERT_TRUE(r) << c.error();
+  EXPECT_EQ(echoHeader(r->body, "X-Forwarded-For"),
+            "198.51.100.1, 198.51.100.2, 198.51.100.3, 127.0.0.1");
+  EXPECT_EQ(echoHeaderCount(r->body, "X-Forwarded-For"), 1u);
+}
+
+TEST_F(ProxyTest, LargeHeadersWithinTheLimitArriveIntact) {
+  std::string cookie;
+  for (int i = 0; cookie.size() < 12 * 1024; ++i) cookie += "k" + std::to_string(i) + "=v; ";
+  HttpClient c(gateway_.port);
+  auto r = c.get("/__origin/echo", {{"Cookie", cookie}});
+  ASSERT_TRUE(r) << c.error();
+  ASSERT_EQ(r->status, 200);
+  EXPECT_EQ(echoHeader(r->body, "Cookie"), cookie.substr(0, cookie.size() - 1));
+}
+
+TEST_F(ProxyTest, AbsoluteFormTargetIsForwardedInOriginForm) {
+  HttpClient c(gateway_.port);
+  ASSERT_TRUE(c.send("GET http://app.example.test/__origin/echo?q=1 HTTP/1.1\r\n"
+                     "Host: app.example.test\r\n\r\n"));
+  auto r = c.readResponse();
+  ASSERT_TRUE(r) << c.error();
+  ASSERT_EQ(r->status, 200) << r->body;
+  auto echo = parseJson(r->body);
+  EXPECT_EQ(echo["target"], "/__origin/echo?q=1");
+  EXPECT_EQ(echoHeader(r->body, "Host"), "app.example.test");
+}
+
+TEST_F(ProxyTest, ClientConnectionCloseIsHonoured) {
+  HttpClient c(gateway_.port);
+  auto r = c.get("/__origin/echo", {{"Connection", "close"}});
+  ASSERT_TRUE(r) << c.error();
+  EXPECT_EQ(r->status, 200);
+  EXPECT_TRUE(r->closes) << "no Connection: close on the last response";
+  EXPECT_TRUE(c.waitForPeerClose(seconds(3))) << c.error();
+}
+
+TEST_F(ProxyTest, Http10KeepAliveClientKeepsItsConnection) {
+  HttpClient c(gateway_.port);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(c.send("GET /__origin/echo HTTP/1.0\r\nHost: a\r\n"
+                       "Connection: keep-alive\r\n\r\n"))
+        << c.error();
+    auto r = c.readResponse();
+    ASSERT_TRUE(r) << "request " << i << ": " << c.error();
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(r->minor_version, 0);
+    ASSERT_FALSE(r->closes) << "HTTP/1.0 keep-alive was not kept";
+  }
+  // A plain HTTP/1.0 request closes.
+  ASSERT_TRUE(c.send("GET /__origin/echo HTTP/1.0\r\nHost: a\r\n\r\n"));
+  auto last = c.readResponse();
+  ASSERT_TRUE(last) << c.error();
+  EXPECT_TRUE(last->closes);
+  EXPECT_TRUE(c.waitForPeerClose(seconds(3))) << c.error();
+}
+
+TEST(ProxyRoutingTest, RoutesByHostAndPathAndAnswersDirectly) {
+  auto api = startOrigin({"--name", "api"});
+  auto web = startOrigin({"--name", "web"});
+  ASSERT_TRUE(api.ok() && web.ok());
+  std::string yaml =
+      "listeners:\n  - address: 127.0.0.1:0\n    workers: 1\n"
+      "routes:\n"
+      "  - match: { path_prefix: /healthz }\n"
+      "    direct_response: { status: 200, body: \"ok\\n\" }\n"
+      "  - match: { host: api.example.com }\n"
+      "    cluster: api\n"
+      "  - match: { path_prefix: /api/ }\n"
+      "    cluster: api\n"
+      "  - match: { host: \"*.example.com\", path_prefix: /robots.txt }\n"
+      "    direct_response: { status: 404, body: \"nope\", content_type: text/x-test }\n"
+      "  - cluster: web\n"
+      "clusters:\n"
+      "  - name: api\n    endpoints: [127.0.0.1:" + std::to_string(api.port) + "]\n"
+      "  - name: web\n    endpoints: [127.0.0.1:" + std::to_string(web.port) + "]\n";
+  auto gateway = startGatewayWithConfig(yaml);
+  ASSERT_TRUE(gateway.ok());
+  struct Case {
+    const char* host;
+    const char* path;
+    int status;
+    const char* origin;  // X-Origin, or "" for a direct answer
+    const char* body;    // checked for direct answers
+  };
+  const Case cases[] = {
+      {"www.example.com", "/healthz", 200, "", "ok\n"},
+      {"API.Example.com:8080", "/anything", 200, "api", nullptr},
+      {"www.example.com", "/api/users", 200, "api", nullptr},
+      {"www.example.com", "/apiary", 200, "web", nullptr},
+      {"static.example.com", "/robots.txt", 404, "", "nope"},
+      {"example.com", "/robots.txt", 200, "web", nullptr},
+      {"localhost", "/", 200, "web", nullptr},
+  };
+  HttpClient c(gateway.port);
+  for (const auto& k : cases) {
+    SCOPED_TRACE(std::string(k.host) + k.path);
+    auto r = c.get(k.path, {{"Host", k.host}});
+    ASSERT_TRUE(r) << c.error();
+    EXPECT_EQ(r->status, k.status);
+    EXPECT_EQ(r->header("X-Origin"), k.origin);
+    if (k.body != nullptr) EXPECT_EQ(r->body, k.body);
+    if (std::string_view(k.path) == "/robots.txt" && k.status == 404) {
+      EXPECT_EQ(r->header("Content-Type"), "text/x-test");
+    }
+  }
+}
+
 TEST(ProxyScriptedUpstreamTest, ResponseHopByHopFieldsAreRemovedAndViaAdded) {
   ScriptedUpstream upstream(
       "HTTP/1.1 200 OK\r\n"
