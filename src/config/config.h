@@ -64,6 +64,38 @@ struct Logging {
   std::string access_log;      // "": off; "stdout"/"-"; otherwise a file path (JSON lines)
 };
 
+// The shield's data-plane defenses (DESIGN.md "Shield"). On by default, also in the quick start.
+struct BlockEntry {
+  std::string prefix;  // "203.0.113.7", "10.0.0.0/8", "2001:db8::/32" (validated)
+  std::string reason;
+  Duration ttl{0};     // 0: until removed
+};
+
+struct RateLimit {
+  enum class Key { kSource, kPrefix, kHeader, kRoute };
+  std::string name;
+  Key key = Key::kSource;
+  std::string header;            // with Key::kHeader: the header whose value is the key
+  int prefix_v4 = 24;            // with Key::kPrefix
+  int prefix_v6 = 64;
+  double rate = 0;               // requests per second
+  double burst = 0;              // bucket size; 0 means the same as rate (one second)
+  std::vector<std::string> routes;   // empty: every route
+  std::vector<int> route_indexes;    // resolved by validation
+};
+
+struct Shield {
+  bool enabled = true;
+  std::vector<BlockEntry> blocklist;
+  int max_connections_per_source = 256;       // concurrent; 0: no cap
+  int new_connections_per_source = 0;         // per second; 0: no cap
+  int connection_budget = 0;                  // all clients; 0: from the open-files limit
+  uint64_t min_request_rate = 256;            // bytes/s a slow head or body must keep up
+  Duration min_rate_grace = seconds(2);       // before the rate is judged
+  std::vector<RateLimit> rate_limits;
+  int table_slots = 1 << 18;                  // per-client state: fixed, whatever the clients
+};
+
 struct Config {
   std::string source;  // file path, or "<quick start>"
   std::vector<Listener> listeners;
@@ -71,6 +103,7 @@ struct Config {
   std::vector<Cluster> clusters;
   Limits limits;
   Logging logging;
+  Shield shield;
   Duration drain_timeout = seconds(10);
 
   int workerThreads() const;  // max over listeners, with 0 meaning hardware concurrency

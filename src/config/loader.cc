@@ -15,6 +15,7 @@
 #include "config/messages.h"
 #include "config/validate.h"
 #include "config/yaml_document.h"
+#include "config/shield_section.h"
 #include "config/yaml_fields.h"
 
 namespace floodgate::config {
@@ -24,8 +25,8 @@ namespace {
 // would be an easy way to exhaust memory from a mistyped path.
 constexpr off_t kMaxConfigBytes = 16 << 20;
 
-const std::vector<std::string> kTopKeys = {"listeners", "routes",  "clusters",
-                                           "limits",    "logging", "drain_timeout"};
+const std::vector<std::string> kTopKeys = {"listeners", "routes",  "clusters",     "limits",
+                                           "logging",   "shield",  "drain_timeout"};
 const std::vector<std::string> kListenerKeys = {"name", "address", "workers"};
 const std::vector<std::string> kRouteKeys = {"name", "match", "cluster", "direct_response"};
 const std::vector<std::string> kMatchKeys = {"host", "path_prefix"};
@@ -140,6 +141,7 @@ void Loader::read(const YAML::Node& root) {
   readRoutes(top);
   readLimits(top);
   readLogging(top);
+  readShieldSection(top, &config, problems_);
   top.duration("drain_timeout", &config.drain_timeout);
 }
 

@@ -1,0 +1,120 @@
+#include "config/shield_section.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "config/config.h"
+
+namespace floodgate::config {
+namespace {
+
+const char* kBase =
+    "listeners: [{ address: 127.0.0.1:8080 }]\n"
+    "routes:\n"
+    "  - { name: api, match: { path_prefix: /api }, cluster: app }\n"
+    "  - { name: web, cluster: app }\n"
+    "clusters: [{ name: app, endpoints: [127.0.0.1:9000] }]\n";
+
+LoadResult load(const std::string& shield) {
+  return loadConfigString(std::string(kBase) + shield, "shield.yaml");
+}
+
+TEST(ShieldSection, DefaultsAreOn) {
+  auto r = load("");
+  ASSERT_TRUE(r.ok()) << r.describeProblems();
+  const Shield& s = r.config->shield;
+  EXPECT_TRUE(s.enabled);
+  EXPECT_EQ(s.max_connections_per_source, 256);
+  EXPECT_TRUE(s.rate_limits.empty());
+}
+
+TEST(ShieldSection, ReadsEverything) {
+  auto r = load(
+      "shield:\n"
+      "  enabled: true\n"
+      "  blocklist:\n"
+      "    - 203.0.113.7\n"
+      "    - { prefix: 10.0.0.0/8, reason: lab, ttl: 1h }\n"
+      "    - 2001:db8::/32\n"
+      "  max_connections_per_source: 50\n"
+      "  new_connections_per_source: 20\n"
+      "  connection_budget: 9000\n"
+      "  min_request_rate: 1KiB\n"
+      "  min_rate_grace: 3s\n"
+      "  table_slots: 4096\n"
+      "  rate_limits:\n"
+      "    - { name: per-client, key: source, rate: 20/s, burst: 40, routes: [api] }\n"
+      "    - { key: prefix, prefix_v4: 16, rate: 600/m }\n"
+      "    - { key: \"header:X-Api-Key\", rate: 5 }\n");
+  ASSERT_TRUE(r.ok()) << r.describeProblems();
+  const Shield& s = r.config->shield;
+  ASSERT_EQ(s.blocklist.size(), 3u);
+  EXPECT_EQ(s.blocklist[1].prefix, "10.0.0.0/8");
+  EXPECT_EQ(s.blocklist[1].reason, "lab");
+  EXPECT_EQ(s.blocklist[1].ttl, seconds(3600));
+  EXPECT_EQ(s.max_connections_per_source, 50);
+  EXPECT_EQ(s.new_connections_per_source, 20);
+  EXPECT_EQ(s.connection_budget, 9000);
+  EXPECT_EQ(s.min_request_rate, 1024u);
+  EXPECT_EQ(s.min_rate_grace, seconds(3));
+  EXPECT_EQ(s.table_slots, 4096);
+  ASSERT_EQ(s.rate_limits.size(), 3u);
+  EXPECT_EQ(s.rate_limits[0].name, "per-client");
+  EXPECT_EQ(s.rate_limits[0].rate, 20);
+  EXPECT_EQ(s.rate_limits[0].burst, 40);
+  EXPECT_EQ(s.rate_limits[0].route_indexes, std::vector<int>{0});
+  EXPECT_EQ(s.rate_limits[1].key, RateLimit::Key::kPrefix);
+  EXPECT_EQ(s.rate_limits[1].prefix_v4, 16);
+  EXPECT_DOUBLE_EQ(s.rate_limits[1].rate, 10.0);
+  EXPECT_DOUBLE_EQ(s.rate_limits[1].burst, 10.0);  // one second's worth by default
+  EXPECT_EQ(s.rate_limits[2].key, RateLimit::Key::kHeader);
+  EXPECT_EQ(s.rate_limits[2].header, "X-Api-Key");
+}
+
+struct BadCase {
+  const char* yaml;
+  const char* message;
+  int line;
+};
+
+class ShieldSectionProblems : public ::testing::TestWithParam<BadCase> {};
+
+TEST_P(ShieldSectionProblems, Reported) {
+  const BadCase& c = GetParam();
+  auto r = load(c.yaml);
+  ASSERT_FALSE(r.ok()) << c.yaml;
+  std::string all = r.describeProblems();
+  EXPECT_NE(all.find(c.message), std::string::npos) << all;
+  EXPECT_EQ(r.problems[0].line, c.line) << all;
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Table, ShieldSectionProblems,
+    ::testing::Values(
+        BadCase{"shield:\n  blocklist: [10.0.0.0/33]\n", "shield.blocklist", 7},
+        BadCase{"shield:\n  blocklist: [not-an-ip]\n", "shield.blocklist", 7},
+        BadCase{"shield:\n  enabled: maybe\n", "must be true or false", 7},
+        BadCase{"shield:\n  max_conections_per_source: 5\n", "max_connections_per_source", 7},
+        BadCase{"shield:\n  rate_limits: [{ key: source, rate: fast }]\n", "is not a rate", 7},
+        BadCase{"shield:\n  rate_limits: [{ key: sauce, rate: 5 }]\n", "is not a key", 7},
+        BadCase{"shield:\n  rate_limits: [{ rate: 5, routes: [nope] }]\n", "no route named",
+                7},
+        BadCase{"shield:\n  rate_limits: [{ key: source }]\n", "rate", 7},
+        BadCase{"shield:\n  rate_limits: [{ rate: 5, burst: 0 }]\n", "at least 1", 7},
+        BadCase{"shield: [1, 2]\n", "shield", 6}));
+
+TEST(ParseRequestRate, Units) {
+  double r = 0;
+  EXPECT_TRUE(parseRequestRate("20", &r));
+  EXPECT_DOUBLE_EQ(r, 20);
+  EXPECT_TRUE(parseRequestRate("120/m", &r));
+  EXPECT_DOUBLE_EQ(r, 2);
+  EXPECT_TRUE(parseRequestRate("7200/h", &r));
+  EXPECT_DOUBLE_EQ(r, 2);
+  EXPECT_FALSE(parseRequestRate("5/d", &r));
+  EXPECT_FALSE(parseRequestRate("x/s", &r));
+}
+
+}  // namespace
+}  // namespace floodgate::config
