@@ -111,6 +111,7 @@ RunRecord StormRun::execute(const std::atomic<bool>& interrupt,
   bool stop_sent = false;
   size_t s = 0;
   std::vector<std::optional<OriginCounts>> origin(nranges);
+  std::vector<size_t> gap_rows;  // rows whose origin reading failed, awaiting the next one
   for (; s + 1 < capacity; ++s) {
     // Read the origin just before the boundary: a request sent in the next second must not
     // land in this one (the skew goes the other way, toward the next second, by the path's
@@ -125,7 +126,20 @@ RunRecord StormRun::execute(const std::atomic<bool>& interrupt,
     if (reader) {
       auto reading = reader->read(milliseconds(500));
       if (reading.ok()) {
-        for (size_t i = 0; i < nranges; ++i) origin[i] = (*reading)[i].since(previous[i]);
+        // Growth since the last good reading: shared evenly with the seconds whose reading
+        // failed (an overloaded origin may answer late), so no second gets several seconds'
+        // worth and the series still adds up to the totals.
+        size_t share = gap_rows.size() + 1;
+        for (size_t i = 0; i < nranges; ++i) {
+          OriginCounts delta = (*reading)[i].since(previous[i]);
+          OriginCounts part{delta.requests / share, delta.served / share, delta.rejected / share,
+                            delta.failed / share};
+          for (size_t row : gap_rows) record.seconds[row].origin[i] = part;
+          OriginCounts rest = delta;
+          for (size_t k = 0; k + 1 < share; ++k) rest = rest.since(part);
+          origin[i] = rest;
+        }
+        gap_rows.clear();
         previous = *reading;
       }
     }
@@ -143,6 +157,7 @@ RunRecord StormRun::execute(const std::atomic<bool>& interrupt,
     SecondRow row = mergeSecond(series, s, groups, nranges);
     row.phase = phaseAt(scenario_, s);
     row.origin = origin;
+    if (reader && !origin.empty() && !origin[0]) gap_rows.push_back(record.seconds.size());
     if (on_second) on_second(row);
     record.seconds.push_back(std::move(row));
   }
@@ -159,7 +174,13 @@ RunRecord StormRun::execute(const std::atomic<bool>& interrupt,
     auto reading = reader->read(seconds(2));
     if (reading.ok()) {
       for (size_t i = 0; i < nranges; ++i) {
-        tail[i] = (*reading)[i].since(previous[i]);
+        OriginCounts delta = (*reading)[i].since(previous[i]);
+        size_t share = gap_rows.size() + 1;
+        OriginCounts part{delta.requests / share, delta.served / share, delta.rejected / share,
+                          delta.failed / share};
+        for (size_t row : gap_rows) record.seconds[row].origin[i] = part;
+        for (size_t k = 0; k + 1 < share; ++k) delta = delta.since(part);
+        tail[i] = delta;
         record.origin_total.push_back((*reading)[i].since(first[i]));
       }
     } else {
