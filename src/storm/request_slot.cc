@@ -158,7 +158,13 @@ void RequestSlot::onReadable() {
       finishResponse();
       if (fd_ < 0) return;
       if (eof) {
-        dropConnection(false);
+        // The target closed right after answering. A request already started on this
+        // connection (the next in the queue, a redirect) goes again on a fresh one.
+        if (in_flight_) {
+          failIo(Count::kClosed);
+        } else {
+          dropConnection(false);
+        }
         return;
       }
       continue;  // the next request may already be answered

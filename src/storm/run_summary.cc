@@ -117,9 +117,13 @@ RunSummary summarize(const Scenario& s, const RunRecord& r) {
   // Attack offered and admitted.
   out.window = attackWindowOf(s.phases);
   uint64_t attack_sent = out.attack.totals[Count::kSent];
-  double attack_seconds = out.window.present()
-                              ? static_cast<double>(out.window.end - out.window.start)
-                              : static_cast<double>(r.seconds.size());
+  // Per second of attack: the attack phases' exact length (whole seconds would misstate it
+  // for a 1.5 s phase), or of the whole run when no phase is marked as an attack.
+  double attack_seconds = 0;
+  for (const auto& p : s.phases) {
+    if (p.attack) attack_seconds += static_cast<double>(p.duration.count()) / 1e9;
+  }
+  if (attack_seconds == 0) attack_seconds = static_cast<double>(s.duration().count()) / 1e9;
   if (attack_seconds > 0)
     out.attack_offered_rps = static_cast<double>(attack_sent) / attack_seconds;
   bool have_attack_origin = false, have_legit_origin = false;
