@@ -16,14 +16,15 @@ std::string escapeRegex(const std::string& text) {
 TEST(CliTest, VersionPrintsTheVersion) {
   auto r = runFloodgate({"--version"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(floodgate [0-9]+\.[0-9]+\.[0-9]+)")))
-      << r.out;
+  EXPECT_TRUE(std::regex_search(r.out, std::regex(R"(floodgate [0-9]+\.[0-9]+\.[0-9]+)"))) << r.out;
 }
 
 TEST(CliTest, HelpForEverySubcommandExitsZero) {
-  const std::vector<std::vector<std::string>> helps = {
-      {"--help"}, {"run", "--help"}, {"check", "--help"}, {"origin", "--help"},
-      {"storm", "--help"}};
+  const std::vector<std::vector<std::string>> helps = {{"--help"},
+                                                       {"run", "--help"},
+                                                       {"check", "--help"},
+                                                       {"origin", "--help"},
+                                                       {"storm", "--help"}};
   for (const auto& args : helps) {
     auto r = runFloodgate(args);
     EXPECT_EQ(r.exit_code, 0) << args[0] << " --help: " << r.err;
@@ -91,7 +92,8 @@ TEST(CliTest, BrokenConfigsExitTwoWithLocatedMessages) {
     for (int line : c.lines) {
       std::string at = "(^|\n)" + escapeRegex(path) + ":" + std::to_string(line) + R"(:[0-9]+: )";
       EXPECT_TRUE(std::regex_search(r.err, std::regex(at)))
-          << "no message for line " << line << ":\n" << r.err;
+          << "no message for line " << line << ":\n"
+          << r.err;
     }
     // `run` refuses the same file the same way, before listening.
     auto run = runFloodgate({"run", "-c", path});
@@ -116,8 +118,8 @@ TEST(CliTest, RunWithoutArgumentsExitsTwoWithAHint) {
 }
 
 TEST(CliTest, RunWithBothConfigAndQuickStartExitsTwo) {
-  auto r = runFloodgate(
-      {"run", "-c", sourceDir() + "/examples/minimal.yaml", "--to", "127.0.0.1:9000"});
+  auto r =
+      runFloodgate({"run", "-c", sourceDir() + "/examples/minimal.yaml", "--to", "127.0.0.1:9000"});
   EXPECT_EQ(r.exit_code, 2);
 }
 

@@ -53,7 +53,8 @@ TEST_F(ProxyRobustnessTest, ClientVanishingMidDownloadLeavesTheGatewayHealthy) {
 TEST_F(ProxyRobustnessTest, ClientVanishingMidUploadLeavesTheGatewayHealthy) {
   for (int i = 0; i < 3; ++i) {
     HttpClient c(gateway_.port);
-    ASSERT_TRUE(c.send("POST /__origin/upload HTTP/1.1\r\nHost: a\r\nContent-Length: 1000000000\r\n\r\n"));
+    ASSERT_TRUE(
+        c.send("POST /__origin/upload HTTP/1.1\r\nHost: a\r\nContent-Length: 1000000000\r\n\r\n"));
     BodySource body(1 << 20);
     ASSERT_TRUE(c.sendBody([&](char* b, size_t n) { return body.next(b, n); }, false));
   }  // each client closes with 999 MB still owed

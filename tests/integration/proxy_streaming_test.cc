@@ -87,8 +87,8 @@ TEST_F(ProxyStreamingTest, DownloadOneGiBChunked) { download(true); }
 TEST_F(ProxyStreamingTest, SlowReaderDoesNotMakeFloodgateBuffer) {
   constexpr uint64_t kBytes = uint64_t{256} << 20;
   HttpClient c(gateway_.port, seconds(20));
-  ASSERT_TRUE(c.send("GET /__origin/bytes/" + std::to_string(kBytes) +
-                     " HTTP/1.1\r\nHost: a\r\n\r\n"))
+  ASSERT_TRUE(
+      c.send("GET /__origin/bytes/" + std::to_string(kBytes) + " HTTP/1.1\r\nHost: a\r\n\r\n"))
       << c.error();
   // Watch floodgate for a second while nothing is read: its memory must stay flat.
   long worst = 0;

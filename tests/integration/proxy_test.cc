@@ -25,19 +25,20 @@ class ProxyTest : public ::testing::Test {
 
 TEST_F(ProxyTest, ForwardsWithProxyHeadersAndWithoutHopByHopOnes) {
   HttpClient c(gateway_.port);
-  ASSERT_TRUE(c.send("GET /__origin/echo?x=1 HTTP/1.1\r\n"
-                     "Host: app.example.test:8080\r\n"
-                     "X-Forwarded-For: 203.0.113.7\r\n"
-                     "Connection: keep-alive, X-Hop-Custom\r\n"
-                     "X-Hop-Custom: secret\r\n"
-                     "Keep-Alive: timeout=5\r\n"
-                     "TE: trailers\r\n"
-                     "Trailer: X-Checksum\r\n"
-                     "Upgrade: h2c\r\n"
-                     "Proxy-Authorization: Basic Zm9vOmJhcg==\r\n"
-                     "Proxy-Connection: keep-alive\r\n"
-                     "X-End-To-End: kept\r\n"
-                     "\r\n"))
+  ASSERT_TRUE(
+      c.send("GET /__origin/echo?x=1 HTTP/1.1\r\n"
+             "Host: app.example.test:8080\r\n"
+             "X-Forwarded-For: 203.0.113.7\r\n"
+             "Connection: keep-alive, X-Hop-Custom\r\n"
+             "X-Hop-Custom: secret\r\n"
+             "Keep-Alive: timeout=5\r\n"
+             "TE: trailers\r\n"
+             "Trailer: X-Checksum\r\n"
+             "Upgrade: h2c\r\n"
+             "Proxy-Authorization: Basic Zm9vOmJhcg==\r\n"
+             "Proxy-Connection: keep-alive\r\n"
+             "X-End-To-End: kept\r\n"
+             "\r\n"))
       << c.error();
   auto r = c.readResponse();
   ASSERT_TRUE(r) << c.error();
@@ -146,10 +147,11 @@ TEST_F(ProxyTest, UpstreamConnectionsArePooledAcrossClientConnections) {
 
 TEST_F(ProxyTest, PipelinedRequestsAreAnsweredInOrder) {
   HttpClient c(gateway_.port);
-  ASSERT_TRUE(c.send("GET /__origin/echo?n=1 HTTP/1.1\r\nHost: a\r\n\r\n"
-                     "HEAD /__origin/bytes/100 HTTP/1.1\r\nHost: a\r\n\r\n"
-                     "GET /__origin/status/204 HTTP/1.1\r\nHost: a\r\n\r\n"
-                     "GET /__origin/echo?n=4 HTTP/1.1\r\nHost: a\r\n\r\n"))
+  ASSERT_TRUE(
+      c.send("GET /__origin/echo?n=1 HTTP/1.1\r\nHost: a\r\n\r\n"
+             "HEAD /__origin/bytes/100 HTTP/1.1\r\nHost: a\r\n\r\n"
+             "GET /__origin/status/204 HTTP/1.1\r\nHost: a\r\n\r\n"
+             "GET /__origin/echo?n=4 HTTP/1.1\r\nHost: a\r\n\r\n"))
       << c.error();
   auto first = c.readResponse();
   ASSERT_TRUE(first) << c.error();
@@ -177,10 +179,11 @@ TEST_F(ProxyTest, PipelinedRequestsAreAnsweredInOrder) {
 
 TEST_F(ProxyTest, PipelinedRequestsKeepOrderWhenTheFirstIsSlow) {
   HttpClient c(gateway_.port);
-  ASSERT_TRUE(c.send("GET /__origin/delay/300 HTTP/1.1\r\nHost: a\r\n\r\n"
-                     "POST /__origin/upload HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n"
-                     "0123456789"
-                     "GET /__origin/echo?n=3 HTTP/1.1\r\nHost: a\r\n\r\n"))
+  ASSERT_TRUE(
+      c.send("GET /__origin/delay/300 HTTP/1.1\r\nHost: a\r\n\r\n"
+             "POST /__origin/upload HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\n\r\n"
+             "0123456789"
+             "GET /__origin/echo?n=3 HTTP/1.1\r\nHost: a\r\n\r\n"))
       << c.error();
   auto slow = c.readResponse();
   ASSERT_TRUE(slow) << c.error();
@@ -200,9 +203,12 @@ TEST_F(ProxyTest, PipelinedRequestsKeepOrderWhenTheFirstIsSlow) {
 TEST_F(ProxyTest, ExpectContinueIsAnsweredBeforeTheBodyIsSent) {
   constexpr uint64_t kBytes = 1 << 20;
   HttpClient c(gateway_.port, seconds(5));
-  ASSERT_TRUE(c.send("POST /__origin/upload HTTP/1.1\r\nHost: a\r\n"
-                     "Content-Length: " + std::to_string(kBytes) + "\r\n"
-                     "Expect: 100-continue\r\n\r\n"))
+  ASSERT_TRUE(
+      c.send("POST /__origin/upload HTTP/1.1\r\nHost: a\r\n"
+             "Content-Length: " +
+             std::to_string(kBytes) +
+             "\r\n"
+             "Expect: 100-continue\r\n\r\n"))
       << c.error();
   // No body byte has been sent: floodgate must say 100 Continue without waiting for one.
   auto interim = c.readResponse();
@@ -210,8 +216,7 @@ TEST_F(ProxyTest, ExpectContinueIsAnsweredBeforeTheBodyIsSent) {
   ASSERT_EQ(interim->status, 100);
 
   BodySource body(kBytes);
-  ASSERT_TRUE(c.sendBody([&](char* b, size_t n) { return body.next(b, n); }, false))
-      << c.error();
+  ASSERT_TRUE(c.sendBody([&](char* b, size_t n) { return body.next(b, n); }, false)) << c.error();
   auto r = c.readResponse();
   ASSERT_TRUE(r) << c.error();
   ASSERT_EQ(r->status, 200) << r->body;
@@ -255,9 +260,10 @@ TEST_F(ProxyTest, Http10ClientGetsAClosedDelimitedOrLengthResponse) {
 
 TEST_F(ProxyTest, SeveralForwardedForFieldsAreJoinedBeforeThePeer) {
   HttpClient c(gateway_.port);
-  ASSERT_TRUE(c.send("GET /__origin/echo HTTP/1.1\r\nHost: a\r\n"
-                     "X-Forwarded-For: 198.51.100.1\r\n"
-                     "X-Forwarded-For: 198.51.100.2, 198.51.100.3\r\n\r\n"));
+  ASSERT_TRUE(
+      c.send("GET /__origin/echo HTTP/1.1\r\nHost: a\r\n"
+             "X-Forwarded-For: 198.51.100.1\r\n"
+             "X-Forwarded-For: 198.51.100.2, 198.51.100.3\r\n\r\n"));
   auto r = c.readResponse();
   ASSERT_TRUE(r) << c.error();
   EXPECT_EQ(echoHeader(r->body, "X-Forwarded-For"),
@@ -277,8 +283,9 @@ TEST_F(ProxyTest, LargeHeadersWithinTheLimitArriveIntact) {
 
 TEST_F(ProxyTest, AbsoluteFormTargetIsForwardedInOriginForm) {
   HttpClient c(gateway_.port);
-  ASSERT_TRUE(c.send("GET http://app.example.test/__origin/echo?q=1 HTTP/1.1\r\n"
-                     "Host: app.example.test\r\n\r\n"));
+  ASSERT_TRUE(
+      c.send("GET http://app.example.test/__origin/echo?q=1 HTTP/1.1\r\n"
+             "Host: app.example.test\r\n\r\n"));
   auto r = c.readResponse();
   ASSERT_TRUE(r) << c.error();
   ASSERT_EQ(r->status, 200) << r->body;
@@ -299,8 +306,9 @@ TEST_F(ProxyTest, ClientConnectionCloseIsHonoured) {
 TEST_F(ProxyTest, Http10KeepAliveClientKeepsItsConnection) {
   HttpClient c(gateway_.port);
   for (int i = 0; i < 3; ++i) {
-    ASSERT_TRUE(c.send("GET /__origin/echo HTTP/1.0\r\nHost: a\r\n"
-                       "Connection: keep-alive\r\n\r\n"))
+    ASSERT_TRUE(
+        c.send("GET /__origin/echo HTTP/1.0\r\nHost: a\r\n"
+               "Connection: keep-alive\r\n\r\n"))
         << c.error();
     auto r = c.readResponse();
     ASSERT_TRUE(r) << "request " << i << ": " << c.error();
@@ -333,8 +341,11 @@ TEST(ProxyRoutingTest, RoutesByHostAndPathAndAnswersDirectly) {
       "    direct_response: { status: 404, body: \"nope\", content_type: text/x-test }\n"
       "  - cluster: web\n"
       "clusters:\n"
-      "  - name: api\n    endpoints: [127.0.0.1:" + std::to_string(api.port) + "]\n"
-      "  - name: web\n    endpoints: [127.0.0.1:" + std::to_string(web.port) + "]\n";
+      "  - name: api\n    endpoints: [127.0.0.1:" +
+      std::to_string(api.port) +
+      "]\n"
+      "  - name: web\n    endpoints: [127.0.0.1:" +
+      std::to_string(web.port) + "]\n";
   auto gateway = startGatewayWithConfig(yaml);
   ASSERT_TRUE(gateway.ok());
   struct Case {
@@ -407,8 +418,8 @@ TEST(ProxyAccessLogTest, WritesOneJsonLinePerRequestToStdout) {
   HttpClient c(gateway.port);
   auto r = c.get("/__origin/echo?logged=1", {{"X-Request-Id", "log-me-1"}});
   ASSERT_TRUE(r) << c.error();
-  auto line = gateway.process->waitForLine(std::regex(R"(\{.*"request_id":"log-me-1".*\})"),
-                                           seconds(5));
+  auto line =
+      gateway.process->waitForLine(std::regex(R"(\{.*"request_id":"log-me-1".*\})"), seconds(5));
   ASSERT_TRUE(line) << "no access log line; stdout:\n" << gateway.process->stdoutText();
   auto rec = parseJson((*line)[0]);
   EXPECT_EQ(rec["method"], "GET");

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -21,8 +22,6 @@
 #include <fstream>
 #include <random>
 #include <sstream>
-
-#include <gtest/gtest.h>
 
 namespace floodgate::integration {
 namespace {
@@ -668,8 +667,8 @@ std::optional<Response> HttpClient::readResponse(const ReadOptions& o) {
   for (const auto& [n, v] : r.headers) {
     if (equalsIgnoreCase(n, "connection")) connection += v + ",";
   }
-  r.closes = listHas(connection, "close") ||
-             (r.minor_version == 0 && !listHas(connection, "keep-alive"));
+  r.closes =
+      listHas(connection, "close") || (r.minor_version == 0 && !listHas(connection, "keep-alive"));
 
   bool no_body = o.head_request || r.status == 204 || r.status == 304;
   std::string te = r.header("transfer-encoding");
@@ -832,6 +831,16 @@ nlohmann::json parseJson(std::string_view text) {
   auto j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded()) ADD_FAILURE() << "not JSON: " << text.substr(0, 500);
   return j;
+}
+
+int64_t originRequestCount(uint16_t origin_port) {
+  HttpClient c(origin_port, seconds(2));
+  auto r = c.get("/__origin/stats?summary=1");
+  if (!r || r->status != 200) return -1;
+  auto j = parseJson(r->body);
+  return j.is_object() && j.contains("requests") && j["requests"].is_number()
+             ? j["requests"].get<int64_t>()
+             : -1;
 }
 
 std::string echoHeader(std::string_view echo_json, std::string_view name) {

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <regex>
 #include <string>
@@ -18,8 +19,6 @@
 #include <thread>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace floodgate::integration {
 
@@ -142,10 +141,10 @@ struct Response {
 };
 
 struct ReadOptions {
-  bool head_request = false;  // the request was HEAD: no body whatever the framing says
-  bool keep_body = true;      // false: count and hash the body without storing it
-  bool check_pattern = false; // compare the body with the origin's generated pattern
-  bool hash = true;           // FNV-1a the body into Response::body_fnv1a
+  bool head_request = false;   // the request was HEAD: no body whatever the framing says
+  bool keep_body = true;       // false: count and hash the body without storing it
+  bool check_pattern = false;  // compare the body with the origin's generated pattern
+  bool hash = true;            // FNV-1a the body into Response::body_fnv1a
   size_t max_kept_body = 64 * 1024 * 1024;
 };
 
@@ -184,10 +183,10 @@ class HttpClient {
   // Convenience: sends a request (with Host and Content-Length added when missing) on this
   // connection, reconnecting first if needed, and reads the final response (skipping 1xx). After
   // a response that closes, the next call reconnects.
-  std::optional<Response> request(std::string_view method, std::string_view target,
-                                  const std::vector<std::pair<std::string, std::string>>& headers =
-                                      {},
-                                  std::string_view body = {}, const ReadOptions& options = {});
+  std::optional<Response> request(
+      std::string_view method, std::string_view target,
+      const std::vector<std::pair<std::string, std::string>>& headers = {},
+      std::string_view body = {}, const ReadOptions& options = {});
   std::optional<Response> get(std::string_view target,
                               const std::vector<std::pair<std::string, std::string>>& headers = {});
 
@@ -222,6 +221,10 @@ class BodySource {
   uint64_t hash_ = kFnvOffset;
   std::shared_ptr<const std::string> block_;
 };
+
+// Requests the origin on `origin_port` has received, from its /__origin/stats (which does not
+// count itself); -1 if it cannot be asked.
+int64_t originRequestCount(uint16_t origin_port);
 
 // Parses a response body as JSON; a test failure (and a discarded value) if it is not JSON.
 nlohmann::json parseJson(std::string_view text);
