@@ -133,22 +133,42 @@ PY
 
 # ---- origin and fronts ---------------------------------------------------------------------
 
+# port_taken_in LOG...: succeed if a log says the port was taken meanwhile (another process on
+# this machine won the race for the "free" port): then the caller retries with another port.
+port_taken_in() { cat "$@" 2>/dev/null | grep -qiE "already in use|cannot bind"; }
+
 # start_origin DIR: a fresh origin for one run (clean counts); sets ORIGIN_PID, ORIGIN_PORT.
 start_origin() {
-  local dir=$1
-  bench_free_port ORIGIN_PORT
-  bench_start "$dir/origin.log" "${PIN[@]}" "$FLOODGATE_BIN" origin --listen "$HOST:$ORIGIN_PORT" \
-    --capacity "$ORIGIN_CAPACITY" --latency "$ORIGIN_LATENCY" --workers "$ORIGIN_WORKERS"
-  ORIGIN_PID=$BENCH_LAST_PID
-  bench_wait_http "http://$HOST:$ORIGIN_PORT/" "$ORIGIN_PID" "$STARTUP_SECS" || {
-    show_log "$dir/origin.log"
-    bench_die "the origin did not answer at $HOST:$ORIGIN_PORT"
-  }
-  curl -s -X POST "http://$HOST:$ORIGIN_PORT/__origin/reset" > /dev/null || true
+  local dir=$1 attempt
+  for attempt in 1 2 3 4 5; do
+    bench_free_port ORIGIN_PORT
+    bench_start "$dir/origin.log" "${PIN[@]}" "$FLOODGATE_BIN" origin --listen "$HOST:$ORIGIN_PORT" \
+      --capacity "$ORIGIN_CAPACITY" --latency "$ORIGIN_LATENCY" --workers "$ORIGIN_WORKERS"
+    ORIGIN_PID=$BENCH_LAST_PID
+    bench_wait_http "http://$HOST:$ORIGIN_PORT/" "$ORIGIN_PID" "$STARTUP_SECS" && return 0
+    bench_stop "$ORIGIN_PID"; bench_forget "$ORIGIN_PID"
+    port_taken_in "$dir/origin.log" || break
+    bench_log "origin port $ORIGIN_PORT was taken meanwhile; trying another"
+  done
+  show_log "$dir/origin.log"
+  bench_die "the origin did not answer at $HOST:$ORIGIN_PORT"
 }
 
 # start_front NAME DIR: the system under test in front of the origin; sets FRONT_PID, FRONT_PORT.
 start_front() {
+  local name=$1 dir=$2 attempt
+  for attempt in 1 2 3 4 5; do
+    start_front_once "$name" "$dir" && return 0
+    port_taken_in "$dir/front.log" "$dir/error.log" || break
+    bench_log "$name's port $FRONT_PORT was taken meanwhile; trying another"
+    rm -f "$dir/front.log" "$dir/error.log"
+  done
+  show_log "$dir/front.log" "$dir/error.log"
+  bench_die "$name did not answer 200 at $HOST:$FRONT_PORT"
+}
+
+# start_front_once NAME DIR: one attempt; on failure the front is stopped and 1 returned.
+start_front_once() {
   local name=$1 dir=$2
   bench_free_port FRONT_PORT
   case $name in
@@ -249,10 +269,10 @@ EOF
       ;;
   esac
   FRONT_PID=$BENCH_LAST_PID
-  bench_wait_http "http://$HOST:$FRONT_PORT/" "$FRONT_PID" "$STARTUP_SECS" || {
-    show_log "$dir/front.log" "$dir/error.log"
-    bench_die "$name did not answer 200 at $HOST:$FRONT_PORT"
-  }
+  if ! bench_wait_http "http://$HOST:$FRONT_PORT/" "$FRONT_PID" "$STARTUP_SECS"; then
+    bench_stop "$FRONT_PID"; bench_forget "$FRONT_PID"
+    return 1
+  fi
   # The probes above count against the front's per-address budget from 127.0.0.1 only, and
   # against the origin: zero the origin's counts so the run starts clean.
   curl -s -X POST "http://$HOST:$ORIGIN_PORT/__origin/reset" > /dev/null || true
