@@ -1,6 +1,8 @@
 #include "storm/terminal_report.h"
 
 #include <cstdio>
+#include <iterator>
+#include <utility>
 
 namespace floodgate::storm {
 namespace {
@@ -45,37 +47,56 @@ std::string seconds(std::optional<double> s, const char* never) {
 
 }  // namespace
 
+// Progress columns: (header, width); the first two are left-aligned.
+constexpr std::pair<const char*, size_t> kColumns[] = {
+    {"t", 5},           {"phase", 12},    {"| legit/s", 11}, {"ok%", 8},
+    {"p50", 8},         {"p99", 8},       {"p99.9", 8},      {"errors", 8},
+    {"| attack/s", 12}, {"origin/s", 10}, {"admitted", 10},  {"open", 7},
+};
+
+// Lays out one progress row: a cell starting "| " keeps its bar at the column's left edge.
+std::string progressRow(const std::string* cells) {
+  std::string line;
+  for (size_t i = 0; i < std::size(kColumns); ++i) {
+    std::string cell = cells[i];
+    size_t width = kColumns[i].second;
+    if (i >= 2 && cell.rfind("| ", 0) == 0) cell = " | " + pad(cell.substr(2), width - 3, true);
+    line += pad(cell, width, i >= 2) + (i == 0 ? " " : "");
+  }
+  return line + "\n";
+}
+
 std::string progressHeader() {
-  return "   t  phase        | legit  req/s    ok%     p50     p99   p99.9  errors | attack "
-         "offered/s  origin/s  admitted   open\n";
+  std::string cells[std::size(kColumns)];
+  for (size_t i = 0; i < std::size(kColumns); ++i) cells[i] = kColumns[i].first;
+  return progressRow(cells);
 }
 
 std::string progressLine(const Scenario& s, const std::vector<SourceRange>& ranges,
                          const SecondRow& row) {
   Counters l = row.legit(s), a = row.attack(s);
   LatencyFigures lat = LatencyFigures::of(row.legit_latency);
-  std::string phase = row.phase >= 0 ? s.phases[static_cast<size_t>(row.phase)].name : "(drain)";
-  std::string line = pad(fmt("%.0fs", static_cast<double>(row.second)), 4, true) + "  " +
-                     pad(phase.substr(0, 12), 12) + " |       ";
   uint64_t n = l.outcomes();
-  line += pad(count(n), 6, true) + " ";
-  line += pad(
-      n ? fmt("%.2f", 100.0 * static_cast<double>(l[Count::kOk]) / static_cast<double>(n)) : "-", 7,
-      true);
-  line += pad(lat.count ? millis(lat.p50_ms) : "-", 8, true);
-  line += pad(lat.count ? millis(lat.p99_ms) : "-", 8, true);
-  line += pad(lat.count ? millis(lat.p999_ms) : "-", 8, true);
-  line += pad(count(l.errors()), 8, true) + " |        ";
-  line += pad(count(a[Count::kSent]), 9, true);
   auto admitted = row.attackAdmitted(ranges);
-  line += pad(admitted ? count(*admitted) : "-", 10, true);
   std::optional<double> share;
   if (admitted && a[Count::kSent] > 0) {
     share = static_cast<double>(*admitted) / static_cast<double>(a[Count::kSent]);
   }
-  line += pad(share ? fmt("%.1f%%", *share * 100) : "-", 10, true);
-  line += pad(count(a[Count::kOpenConnections]), 7, true);
-  return line + "\n";
+  std::string cells[] = {
+      fmt("%.0fs", static_cast<double>(row.second)),
+      (row.phase >= 0 ? s.phases[static_cast<size_t>(row.phase)].name : "(drain)").substr(0, 11),
+      "| " + count(n),
+      n ? fmt("%.2f", 100.0 * static_cast<double>(l[Count::kOk]) / static_cast<double>(n)) : "-",
+      lat.count ? millis(lat.p50_ms) : "-",
+      lat.count ? millis(lat.p99_ms) : "-",
+      lat.count ? millis(lat.p999_ms) : "-",
+      count(l.errors()),
+      "| " + count(a[Count::kSent]),
+      admitted ? count(*admitted) : "-",
+      share ? fmt("%.1f%%", *share * 100) : "-",
+      count(a[Count::kOpenConnections]),
+  };
+  return progressRow(cells);
 }
 
 std::string summaryText(const RunContext& ctx, const RunRecord& r, const RunSummary& sum) {
