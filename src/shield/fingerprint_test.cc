@@ -1,0 +1,178 @@
+#include "shield/fingerprint.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "http/request_parser.h"
+#include "shield/test_support.h"
+
+namespace floodgate::shield {
+namespace {
+
+// A request parsed by the real parser; the head's views point into `raw_`, so it stays put.
+class Parsed {
+ public:
+  explicit Parsed(std::string raw) : raw_(std::move(raw)) {
+    http::RequestParser parser;
+    state_ = parser.parse(raw_.data(), raw_.size(), &head_);
+  }
+  Parsed(const Parsed&) = delete;
+  Parsed& operator=(const Parsed&) = delete;
+  const http::RequestHead& head() const { return head_; }
+  bool ok() const { return state_ == http::ParseState::kDone; }
+
+ private:
+  std::string raw_;
+  http::RequestHead head_;
+  http::ParseState state_;
+};
+
+std::string request(std::string_view line, std::string_view headers) {
+  return std::string(line) + "\r\n" + std::string(headers) + "\r\n";
+}
+
+constexpr std::string_view kBrowserHeaders =
+    "Host: shop.example\r\n"
+    "User-Agent: Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0\r\n"
+    "Accept: text/html\r\n"
+    "Cookie: session=abc\r\n";
+
+TEST(RequestFingerprint, IdsAndValuesDoNotChangeTheShape) {
+  RequestFingerprint fp(7);
+  Parsed a(request("GET /item/123?x=1 HTTP/1.1", kBrowserHeaders));
+  Parsed b(request("GET /item/456?x=2 HTTP/1.1", kBrowserHeaders));
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(fp.compute(a.head()), fp.compute(b.head()));
+  EXPECT_EQ(fp.describe(a.head()),
+            "GET /item/{n}?x headers=[Host, User-Agent, Accept, Cookie] "
+            "ua=\"Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0\"");
+}
+
+TEST(RequestFingerprint, HeaderOrderNameCaseAndUserAgentCount) {
+  RequestFingerprint fp(7);
+  Parsed base(request("GET / HTTP/1.1", "Host: a\r\nUser-Agent: curl/8.4.0\r\nAccept: */*\r\n"));
+  Parsed swapped(request("GET / HTTP/1.1", "User-Agent: curl/8.4.0\r\nHost: a\r\nAccept: */*\r\n"));
+  Parsed lower(request("GET / HTTP/1.1", "host: a\r\nuser-agent: curl/8.4.0\r\naccept: */*\r\n"));
+  Parsed other_ua(
+      request("GET / HTTP/1.1", "Host: a\r\nUser-Agent: curl/8.5.0\r\nAccept: */*\r\n"));
+  Parsed other_host(
+      request("GET / HTTP/1.1", "Host: b\r\nUser-Agent: curl/8.4.0\r\nAccept: */*\r\n"));
+  Parsed no_ua(request("GET / HTTP/1.1", "Host: a\r\nAccept: */*\r\n"));
+  Parsed empty_ua(request("GET / HTTP/1.1", "Host: a\r\nUser-Agent: \r\nAccept: */*\r\n"));
+  for (const Parsed* p : {&base, &swapped, &lower, &other_ua, &other_host, &no_ua, &empty_ua}) {
+    ASSERT_TRUE(p->ok());
+  }
+  const uint64_t f = fp.compute(base.head());
+  EXPECT_NE(f, fp.compute(swapped.head()));
+  EXPECT_NE(f, fp.compute(lower.head()));
+  EXPECT_NE(f, fp.compute(other_ua.head()));
+  EXPECT_EQ(f, fp.compute(other_host.head()));  // header values other than the UA are not shape
+  EXPECT_NE(fp.compute(no_ua.head()), fp.compute(empty_ua.head()));
+  EXPECT_EQ(fp.describe(no_ua.head()), "GET / headers=[Host, Accept] ua=none");
+}
+
+TEST(RequestFingerprint, QueryKeysAreASetWithoutValues) {
+  RequestFingerprint fp(1);
+  Parsed ab(request("GET /s?a=1&b=2 HTTP/1.1", "Host: h\r\n"));
+  Parsed ba(request("GET /s?b=9&a= HTTP/1.1", "Host: h\r\n"));
+  Parsed a(request("GET /s?a=1 HTTP/1.1", "Host: h\r\n"));
+  Parsed aa(request("GET /s?a=1&a=2 HTTP/1.1", "Host: h\r\n"));
+  Parsed none(request("GET /s HTTP/1.1", "Host: h\r\n"));
+  Parsed bare(request("GET /s? HTTP/1.1", "Host: h\r\n"));
+  Parsed flags(request("GET /s?b&a HTTP/1.1", "Host: h\r\n"));
+  EXPECT_EQ(fp.compute(ab.head()), fp.compute(ba.head()));
+  EXPECT_EQ(fp.compute(ab.head()), fp.compute(flags.head()));
+  EXPECT_NE(fp.compute(ab.head()), fp.compute(a.head()));
+  EXPECT_NE(fp.compute(a.head()), fp.compute(aa.head()));
+  EXPECT_NE(fp.compute(a.head()), fp.compute(none.head()));
+  EXPECT_EQ(fp.compute(none.head()), fp.compute(bare.head()));
+  EXPECT_EQ(fp.describe(ba.head()), "GET /s?a&b headers=[Host] ua=none");
+}
+
+TEST(RequestFingerprint, PathShapes) {
+  struct Case {
+    const char* target;
+    const char* shape;
+  } cases[] = {
+      {"/", "/"},
+      {"/item/123", "/item/{n}"},
+      {"/v2/items/42/reviews", "/v{n}/items/{n}/reviews"},
+      {"/page-17.html", "/page-{n}.html"},
+      {"/u/6f1c2a9e-3b7d-4c1e-9a0f-2b8d7e6c5a41/avatar", "/u/{uuid}/avatar"},
+      {"/u/6F1C2A9E-3B7D-4C1E-9A0F-2B8D7E6C5A41", "/u/{uuid}"},
+      {"/obj/5f3a9c2e1b", "/obj/{hex}"},
+      {"/commit/0123456789abcdef0123456789abcdef01234567", "/commit/{hex}"},
+      {"/facade/cafebabe", "/facade/cafebabe"},  // hex letters only: a word
+      {"/abc123", "/abc{n}"},                    // too short for an id
+      {"//double//slash/", "//double//slash/"},
+      {"/a%20b", "/a%{n}b"},
+  };
+  RequestFingerprint fp;
+  for (const auto& c : cases) {
+    Parsed p(request(std::string("GET ") + c.target + " HTTP/1.1", "Host: h\r\n"));
+    ASSERT_TRUE(p.ok()) << c.target;
+    EXPECT_EQ(fp.describe(p.head()), std::string("GET ") + c.shape + " headers=[Host] ua=none")
+        << c.target;
+  }
+  // Two different ids of each kind: same fingerprint.
+  Parsed u1(request("GET /u/6f1c2a9e-3b7d-4c1e-9a0f-2b8d7e6c5a41 HTTP/1.1", "Host: h\r\n"));
+  Parsed u2(request("GET /u/00000000-1111-2222-3333-abcdefabcdef HTTP/1.1", "Host: h\r\n"));
+  EXPECT_EQ(fp.compute(u1.head()), fp.compute(u2.head()));
+  Parsed h1(request("GET /obj/5f3a9c2e1b HTTP/1.1", "Host: h\r\n"));
+  Parsed h2(request("GET /obj/a0b1c2d3e4f5 HTTP/1.1", "Host: h\r\n"));
+  EXPECT_EQ(fp.compute(h1.head()), fp.compute(h2.head()));
+  // Placeholders are not the same as their text.
+  Parsed literal(request("GET /item/{n} HTTP/1.1", "Host: h\r\n"));
+  Parsed number(request("GET /item/7 HTTP/1.1", "Host: h\r\n"));
+  ASSERT_TRUE(literal.ok());
+  EXPECT_NE(fp.compute(literal.head()), fp.compute(number.head()));
+  EXPECT_EQ(fp.describe(literal.head()), fp.describe(number.head()));  // text can't tell them apart
+}
+
+TEST(RequestFingerprint, MethodAndSeedMatter) {
+  Parsed get(request("GET /x HTTP/1.1", "Host: h\r\n"));
+  Parsed post(request("POST /x HTTP/1.1", "Host: h\r\nContent-Length: 0\r\n"));
+  Parsed post_no_body(request("POST /x HTTP/1.1", "Host: h\r\n"));
+  RequestFingerprint a(1), b(2);
+  EXPECT_NE(a.compute(get.head()), a.compute(post_no_body.head()));
+  EXPECT_NE(a.compute(post.head()), a.compute(post_no_body.head()));
+  EXPECT_NE(a.compute(get.head()), b.compute(get.head()));
+  EXPECT_EQ(a.compute(get.head()), RequestFingerprint(1).compute(get.head()));
+}
+
+TEST(RequestFingerprint, DescribeEscapesAndCutsTheUserAgent) {
+  RequestFingerprint fp;
+  Parsed quoted(request("GET / HTTP/1.1", "Host: h\r\nUser-Agent: a \"b\" \\c\td\r\n"));
+  ASSERT_TRUE(quoted.ok());
+  EXPECT_EQ(fp.describe(quoted.head()),
+            "GET / headers=[Host, User-Agent] ua=\"a \\\"b\\\" \\\\c\\x09d\"");
+  Parsed long_ua(
+      request("GET / HTTP/1.1", "Host: h\r\nUser-Agent: " + std::string(500, 'z') + "\r\n"));
+  ASSERT_TRUE(long_ua.ok());
+  EXPECT_EQ(fp.describe(long_ua.head()),
+            "GET / headers=[Host, User-Agent] ua=\"" + std::string(200, 'z') + "...\"");
+}
+
+TEST(RequestFingerprint, ComputeAllocatesNothing) {
+  RequestFingerprint fp(3);
+  Parsed p(
+      request("GET /api/v1/users/12345/orders/6f1c2a9e-3b7d-4c1e-9a0f-2b8d7e6c5a41?page=2&"
+              "sort=desc&filter=open HTTP/1.1",
+              kBrowserHeaders));
+  ASSERT_TRUE(p.ok());
+  testing::AllocationCounter counter;
+  uint64_t x = 0;
+  const double start = testing::threadCpuNanos();
+  constexpr int kRounds = 200'000;
+  for (int i = 0; i < kRounds; ++i) x ^= fp.compute(p.head());
+  const double cpu_ns = testing::threadCpuNanos() - start;
+  EXPECT_EQ(counter.count(), 0u);
+  EXPECT_EQ(x, 0u);  // an even number of identical values
+  std::printf("[ fingerprint ] %.0f ns CPU per compute (%zu-byte target, %zu headers): %s\n",
+              cpu_ns / kRounds, p.head().path.size(), p.head().headers.size(),
+              fp.describe(p.head()).c_str());
+}
+
+}  // namespace
+}  // namespace floodgate::shield
