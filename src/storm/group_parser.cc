@@ -116,10 +116,11 @@ uint64_t defaultConnections(const ClientGroup& g) {
     case GroupKind::kKeepaliveFlood:
       return std::max<uint64_t>(g.count, 16);
     default: {
-      // Enough to carry the rate if each request takes up to ~50 ms.
+      // Enough to carry the rate if each request takes up to ~50 ms; with keep-alive
+      // connections, one per address too, or some addresses would never send.
       double wanted = g.closed_loop ? 64 : std::ceil(g.rate / 20);
       auto n = static_cast<uint64_t>(std::clamp(wanted, 16.0, 2000.0));
-      return g.kind == GroupKind::kDistributedFlood ? std::min(n, g.count) : n;
+      return g.requests_per_connection == 0 ? std::max(n, g.count) : std::min(n, g.count);
     }
   }
 }
@@ -333,6 +334,15 @@ bool parseClientGroup(const YAML::Node& node, const std::vector<Phase>& phases, 
     }
   }
 
+  bool request_flood = isAttack(g->kind) && !holdsConnections(g->kind);
+  if (request_flood && g->requests_per_connection == 0 && g->connections > 0 &&
+      g->connections < g->count) {
+    f.fail(keyOrMap(node, "connections"),
+           "with keep-alive connections only " + std::to_string(g->connections) + " of the " +
+               std::to_string(g->count) +
+               " addresses would ever send; give connections >= count, or "
+               "requests_per_connection so connections move between addresses");
+  }
   if (g->connections == 0) g->connections = defaultConnections(*g);
   if (g->kind == GroupKind::kLegit && g->connections != g->count) {
     f.fail(keyOrMap(node, "connections"),

@@ -98,6 +98,7 @@ clients:
   EXPECT_EQ(copy.paths, (std::vector<std::string>{"/x", "/y"}));
   EXPECT_EQ(copy.headers.size(), s->groups[0].headers.size());
   EXPECT_NE(s->groups[6].paths[0].find("{rand}"), std::string::npos);
+  EXPECT_EQ(s->groups[6].connections, 16u);  // keep-alive: at least one per address (4)
 }
 
 // Each bad file must be refused with this exact "file:line:col: message" (or a part of it).
@@ -150,6 +151,9 @@ TEST(ScenarioParser, RefusesBadFilesWithPositions) {
        "path \"nope\" must start with /"},
       {"clients:\n  - { name: c, kind: mimic, sources: 127.66.0.0/24, count: 3, rate: 1 }\n",
        "a mimic group needs a legit group to copy"},
+      {"clients:\n  - { name: k, kind: keepalive_flood, sources: 127.66.0.0/24, count: 30, "
+       "connections: 10, rate: 100 }\n",
+       "only 10 of the 30 addresses would ever send"},
       {"clients:\n  - { name: u, kind: legit, sources: 127.10.0.0/24, count: 3, rate: 1 }\n"
        "expect:\n  - legit_succes >= 0.9\n",
        "bad.yaml:6:5: unknown metric \"legit_succes\""},
