@@ -26,6 +26,10 @@ void* allocateAligned(std::size_t size, std::align_val_t align) {
 }
 }  // namespace
 
+// These operator news are malloc underneath, so free() is their matching release; GCC, seeing
+// free() inside an operator delete, cannot tell.
+#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
+
 void* operator new(std::size_t size) { return allocate(size); }
 void* operator new[](std::size_t size) { return allocate(size); }
 void* operator new(std::size_t size, std::align_val_t a) { return allocateAligned(size, a); }

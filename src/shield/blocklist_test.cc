@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
+#include <mutex>
 #include <random>
+#include <thread>
 
 #include "shield/test_support.h"
 
@@ -143,6 +146,58 @@ TEST(BlocklistBuilder, StartsFromSnapshotAddsRemovesAndDropsExpired) {
   EXPECT_EQ(next.size(), 0u);
 }
 
+// The intended use: workers take the current snapshot and look up in it without locks while the
+// control thread builds the next one and swaps it in. Every snapshot a reader sees is whole:
+// version n blocks exactly the addresses 10.0.0.0 .. 10.0.0.n. (The pointer swap here is a
+// mutex-guarded shared_ptr: libstdc++ 12's std::atomic<std::shared_ptr> is reported as a race by
+// TSan, google/sanitizers#1558. Only the pointer copy is guarded; lookups run unlocked.)
+TEST(Blocklist, ReadersSeeWholeSnapshotsWhileControlSwaps) {
+  auto build = [](uint32_t n) {
+    BlocklistBuilder b;
+    for (uint32_t i = 0; i <= n; ++i) {
+      b.add(IpPrefix::host(IpKey::fromV4(0x0a000000 + i)), MonoTime::max(), BlockOrigin::kOperator,
+            std::to_string(n));
+    }
+    return b.build();
+  };
+  std::mutex mu;
+  std::shared_ptr<const Blocklist> current = build(0);
+  auto snapshot = [&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return current;
+  };
+  std::atomic<bool> done{false};
+  std::atomic<int> torn{0}, reads{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 3; ++t) {
+    readers.emplace_back([&] {
+      while (!done.load()) {
+        std::shared_ptr<const Blocklist> snap = snapshot();
+        uint32_t n = static_cast<uint32_t>(snap->size()) - 1;
+        bool whole = snap->contains(IpKey::fromV4(0x0a000000 + n), at(0)) &&
+                     !snap->contains(IpKey::fromV4(0x0a000000 + n + 1), at(0));
+        torn += !whole;
+        ++reads;
+      }
+    });
+  }
+  // Swap while readers are reading: wait (without sleeping) for them to start, and again at the
+  // end so that at least one read follows the last swap.
+  auto waitForReads = [&](int beyond) {
+    while (reads.load() <= beyond) std::this_thread::yield();
+  };
+  waitForReads(0);
+  for (uint32_t n = 1; n <= testing::scaled(200); ++n) {
+    std::shared_ptr<const Blocklist> next = build(n);
+    std::lock_guard<std::mutex> lock(mu);
+    current.swap(next);
+  }
+  waitForReads(reads.load() + 3);
+  done = true;
+  for (auto& r : readers) r.join();
+  EXPECT_EQ(torn.load(), 0);
+}
+
 TEST(Blocklist, LookupAllocatesNothing) {
   BlocklistBuilder b;
   b.add(prefix("10.0.0.0/8"), MonoTime::max(), BlockOrigin::kOperator, "x");
@@ -213,7 +268,7 @@ TEST(Blocklist, HundredThousandEntriesMillionLookups) {
   EXPECT_GE(hits, expected);
   EXPECT_LT(hits, expected + kLookups / 50);  // random IPv4 hits are rare (~25k /24s of 2^24)
   // The odd probes against brute force, on a sample.
-  for (size_t i = 1; i < std::min<size_t>(kLookups, 801); i += 2) {
+  for (size_t i = 1; i < std::min<size_t>(kLookups, 201); i += 2) {
     bool brute = false;
     for (const auto& e : list->entries()) brute = brute || e.prefix.contains(probes[i]);
     EXPECT_EQ(list->contains(probes[i], at(0)), brute);

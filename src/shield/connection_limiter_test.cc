@@ -162,8 +162,8 @@ TEST(ConnectionLimiter, OneSourceAcrossThreadsNeverExceedsCap) {
   EXPECT_EQ(limiter.liveConnections(), 0u);
 }
 
-// Threads share sources in a small table, so inserts, evictions and closes race; at the end every
-// open has been closed and no count may have leaked.
+// Threads share sources in a small table, so inserts, evictions, closes and sweeps race; at the
+// end every open has been closed and no count may have leaked.
 TEST(ConnectionLimiter, ManySourcesAcrossThreadsLeakNothing) {
   ConnectionLimiter limiter(64, {0, 0}, 4);  // eight sets
   const int rounds = static_cast<int>(testing::scaled(100'000));
@@ -188,7 +188,14 @@ TEST(ConnectionLimiter, ManySourcesAcrossThreadsLeakNothing) {
       for (const IpKey& k : held) limiter.close(k);
     });
   }
+  // The control thread sweeps meanwhile; it must never free a slot that holds connections.
+  std::atomic<bool> done{false};
+  std::thread sweeper([&] {
+    for (int64_t s = 0; !done.load(); ++s) limiter.sweep(at(s * 1000));
+  });
   for (auto& t : threads) t.join();
+  done = true;
+  sweeper.join();
   EXPECT_EQ(limiter.liveConnections(), 0u);
   EXPECT_EQ(limiter.untracked(), untracked.load());
 }
