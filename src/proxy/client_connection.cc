@@ -19,6 +19,7 @@ constexpr size_t kHighWater = 64 * 1024;   // per direction: beyond it, stop rea
 constexpr size_t kMaxResponseHead = 64 * 1024;
 constexpr Duration kCloseGrace = seconds(5);  // to flush a last response to a slow client
 constexpr Duration kLingerTime = seconds(2);  // to drain unread input before closing
+constexpr int kMaxAttempts = 3;               // upstream tries per request
 
 // Reads from fd into buf until EAGAIN, EOF or `cap` bytes are buffered.
 // Returns bytes read; sets *eof, *blocked (EAGAIN) or *failed. With edge-triggered epoll a short
@@ -73,6 +74,13 @@ bool writeFrom(int fd, Buffer* buf, bool* can_write, size_t* written) {
   return true;
 }
 
+// A seeded hash of a header value (a rate-limit key), FNV-1a finished with a strong mix.
+uint64_t hashValue(std::string_view value, uint64_t seed) {
+  uint64_t h = 0xcbf29ce484222325ULL ^ seed;
+  for (char c : value) h = (h ^ static_cast<uint8_t>(c)) * 0x100000001b3ULL;
+  return shield::mix64(h);
+}
+
 // Sends bytes toward `fd`: straight from the source when nothing is queued before them (no
 // copy), queueing in `out` whatever the socket does not take now. False on a write error.
 bool forward(int fd, Buffer* out, bool* can_write, const char* p, size_t n) {
@@ -94,14 +102,19 @@ bool forward(int fd, Buffer* out, bool* can_write, const char* p, size_t n) {
 
 }  // namespace
 
-ClientConnection::ClientConnection(Worker* worker, FileDescriptor fd, const SocketAddress& peer)
-    : worker_(worker), fd_(std::move(fd)), peer_(peer) {
+ClientConnection::ClientConnection(Worker* worker, FileDescriptor fd, const SocketAddress& peer,
+                                   std::optional<shield::IpKey> key, bool tracked)
+    : worker_(worker), fd_(std::move(fd)), peer_(peer), key_(key), tracked_(tracked) {
   peer_ip_len_ = peer_.formatIp(peer_ip_, sizeof(peer_ip_));
   timer_.setCallback([this] { onTimer(); });
   req_.headers.reserve(32);
 }
 
-ClientConnection::~ClientConnection() = default;
+ClientConnection::~ClientConnection() {
+  ShieldState& shield = worker_->shield();
+  if (tracked_) shield.connections().close(*key_);
+  shield.releaseConnection();
+}
 
 void ClientConnection::start() {
   const auto& limits = worker_->snapshot()->config->limits;
@@ -130,7 +143,7 @@ void ClientConnection::onUpstreamEvent(UpstreamConnection* conn, uint32_t events
     if (err != 0) {
       // Nothing was sent: another endpoint may take the request.
       releaseUpstream(false);
-      if (attempts_ < 3 && !req_body_started_ && connectUpstream()) {
+      if (attempts_ < kMaxAttempts && !req_body_started_ && connectUpstream()) {
         process();
       } else if (upstream_ == nullptr && phase_ == Phase::kUpstream) {
         upstreamFailed(502, "cannot connect to upstream");
@@ -285,10 +298,15 @@ void ClientConnection::onHead() {
   }
   http::ParseState st = parser_.parse(in_.readPtr(), in_.readable(), &req_);
   if (st == http::ParseState::kIncomplete) {
-    if (client_eof_) close();
+    if (client_eof_) {
+      close();
+    } else {
+      keepsMinimumRate(head_started_, in_.readable());
+    }
     return;
   }
   if (st == http::ParseState::kError) {
+    worker_->counters().count(Rejection::kBadRequest);
     sendError(parser_.error().status, parser_.error().reason);
     return;
   }
@@ -313,29 +331,94 @@ void ClientConnection::onHead() {
     return;
   }
   int route_index = snapshot_->router.match(req_.host, req_.path);
-  if (route_index < 0 || cfg.routes[static_cast<size_t>(route_index)].direct) {
-    int status = 404;
-    std::string_view body = "404 Not Found: no route for this host and path\n";
-    std::string_view type = "text/plain; charset=utf-8";
-    if (route_index >= 0) {
-      const auto& direct = *cfg.routes[static_cast<size_t>(route_index)].direct;
-      status = direct.status;
-      body = direct.body;
-      type = direct.content_type;
-    }
-    // A body we do not read would be taken for the next request: close after answering.
-    if (req_.framing != http::BodyFraming::kNone) keep_alive_ = false;
-    bool head_only = method_ == http::Method::kHead;
-    in_.consume(req_.head_bytes);
-    parser_.reset();
-    http::appendSimpleResponse(&out_, status, body, keep_alive_, {}, head_only, type);
-    resp_status_ = status;
-    resp_bytes_ = head_only ? 0 : body.size();
-    logAccess(status);
-    phase_ = keep_alive_ ? Phase::kIdle : Phase::kClosing;
+  if (route_index < 0) {
+    respondLocally(404, "404 Not Found: no route for this host and path\n",
+                   "text/plain; charset=utf-8");
     return;
   }
-  startProxy(cfg.routes[static_cast<size_t>(route_index)]);
+  if (!admitRequest(route_index)) return;
+  const config::Route& route = cfg.routes[static_cast<size_t>(route_index)];
+  if (route.direct) {
+    respondLocally(route.direct->status, route.direct->body, route.direct->content_type);
+    return;
+  }
+  startProxy(route);
+}
+
+void ClientConnection::respondLocally(int status, std::string_view body,
+                                      std::string_view content_type,
+                                      std::string_view extra_headers) {
+  // A body we do not read would be taken for the next request: close after answering.
+  if (req_.framing != http::BodyFraming::kNone) keep_alive_ = false;
+  bool head_only = method_ == http::Method::kHead;
+  in_.consume(req_.head_bytes);
+  parser_.reset();
+  http::appendSimpleResponse(&out_, status, body, keep_alive_, extra_headers, head_only,
+                             content_type);
+  resp_status_ = status;
+  resp_bytes_ = head_only ? 0 : body.size();
+  logAccess(status);
+  phase_ = keep_alive_ ? Phase::kIdle : Phase::kClosing;
+}
+
+bool ClientConnection::admitRequest(int route_index) {
+  const ShieldPolicy& policy = snapshot_->shield;
+  if (!policy.enabled || !key_) return true;
+  const auto& limits = snapshot_->config->shield.rate_limits;
+  ShieldState& state = worker_->shield();
+  for (int i : policy.route_limits[static_cast<size_t>(route_index)]) {
+    const config::RateLimit& limit = limits[static_cast<size_t>(i)];
+    uint64_t seed = state.rateSeed() ^ (static_cast<uint64_t>(i + 1) * 0x9e3779b97f4a7c15ULL);
+    uint64_t hash = 0;
+    switch (limit.key) {
+      case config::RateLimit::Key::kSource:
+        hash = shield::hashKey(*key_, seed);
+        break;
+      case config::RateLimit::Key::kPrefix:
+        hash = shield::hashPrefix(
+            shield::prefixOf(*key_, static_cast<unsigned>(key_->isV4() ? limit.prefix_v4
+                                                                        : limit.prefix_v6)),
+            seed);
+        break;
+      case config::RateLimit::Key::kHeader: {
+        std::string_view value = req_.header(limit.header);
+        if (value.empty()) continue;  // no key, no bucket: the limit is about holders of one
+        hash = hashValue(value, seed);
+        break;
+      }
+      case config::RateLimit::Key::kRoute:
+        hash = shield::mix64(seed ^ static_cast<uint64_t>(route_index));
+        break;
+    }
+    shield::RateDecision d = state.rates().admit(hash, policy.rate_specs[static_cast<size_t>(i)],
+                                                 worker_->loop().now());
+    if (d.allowed) continue;
+    worker_->counters().count(Rejection::kRateLimited);
+    uint32_t seconds = d.retry_after_ms == UINT32_MAX ? 3600 : (d.retry_after_ms + 999) / 1000;
+    char extra[64];
+    int n = std::snprintf(extra, sizeof(extra), "Retry-After: %u\r\n", std::max(1u, seconds));
+    respondLocally(429, "429 Too Many Requests: rate limit exceeded\n",
+                   "text/plain; charset=utf-8", std::string_view(extra, static_cast<size_t>(n)));
+    return false;
+  }
+  return true;
+}
+
+bool ClientConnection::keepsMinimumRate(MonoTime since, uint64_t bytes) {
+  const ShieldPolicy& policy = worker_->snapshot()->shield;
+  if (!policy.enabled || policy.min_request_rate == 0) return true;
+  Duration elapsed = worker_->loop().now() - since;
+  if (elapsed < policy.min_rate_grace) return true;
+  double rate = static_cast<double>(bytes) / std::chrono::duration<double>(elapsed).count();
+  if (rate >= static_cast<double>(policy.min_request_rate)) return true;
+  worker_->counters().count(Rejection::kSlowRequest);
+  releaseUpstream(false);
+  if (!resp_head_done_) {
+    sendError(408, "request sent slower than the minimum rate");
+  } else {
+    abort();
+  }
+  return false;
 }
 
 void ClientConnection::startProxy(const config::Route& route) {
@@ -346,6 +429,7 @@ void ClientConnection::startProxy(const config::Route& route) {
   req_body_done_ = req_framing_ == http::BodyFraming::kNone;
   req_body_started_ = false;
   req_body_bytes_ = 0;
+  body_started_ = worker_->loop().now();
   req_chunked_.reset();
   resp_head_done_ = false;
   resp_done_ = false;
@@ -370,9 +454,11 @@ void ClientConnection::startProxy(const config::Route& route) {
 }
 
 bool ClientConnection::connectUpstream() {
-  size_t endpoints = cluster_->endpoints.size();
+  // At most three tries per request, rotating over the endpoints: a connect failure moves to
+  // the next one, and a stale pooled connection (the upstream closed it while idle) is retried
+  // even when the cluster has a single endpoint.
   const char* error = "upstream connect failed";
-  while (attempts_ < static_cast<int>(std::max<size_t>(endpoints, 1)) && attempts_ < 3) {
+  while (attempts_ < kMaxAttempts) {
     EndpointPool* pool = worker_->pickEndpoint(cluster_index_);
     ++attempts_;
     upstream_ = pool->acquire(this, cluster_->max_connections, &error);
@@ -434,6 +520,7 @@ void ClientConnection::pumpRequestBody() {
     req_body_bytes_ += take;
     req_body_started_ = true;
   }
+  if (!req_body_done_ && in_.empty()) keepsMinimumRate(body_started_, req_body_bytes_);
 }
 
 bool ClientConnection::parseResponseHead() {
@@ -448,7 +535,7 @@ bool ClientConnection::parseResponseHead() {
       // on is the usual cause: retry once on a fresh one if nothing but the head was sent.
       bool retryable = up->reused() && up->in.empty() && !req_body_started_;
       releaseUpstream(false);
-      if (retryable && attempts_ < 3 && connectUpstream()) return false;
+      if (retryable && attempts_ < kMaxAttempts && connectUpstream()) return false;
       upstreamFailed(502, "upstream closed the connection before responding");
       return false;
     }
@@ -673,6 +760,7 @@ void ClientConnection::onTimer() {
       abort();
       break;
     case Phase::kHead:
+      worker_->counters().count(Rejection::kHeaderTimeout);
       sendError(408, "request header not received in time");
       process();
       break;
