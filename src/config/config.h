@@ -91,7 +91,7 @@ struct Shield {
   int new_connections_per_source = 0;         // per second; 0: no cap
   int connection_budget = 0;                  // all clients; 0: from the open-files limit
   uint64_t min_request_rate = 256;            // bytes/s a slow head or body must keep up
-  Duration min_rate_grace = seconds(2);       // before the rate is judged
+  Duration min_rate_grace = seconds(5);       // before the rate is judged
   std::vector<RateLimit> rate_limits;
   int table_slots = 1 << 18;                  // per-client state: fixed, whatever the clients
 };

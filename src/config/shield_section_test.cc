@@ -26,6 +26,7 @@ TEST(ShieldSection, DefaultsAreOn) {
   const Shield& s = r.config->shield;
   EXPECT_TRUE(s.enabled);
   EXPECT_EQ(s.max_connections_per_source, 256);
+  EXPECT_EQ(s.min_rate_grace, seconds(5));
   EXPECT_TRUE(s.rate_limits.empty());
 }
 

@@ -37,6 +37,37 @@ void Acceptor::pause() {
   spdlog::warn("listener {}: out of file descriptors, pausing accept for 100 ms", name_);
 }
 
+bool Acceptor::admit(int fd, const std::optional<shield::IpKey>& key, bool* tracked) {
+  // The cheapest refusal there is: before a byte is read, with a reset instead of a FIN.
+  const ShieldPolicy& policy = worker_->snapshot()->shield;
+  ShieldState& state = worker_->shield();
+  MonoTime now = worker_->loop().now();
+  if (policy.enabled && key) {
+    if (policy.blocklist->contains(*key, now)) {
+      closeWithReset(fd);
+      worker_->counters().count(Rejection::kBlocklisted);
+      return false;
+    }
+    shield::OpenDecision d = state.connections().tryOpen(*key, now);
+    if (!d.allowed) {
+      closeWithReset(fd);
+      worker_->counters().count(d.reason == shield::OpenVerdict::kTooManyNew
+                                    ? Rejection::kTooManyNew
+                                    : Rejection::kTooManyConcurrent);
+      return false;
+    }
+    *tracked = d.tracked;
+  }
+  if (!state.claimConnection()) {
+    if (*tracked) state.connections().close(*key);
+    closeWithReset(fd);
+    worker_->counters().count(Rejection::kOverBudget);
+    worker_->shedIdle();
+    return false;
+  }
+  return true;
+}
+
 void Acceptor::onIoEvent(uint32_t) {
   for (int i = 0; i < kAcceptBatch; ++i) {
     sockaddr_storage ss;
@@ -48,10 +79,13 @@ void Acceptor::onIoEvent(uint32_t) {
       if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) pause();
       return;
     }
+    auto key = shield::IpKey::fromSockaddr(reinterpret_cast<sockaddr*>(&ss), len);
+    bool tracked = false;
+    if (!admit(fd, key, &tracked)) continue;
     setNoDelay(fd);
     auto* conn = new ClientConnection(
         worker_, FileDescriptor(fd),
-        SocketAddress::fromSockaddr(reinterpret_cast<sockaddr*>(&ss), len));
+        SocketAddress::fromSockaddr(reinterpret_cast<sockaddr*>(&ss), len), key, tracked);
     worker_->adopt(conn);
     conn->start();
   }

@@ -2,10 +2,12 @@
 // descriptors it stops listening for a moment instead of spinning on a ready socket.
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "core/event_loop.h"
 #include "core/socket.h"
+#include "shield/ip_prefix.h"
 
 namespace floodgate::proxy {
 
@@ -21,6 +23,9 @@ class Acceptor final : public IoHandler {
 
  private:
   void pause();
+  // Applies the connection stage of the shield; false when the connection was refused (and
+  // closed). *tracked tells whether the per-source table counted it.
+  bool admit(int fd, const std::optional<shield::IpKey>& key, bool* tracked);
 
   Worker* worker_;
   std::string name_;

@@ -14,6 +14,7 @@
 #include "proxy/header_rewrite.h"
 #include "proxy/runtime.h"
 #include "proxy/upstream_pool.h"
+#include "shield/ip_prefix.h"
 
 namespace floodgate::proxy {
 
@@ -21,7 +22,10 @@ class Worker;
 
 class ClientConnection final : public IoHandler, public UpstreamUser, public Deferrable {
  public:
-  ClientConnection(Worker* worker, FileDescriptor fd, const SocketAddress& peer);
+  // `key` is the client's address as the shield sees it; `tracked` whether the per-source
+  // connection table counted this connection (so it must be told when it ends).
+  ClientConnection(Worker* worker, FileDescriptor fd, const SocketAddress& peer,
+                   std::optional<shield::IpKey> key, bool tracked);
   ~ClientConnection() override;
 
   void start();
@@ -32,6 +36,7 @@ class ClientConnection final : public IoHandler, public UpstreamUser, public Def
   // Drain: close now if between requests, else after the response in flight.
   void beginDrain();
   bool idle() const { return phase_ == Phase::kIdle && in_.empty(); }
+  void closeIdle() { abort(); }
 
   // Intrusive list of the worker's connections.
   ClientConnection* prev = nullptr;
@@ -63,11 +68,23 @@ class ClientConnection final : public IoHandler, public UpstreamUser, public Def
   void updateTimers();
   void onTimer();
   void logAccess(int status);
+  // Answers from floodgate itself (direct routes, 404, 429); keeps the connection unless the
+  // request has a body we will not read.
+  void respondLocally(int status, std::string_view body, std::string_view content_type,
+                      std::string_view extra_headers = {});
+  // The request stage of the shield: false when the request was refused (and answered).
+  bool admitRequest(int route_index);
+  // Slowloris and slow POST: false (and a 408 on its way) when the client sends slower than
+  // the configured minimum rate once the grace period is over.
+  bool keepsMinimumRate(MonoTime since, uint64_t bytes);
   size_t maxInputBytes() const;
 
   Worker* worker_;
   FileDescriptor fd_;
   SocketAddress peer_;
+  std::optional<shield::IpKey> key_;
+  bool tracked_ = false;
+  MonoTime body_started_;
   char peer_ip_[48];
   size_t peer_ip_len_ = 0;
   Phase phase_ = Phase::kIdle;

@@ -50,8 +50,9 @@ class Gateway {
     }
     auto snapshot = std::make_shared<const RuntimeSnapshot>(config_);
     int n = config_->workerThreads();
+    shield_ = std::make_unique<ShieldState>(config_->shield, n);
     for (int i = 0; i < n; ++i) {
-      workers_.push_back(std::make_unique<Worker>(i, snapshot, access_log_.get()));
+      workers_.push_back(std::make_unique<Worker>(i, snapshot, access_log_.get(), shield_.get()));
     }
     for (const auto& l : config_->listeners) {
       if (!startListener(l)) return 1;
@@ -105,6 +106,7 @@ class Gateway {
       }
     }
     auto snapshot = std::make_shared<const RuntimeSnapshot>(loaded.config);
+    shield_->apply(next.shield);
     for (auto& w : workers_) w->swapSnapshot(snapshot, keep);
     if (!next.logging.level.empty()) initLogging(next.logging.level);
     config_ = loaded.config;
@@ -125,6 +127,7 @@ class Gateway {
     for (auto& w : workers_) w->stop();
     for (auto& w : workers_) w->join();
     workers_.clear();
+    logShieldSummary();
     spdlog::info("drained, exiting");
     return 0;
   }
@@ -148,7 +151,19 @@ class Gateway {
 
   std::shared_ptr<const config::Config> config_;
   std::string path_;
+  void logShieldSummary() {
+    std::string line;
+    for (int r = 0; r < static_cast<int>(Rejection::kCount); ++r) {
+      uint64_t n = shield_->total(static_cast<Rejection>(r));
+      if (n == 0) continue;
+      line += fmt::format(" {}/{}={}", rejectionStage(static_cast<Rejection>(r)),
+                          rejectionName(static_cast<Rejection>(r)), n);
+    }
+    spdlog::info("shield rejections:{}", line.empty() ? " none" : line);
+  }
+
   std::unique_ptr<AccessLog> access_log_;
+  std::unique_ptr<ShieldState> shield_;  // outlives the workers, who hold pointers to it
   std::vector<std::unique_ptr<Worker>> workers_;
 };
 

@@ -7,14 +7,16 @@
 
 #include "config/config.h"
 #include "proxy/router.h"
+#include "proxy/shield_runtime.h"
 
 namespace floodgate::proxy {
 
 struct RuntimeSnapshot {
-  explicit RuntimeSnapshot(std::shared_ptr<const config::Config> c)
-      : config(std::move(c)), router(*config) {}
+  explicit RuntimeSnapshot(std::shared_ptr<const config::Config> c, MonoTime now = MonoClock::now())
+      : config(std::move(c)), router(*config), shield(ShieldPolicy::compile(*config, now)) {}
   std::shared_ptr<const config::Config> config;
   Router router;
+  ShieldPolicy shield;
 };
 
 using SnapshotPtr = std::shared_ptr<const RuntimeSnapshot>;

@@ -10,10 +10,11 @@
 
 namespace floodgate::proxy {
 
-Worker::Worker(int index, SnapshotPtr snapshot, AccessLog* access_log)
+Worker::Worker(int index, SnapshotPtr snapshot, AccessLog* access_log, ShieldState* shield)
     : index_(index),
       snapshot_(std::move(snapshot)),
       access_log_(access_log),
+      shield_(shield),
       request_ids_(static_cast<uint32_t>(index)) {
   rebuildClusterPools();
 }
@@ -105,6 +106,24 @@ EndpointPool* Worker::pickEndpoint(int cluster_index) {
   EndpointPool* pool = pools[rr % pools.size()];
   ++rr;
   return pool;
+}
+
+void Worker::shedIdle() {
+  constexpr int kMaxShed = 64;
+  MonoTime now = loop_.now();
+  if (now - last_shed_ < milliseconds(100)) return;
+  last_shed_ = now;
+  int shed = 0;
+  for (ClientConnection* c = connections_; c != nullptr && shed < kMaxShed;) {
+    ClientConnection* next = c->next;
+    if (c->idle()) {
+      c->closeIdle();
+      ++shed;
+    }
+    c = next;
+  }
+  counters().idle_closed_for_budget.fetch_add(static_cast<uint64_t>(shed),
+                                              std::memory_order_relaxed);
 }
 
 void Worker::adopt(ClientConnection* conn) {

@@ -15,6 +15,7 @@
 #include "core/socket.h"
 #include "proxy/request_id.h"
 #include "proxy/runtime.h"
+#include "proxy/shield_runtime.h"
 #include "proxy/upstream_pool.h"
 
 namespace floodgate::proxy {
@@ -25,7 +26,7 @@ class AccessLog;
 
 class Worker {
  public:
-  Worker(int index, SnapshotPtr snapshot, AccessLog* access_log);
+  Worker(int index, SnapshotPtr snapshot, AccessLog* access_log, ShieldState* shield);
   ~Worker();
 
   // Starts the thread. Listening sockets are added with addListener (before or after start).
@@ -49,6 +50,11 @@ class Worker {
   bool draining() const { return draining_; }
   RequestIdSource& requestIds() { return request_ids_; }
   AccessLog* accessLog() { return access_log_; }
+  ShieldState& shield() { return *shield_; }
+  ShieldCounters& counters() { return shield_->counters(index_); }
+  // The connection budget ran out: close some idle keep-alive connections (at most once per
+  // 100 ms), so waiting clients with work get the slots.
+  void shedIdle();
   // Round robin over the cluster's endpoints; `attempt` > 0 skips ahead for a retry.
   EndpointPool* pickEndpoint(int cluster_index);
   void adopt(ClientConnection* conn);
@@ -64,6 +70,8 @@ class Worker {
   EventLoop loop_;
   SnapshotPtr snapshot_;
   AccessLog* access_log_;
+  ShieldState* shield_;
+  MonoTime last_shed_{};
   RequestIdSource request_ids_;
   std::thread thread_;
   std::atomic<bool> finished_{false};

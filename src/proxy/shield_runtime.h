@@ -1,0 +1,86 @@
+// The shield as the data plane sees it: per-config compiled parts (in the RuntimeSnapshot) and
+// the state shared by all workers for the life of the process (ShieldState): the per-source
+// connection table, the rate-limit table, the global connection count and the counters.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "config/config.h"
+#include "shield/blocklist.h"
+#include "shield/connection_limiter.h"
+#include "shield/rate_limit_table.h"
+
+namespace floodgate::proxy {
+
+// What a config says about the shield, compiled once per config load.
+struct ShieldPolicy {
+  bool enabled = true;
+  std::shared_ptr<const shield::Blocklist> blocklist;
+  std::vector<shield::RateSpec> rate_specs;     // by config rate-limit index
+  std::vector<std::vector<int>> route_limits;   // by route index: the rate limits that apply
+  uint64_t min_request_rate = 0;
+  Duration min_rate_grace{};
+
+  static ShieldPolicy compile(const config::Config& config, MonoTime now);
+};
+
+// Why the shield refused something: one counter each, exported later as
+// floodgate_rejections_total{stage,reason}.
+enum class Rejection : uint8_t {
+  kBlocklisted,        // accept: source in the blocklist
+  kTooManyConcurrent,  // accept: per-source concurrent connection cap
+  kTooManyNew,         // accept: per-source new connections per second
+  kOverBudget,         // accept: the global connection budget is spent
+  kRateLimited,        // request: 429
+  kSlowRequest,        // request: head or body slower than min_request_rate (408)
+  kHeaderTimeout,      // request: head not complete within header_read_timeout (408)
+  kBadRequest,         // request: malformed, 4xx from the parser
+  kCount
+};
+const char* rejectionName(Rejection r);
+const char* rejectionStage(Rejection r);
+
+// Counters written by one worker each (no sharing of cache lines on the hot path), summed on
+// read.
+struct alignas(64) ShieldCounters {
+  std::atomic<uint64_t> rejected[static_cast<size_t>(Rejection::kCount)] = {};
+  std::atomic<uint64_t> idle_closed_for_budget{0};
+  void count(Rejection r) {
+    rejected[static_cast<size_t>(r)].fetch_add(1, std::memory_order_relaxed);
+  }
+};
+
+class ShieldState {
+ public:
+  ShieldState(const config::Shield& config, int workers);
+
+  shield::ConnectionLimiter& connections() { return connections_; }
+  shield::SharedRateLimiter& rates() { return rates_; }
+  ShieldCounters& counters(int worker) { return counters_[static_cast<size_t>(worker)]; }
+  uint64_t total(Rejection r) const;
+  uint64_t rateSeed() const { return rate_seed_; }
+
+  // The global budget: claim a slot for a new connection, or learn it is spent.
+  bool claimConnection();
+  void releaseConnection() { live_.fetch_sub(1, std::memory_order_relaxed); }
+  int64_t liveConnections() const { return live_.load(std::memory_order_relaxed); }
+  int64_t budget() const { return budget_.load(std::memory_order_relaxed); }
+
+  // A reload: new caps and budget (the tables and their contents stay).
+  void apply(const config::Shield& config);
+
+ private:
+  static int64_t budgetFor(const config::Shield& config);
+
+  shield::ConnectionLimiter connections_;
+  shield::SharedRateLimiter rates_;
+  std::vector<ShieldCounters> counters_;
+  std::atomic<int64_t> live_{0};
+  std::atomic<int64_t> budget_{0};
+  uint64_t rate_seed_;
+};
+
+}  // namespace floodgate::proxy
