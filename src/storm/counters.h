@@ -34,6 +34,8 @@ enum class Count : uint8_t {
   kBytesOut,
   kBytesIn,
   kUnfinished,  // still queued or in flight when the run ended (not an outcome)
+  kLateStarts,  // left over 10 ms late though their client was free: storm (or the machine
+                // under it) could not keep the schedule
   kEnd,
 };
 

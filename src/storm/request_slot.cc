@@ -12,6 +12,10 @@ bool isRedirect(int status) {
   return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
 }
 
+// A free client should send within a tick or two of the schedule; later means storm itself
+// (or the machine under it) is behind, and the latency it reports includes that delay.
+constexpr Duration kLateStart = milliseconds(10);
+
 uint64_t micros(Duration d) {
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(d).count();
   return us < 0 ? 0 : static_cast<uint64_t>(us);
@@ -43,7 +47,9 @@ void RequestSlot::onDue(MonoTime intended) {
     ++backlog_count_;
     return;
   }
-  begin(intended, g_->now());
+  MonoTime now = g_->now();
+  if (now - intended > kLateStart) ++g_->counters()[Count::kLateStarts];
+  begin(intended, now);
 }
 
 void RequestSlot::onTick(MonoTime now) {

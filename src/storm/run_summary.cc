@@ -102,6 +102,14 @@ RunSummary summarize(const Scenario& s, const RunRecord& r) {
                              " scheduled requests were never sent (its clients were all busy); "
                              "give it more connections");
     }
+    uint64_t late = f.totals[Count::kLateStarts];
+    if (scheduled > 0 && late * 100 > scheduled) {
+      out.warnings.push_back(
+          "group \"" + f.name + "\": " + std::to_string(late) + " of " + std::to_string(scheduled) +
+          " requests left more than 10 ms after their time though their client was free: "
+          "storm or the machine under it could not keep the schedule, and latencies include "
+          "that delay");
+    }
     if (f.totals[Count::kLocalError] > 0) {
       out.warnings.push_back("group \"" + f.name +
                              "\": " + std::to_string(f.totals[Count::kLocalError]) +

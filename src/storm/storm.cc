@@ -143,6 +143,12 @@ int runStorm(const StormOptions& options) {
   ctx.generator_cpu = run.generatorCpu();
 
   RunSummary summary = summarize(scenario, record);
+  if (ctx.generator_cpu > 0.9) {
+    summary.warnings.push_back("storm used " +
+                               std::to_string(static_cast<int>(ctx.generator_cpu * 100)) +
+                               "% of its cores: it may have been the bottleneck; give it more "
+                               "threads or cores");
+  }
   std::fputs(summaryText(ctx, record, summary).c_str(), stdout);
   if (!report_dir.empty()) {
     bool ok = writeFile(report_dir / "report.json", reportJson(ctx, record, summary)) &&
