@@ -1,0 +1,227 @@
+// The shield's data-plane defenses, end to end: real gateway and origin processes, clients
+// bound to their own 127.x.y.z source addresses.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "integration/support.h"
+
+namespace floodgate::integration {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A blocking client socket bound to `source` (an address in 127.0.0.0/8).
+class SourceSocket {
+ public:
+  SourceSocket(const char* source, uint16_t port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    inet_pton(AF_INET, source, &local.sin_addr);
+    sockaddr_in remote{};
+    remote.sin_family = AF_INET;
+    remote.sin_port = htons(port);
+    inet_pton(AF_INET, "127.0.0.1", &remote.sin_addr);
+    timeval tv{3, 0};
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    connected_ = ::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof(local)) == 0 &&
+                 ::connect(fd_, reinterpret_cast<sockaddr*>(&remote), sizeof(remote)) == 0;
+  }
+  ~SourceSocket() { ::close(fd_); }
+  bool connected() const { return connected_; }
+  bool send(std::string_view bytes) {
+    return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
+  }
+  // The response head (up to the blank line), or what arrived before close/reset/timeout.
+  std::string readHead() {
+    std::string got;
+    char buf[4096];
+    while (got.find("\r\n\r\n") == std::string::npos) {
+      ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
+      if (n <= 0) break;
+      got.append(buf, static_cast<size_t>(n));
+    }
+    return got;
+  }
+  // One GET with keep-alive; the status code, or 0 when the connection was refused/reset.
+  int get(std::string_view path) {
+    std::string req = "GET " + std::string(path) + " HTTP/1.1\r\nHost: shield.test\r\n\r\n";
+    if (!send(req)) return 0;
+    std::string head = readHead();
+    if (head.size() < 12) return 0;
+    // Skip the body: every answer in these tests carries a Content-Length.
+    size_t cl = head.find("Content-Length: ");
+    size_t end = head.find("\r\n\r\n");
+    if (cl != std::string::npos) {
+      size_t len = std::stoul(head.substr(cl + 16));
+      size_t have = head.size() - end - 4;
+      std::vector<char> sink(len > have ? len - have : 0);
+      size_t got = 0;
+      while (got < sink.size()) {
+        ssize_t n = ::recv(fd_, sink.data() + got, sink.size() - got, 0);
+        if (n <= 0) break;
+        got += static_cast<size_t>(n);
+      }
+    }
+    last_head_ = head.substr(0, end);
+    return std::stoi(head.substr(9, 3));
+  }
+  const std::string& lastHead() const { return last_head_; }
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+  std::string last_head_;
+};
+
+int getOnce(const char* source, uint16_t port, std::string_view path = "/") {
+  SourceSocket s(source, port);
+  return s.connected() ? s.get(path) : 0;
+}
+
+std::string shieldConfig(uint16_t origin_port, const std::string& shield, int workers = 2) {
+  return "listeners: [{ address: 127.0.0.1:0, workers: " + std::to_string(workers) +
+         " }]\n"
+         "routes:\n"
+         "  - { name: api, match: { path_prefix: /api }, cluster: app }\n"
+         "  - { name: web, cluster: app }\n"
+         "clusters: [{ name: app, endpoints: [127.0.0.1:" +
+         std::to_string(origin_port) + "] }]\n" + shield;
+}
+
+TEST(ShieldTest, BlocklistedSourceIsRefusedBeforeAByteReachesTheOrigin) {
+  auto origin = startOrigin();
+  ASSERT_TRUE(origin.ok());
+  auto gw = startGatewayWithConfig(
+      shieldConfig(origin.port, "shield: { blocklist: [127.0.66.0/24, 127.0.70.1] }\n"));
+  ASSERT_TRUE(gw.ok());
+  EXPECT_EQ(getOnce("127.0.66.9", gw.port), 0);
+  EXPECT_EQ(getOnce("127.0.70.1", gw.port), 0);
+  EXPECT_EQ(getOnce("127.0.67.9", gw.port), 200);
+  EXPECT_EQ(getOnce("127.0.70.2", gw.port), 200);
+  auto stats = parseJson(HttpClient(origin.port).get("/__origin/stats")->body);
+  EXPECT_FALSE(stats["sources"].contains("127.0.66.9"));
+  EXPECT_TRUE(stats["sources"].contains("127.0.67.9"));
+}
+
+TEST(ShieldTest, RateLimitPerSourceHoldsAcrossConnectionsAndWorkers) {
+  auto origin = startOrigin();
+  ASSERT_TRUE(origin.ok());
+  // A slow refill: the window of this test sees the burst and (almost) nothing more.
+  auto gw = startGatewayWithConfig(shieldConfig(
+      origin.port,
+      "shield:\n  rate_limits: [{ key: source, rate: 1/m, burst: 10, routes: [api] }]\n", 2));
+  ASSERT_TRUE(gw.ok());
+  int ok = 0, limited = 0;
+  std::string retry_after;
+  for (int i = 0; i < 30; ++i) {  // a new connection each time: they spread over both workers
+    SourceSocket s("127.0.80.1", gw.port);
+    int status = s.get("/api/item");
+    if (status == 200) ++ok;
+    if (status == 429) {
+      ++limited;
+      size_t at = s.lastHead().find("Retry-After: ");
+      if (at != std::string::npos) retry_after = s.lastHead().substr(at + 13, 2);
+    }
+  }
+  EXPECT_EQ(ok, 10);
+  EXPECT_EQ(limited, 20);
+  EXPECT_FALSE(retry_after.empty());
+  // Another client, and another route, are not touched by this client's limit.
+  EXPECT_EQ(getOnce("127.0.80.2", gw.port, "/api/item"), 200);
+  EXPECT_EQ(getOnce("127.0.80.1", gw.port, "/web"), 200);
+}
+
+TEST(ShieldTest, RateLimitedClientKeepsItsConnection) {
+  auto origin = startOrigin();
+  ASSERT_TRUE(origin.ok());
+  auto gw = startGatewayWithConfig(shieldConfig(
+      origin.port, "shield:\n  rate_limits: [{ key: source, rate: 1/m, burst: 2 }]\n", 1));
+  ASSERT_TRUE(gw.ok());
+  SourceSocket s("127.0.81.1", gw.port);
+  EXPECT_EQ(s.get("/"), 200);
+  EXPECT_EQ(s.get("/"), 200);
+  EXPECT_EQ(s.get("/"), 429);
+  EXPECT_EQ(s.get("/"), 429);  // the same connection still answers: 429 is cheap, not a close
+}
+
+TEST(ShieldTest, ConcurrentConnectionCapPerSource) {
+  auto origin = startOrigin();
+  ASSERT_TRUE(origin.ok());
+  auto gw = startGatewayWithConfig(
+      shieldConfig(origin.port, "shield: { max_connections_per_source: 3 }\n", 1));
+  ASSERT_TRUE(gw.ok());
+  std::vector<std::unique_ptr<SourceSocket>> held;
+  for (int i = 0; i < 3; ++i) {
+    held.push_back(std::make_unique<SourceSocket>("127.0.90.1", gw.port));
+    ASSERT_EQ(held.back()->get("/"), 200);
+  }
+  EXPECT_EQ(getOnce("127.0.90.1", gw.port), 0) << "a fourth connection from the source";
+  EXPECT_EQ(getOnce("127.0.90.2", gw.port), 200) << "another source is not capped";
+  held.pop_back();  // one closes: the source may connect again
+  EXPECT_TRUE(pollUntil([&] { return getOnce("127.0.90.1", gw.port) == 200; }, seconds(3)));
+}
+
+TEST(ShieldTest, SlowlorisGets408WhileOthersAreServed) {
+  auto origin = startOrigin();
+  ASSERT_TRUE(origin.ok());
+  auto gw = startGatewayWithConfig(shieldConfig(
+      origin.port, "shield: { min_request_rate: 200, min_rate_grace: 1s }\n", 1));
+  ASSERT_TRUE(gw.ok());
+  SourceSocket slow("127.0.100.1", gw.port);
+  std::string head = "GET / HTTP/1.1\r\nHost: shield.test\r\nX-Padding: aaaaaaaaaaaaaaaaaaaa\r\n";
+  auto start = Clock::now();
+  bool refused = false;
+  for (char c : head) {
+    if (!slow.send(std::string_view(&c, 1))) break;
+    std::this_thread::sleep_for(milliseconds(100));  // the attack itself is a slow sender
+    if (Clock::now() - start > seconds(3)) break;
+    EXPECT_EQ(getOnce("127.0.100.2", gw.port), 200);
+  }
+  std::string answer = slow.readHead();
+  refused = answer.rfind("HTTP/1.1 408", 0) == 0;
+  EXPECT_TRUE(refused) << answer;
+  EXPECT_LT(Clock::now() - start, seconds(4));
+}
+
+TEST(ShieldTest, SlowPostGets408) {
+  auto origin = startOrigin();
+  ASSERT_TRUE(origin.ok());
+  auto gw = startGatewayWithConfig(shieldConfig(
+      origin.port, "shield: { min_request_rate: 500, min_rate_grace: 1s }\n", 1));
+  ASSERT_TRUE(gw.ok());
+  SourceSocket slow("127.0.101.1", gw.port);
+  ASSERT_TRUE(slow.send("POST /__origin/upload HTTP/1.1\r\nHost: shield.test\r\n"
+                        "Content-Length: 100000\r\n\r\n"));
+  auto start = Clock::now();
+  while (Clock::now() - start < seconds(3)) {
+    if (!slow.send("x")) break;
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  std::string answer = slow.readHead();
+  EXPECT_EQ(answer.rfind("HTTP/1.1 408", 0), 0u) << answer;
+}
+
+TEST(ShieldTest, ReloadAddsABlocklistEntry) {
+  auto origin = startOrigin();
+  ASSERT_TRUE(origin.ok());
+  auto gw = startGatewayWithConfig(shieldConfig(origin.port, ""));
+  ASSERT_TRUE(gw.ok());
+  EXPECT_EQ(getOnce("127.0.110.1", gw.port), 200);
+  replaceFile(gw.config_path, shieldConfig(origin.port, "shield: { blocklist: [127.0.110.1] }\n"));
+  ASSERT_TRUE(gw.process->signal(SIGHUP));
+  EXPECT_TRUE(pollUntil([&] { return getOnce("127.0.110.1", gw.port) == 0; }, seconds(5)));
+  EXPECT_EQ(getOnce("127.0.110.2", gw.port), 200);
+}
+
+}  // namespace
+}  // namespace floodgate::integration
