@@ -8,7 +8,10 @@
 # Usage: bench/ddos_vs_peers.sh SCENARIO.yaml [SCENARIO.yaml ...]
 #        bench/ddos_vs_peers.sh examples/storms/*.yaml
 # Environment (defaults in brackets):
-#   SYSTEMS          systems to compare, in order ["floodgate nginx haproxy"]
+#   SYSTEMS          systems to compare, in order ["floodgate floodgate-limits nginx haproxy"]:
+#                    floodgate = the quick start with the shield's defaults (or FLOODGATE_CONFIG);
+#                    floodgate-limits = floodgate given the peers' per-address budgets (a
+#                    shield rate limit and connection cap, header/body timeouts) — like for like
 #   ORIGIN_CAPACITY  requests/s the origin serves; beyond it, 503 [2000]
 #   ORIGIN_LATENCY   the origin's service time, ms [2]
 #   ORIGIN_WORKERS   origin worker threads [1]
@@ -40,7 +43,7 @@ done
 CMDLINE+="$0"
 for a in "$@"; do CMDLINE+=" ${a#"$ROOT"/}"; done
 
-SYSTEMS=${SYSTEMS:-floodgate nginx haproxy}
+SYSTEMS=${SYSTEMS:-floodgate floodgate-limits nginx haproxy}
 ORIGIN_CAPACITY=${ORIGIN_CAPACITY:-2000}
 ORIGIN_LATENCY=${ORIGIN_LATENCY:-2}
 ORIGIN_WORKERS=${ORIGIN_WORKERS:-1}
@@ -72,8 +75,8 @@ done
 read -r -a SYSTEM_LIST <<< "$SYSTEMS"
 ((${#SYSTEM_LIST[@]})) || bench_die "SYSTEMS is empty"
 for s in "${SYSTEM_LIST[@]}"; do
-  [[ $s == floodgate || $s == nginx || $s == haproxy ]] ||
-    bench_die "unknown system '$s' in SYSTEMS (known: floodgate nginx haproxy)"
+  [[ $s == floodgate || $s == floodgate-limits || $s == nginx || $s == haproxy ]] ||
+    bench_die "unknown system '$s' in SYSTEMS (known: floodgate floodgate-limits nginx haproxy)"
 done
 bench_require_cmd jq curl python3 timeout
 [[ -n $STORM_TASKSET || -n $SERVER_TASKSET ]] && bench_require_cmd taskset
@@ -180,6 +183,30 @@ start_front_once() {
         bench_start "$dir/front.log" "${PIN[@]}" "$FLOODGATE_BIN" run \
           --listen "$HOST:$FRONT_PORT" --to "$HOST:$ORIGIN_PORT" --workers "$WORKERS"
       fi
+      ;;
+    floodgate-limits)
+      # The same per-address budgets as nginx and HAProxy get below, in floodgate's shield.
+      cat > "$dir/floodgate.yaml" <<EOF
+listeners:
+  - address: $HOST:$FRONT_PORT
+    workers: $WORKERS
+clusters:
+  - name: origin
+    endpoints: [$HOST:$ORIGIN_PORT]
+limits:
+  header_read_timeout: 5s
+  client_body_timeout: 5s
+shield:
+  max_connections_per_source: $PER_IP_CONNS
+  rate_limits:
+    - name: per-client
+      key: source
+      rate: $PER_IP_RATE/s
+      burst: $((PER_IP_RATE * 2))
+logging:
+  level: warn
+EOF
+      bench_start "$dir/front.log" "${PIN[@]}" "$FLOODGATE_BIN" run -c "$dir/floodgate.yaml"
       ;;
     nginx)
       mkdir -p "$dir/tmp"
@@ -288,7 +315,8 @@ MD="Command: \`$CMDLINE\`
 Machine: $(bench_machine); load average at start: $LOAD_AT_START.
 Origin: \`floodgate origin --capacity $ORIGIN_CAPACITY --latency $ORIGIN_LATENCY --workers $ORIGIN_WORKERS\`, fresh for every run.
 Fronts: $WORKERS worker(s) each; nginx and HAProxy allow $PER_IP_RATE requests/s and $PER_IP_CONNS connections per address.
-Floodgate: $([[ -n $FLOODGATE_CONFIG ]] && echo "\`floodgate run -c $FLOODGATE_CONFIG\`" || echo "the quick start, \`floodgate run --listen --to\`: no defense configured").
+floodgate: $([[ -n $FLOODGATE_CONFIG ]] && echo "\`floodgate run -c $FLOODGATE_CONFIG\`" || echo "the quick start, \`floodgate run --listen --to\`, with the shield's defaults (no rate limit configured)").
+floodgate-limits: floodgate with the peers' budgets in its shield: a per-source rate limit of $PER_IP_RATE/s (burst $((PER_IP_RATE * 2))), $PER_IP_CONNS connections per source, 5 s header and body timeouts.
 Phase durations scaled by $TIME_SCALE.
 "
 for scenario in "$@"; do
