@@ -44,25 +44,17 @@ void OriginWorker::run() {
 }
 
 void OriginWorker::closeAll() {
-  while (connections_ != nullptr) connections_->abort();  // abort() unlinks it
+  while (!connections_.empty()) connections_.front()->abort();  // abort() unlinks it
 }
 
 void OriginWorker::onAccept(FileDescriptor fd, const SocketAddress& peer) {
   auto* conn = new OriginConnection(this, std::move(fd), peer);
-  conn->next = connections_;
-  if (connections_ != nullptr) connections_->prev = conn;
-  connections_ = conn;
+  connections_.pushFront(conn);
   conn->start();
 }
 
 void OriginWorker::release(OriginConnection* conn) {
-  if (conn->prev != nullptr) {
-    conn->prev->next = conn->next;
-  } else {
-    connections_ = conn->next;
-  }
-  if (conn->next != nullptr) conn->next->prev = conn->prev;
-  conn->prev = conn->next = nullptr;
+  connections_.remove(conn);
 }
 
 void OriginWorker::startQuery(std::shared_ptr<ControlQuery> query) {

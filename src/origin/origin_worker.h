@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "core/event_loop.h"
+#include "core/intrusive_list.h"
 #include "core/socket.h"
 #include "origin/canned_responses.h"
 #include "origin/control_query.h"
@@ -51,7 +52,7 @@ class OriginWorker {
   CannedResponses canned_;
   Listener listener_;
   std::thread thread_;
-  OriginConnection* connections_ = nullptr;  // intrusive list
+  IntrusiveList<OriginConnection> connections_;
 };
 
 }  // namespace floodgate::origin

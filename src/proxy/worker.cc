@@ -22,11 +22,10 @@ Worker::Worker(int index, SnapshotPtr snapshot, AccessLog* access_log, ShieldSta
 Worker::~Worker() {
   join();
   acceptors_.clear();
-  while (connections_ != nullptr) {
-    ClientConnection* c = connections_;
-    connections_ = c->next;
+  connections_.forEach([this](ClientConnection* c) {
+    connections_.remove(c);
     delete c;
-  }
+  });
   pools_.clear();
 }
 
@@ -71,11 +70,7 @@ void Worker::drain() {
   loop_.post([this] {
     draining_ = true;
     acceptors_.clear();  // closes the listening sockets: the kernel stops queueing for us
-    for (ClientConnection* c = connections_; c != nullptr;) {
-      ClientConnection* next = c->next;
-      c->beginDrain();
-      c = next;
-    }
+    connections_.forEach([](ClientConnection* c) { c->beginDrain(); });
     checkDrained();
   });
 }
@@ -83,7 +78,7 @@ void Worker::drain() {
 void Worker::stop() { loop_.stop(); }
 
 void Worker::checkDrained() {
-  if (draining_ && connection_count_ == 0) loop_.stop();
+  if (draining_ && connections_.empty()) loop_.stop();
 }
 
 void Worker::rebuildClusterPools() {
@@ -114,34 +109,20 @@ void Worker::shedIdle() {
   if (now - last_shed_ < milliseconds(100)) return;
   last_shed_ = now;
   int shed = 0;
-  for (ClientConnection* c = connections_; c != nullptr && shed < kMaxShed;) {
-    ClientConnection* next = c->next;
-    if (c->idle()) {
+  connections_.forEach([&shed](ClientConnection* c) {
+    if (shed < kMaxShed && c->idle()) {
       c->closeIdle();
       ++shed;
     }
-    c = next;
-  }
+  });
   counters().idle_closed_for_budget.fetch_add(static_cast<uint64_t>(shed),
                                               std::memory_order_relaxed);
 }
 
-void Worker::adopt(ClientConnection* conn) {
-  conn->next = connections_;
-  if (connections_ != nullptr) connections_->prev = conn;
-  connections_ = conn;
-  ++connection_count_;
-}
+void Worker::adopt(ClientConnection* conn) { connections_.pushFront(conn); }
 
 void Worker::release(ClientConnection* conn) {
-  if (conn->prev != nullptr) {
-    conn->prev->next = conn->next;
-  } else {
-    connections_ = conn->next;
-  }
-  if (conn->next != nullptr) conn->next->prev = conn->prev;
-  conn->prev = conn->next = nullptr;
-  --connection_count_;
+  connections_.remove(conn);
   loop_.deleteLater(std::unique_ptr<Deferrable>(conn));
   checkDrained();
 }

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/event_loop.h"
+#include "core/intrusive_list.h"
 #include "core/socket.h"
 #include "proxy/request_id.h"
 #include "proxy/runtime.h"
@@ -59,7 +60,7 @@ class Worker {
   EndpointPool* pickEndpoint(int cluster_index);
   void adopt(ClientConnection* conn);
   void release(ClientConnection* conn);
-  size_t connections() const { return connection_count_; }
+  size_t connections() const { return connections_.size(); }
 
  private:
   void run();
@@ -80,8 +81,7 @@ class Worker {
   std::map<std::string, std::unique_ptr<EndpointPool>> pools_;  // by endpoint address
   std::vector<std::vector<EndpointPool*>> cluster_pools_;         // by cluster index
   std::vector<size_t> round_robin_;
-  ClientConnection* connections_ = nullptr;
-  size_t connection_count_ = 0;
+  IntrusiveList<ClientConnection> connections_;
 };
 
 }  // namespace floodgate::proxy
