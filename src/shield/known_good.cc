@@ -1,0 +1,125 @@
+#include "shield/known_good.h"
+
+#include <algorithm>
+#include <bit>
+
+namespace floodgate::shield {
+namespace {
+
+constexpr int kTagShift = 40;
+constexpr uint64_t pack(uint64_t tag, uint64_t since, uint64_t last) {
+  return (tag << kTagShift) | (since << 20) | last;
+}
+constexpr uint64_t tagOf(uint64_t word) { return word >> kTagShift; }
+constexpr uint64_t sinceOf(uint64_t word) { return (word >> 20) & 0xFFFFF; }
+constexpr uint64_t lastOf(uint64_t word) { return word & 0xFFFFF; }
+
+}  // namespace
+
+KnownGoodSet::KnownGoodSet(size_t slots, MonoTime epoch, Duration retention, uint64_t seed)
+    : epoch_(epoch),
+      retention_s_(static_cast<uint64_t>(
+          std::chrono::duration_cast<std::chrono::seconds>(std::min(retention, kMaxRetention))
+              .count())),
+      seed_(seed) {
+  sets_count_ = std::bit_ceil(std::max<size_t>(1, (slots + kWays - 1) / kWays));
+  sets_ = std::make_unique<Set[]>(sets_count_);
+  for (size_t s = 0; s < sets_count_; ++s) {
+    for (auto& slot : sets_[s].slot) slot.store(0, std::memory_order_relaxed);
+  }
+}
+
+uint64_t KnownGoodSet::seconds(MonoTime t) const {
+  auto d = std::chrono::duration_cast<std::chrono::seconds>(t - epoch_).count();
+  return d < 0 ? 0 : static_cast<uint64_t>(d);
+}
+
+void KnownGoodSet::noteSuccess(const IpKey& key, MonoTime now) {
+  const uint64_t h = hashKey(key, seed_);
+  const uint64_t tag = std::max<uint64_t>(1, h >> kTagShift);  // 0 marks an empty slot
+  Set& set = sets_[h & (sets_count_ - 1)];
+  const uint64_t now_full = seconds(now);
+  const uint64_t now20 = now_full & kTimeMask;
+  const int64_t anomaly = anomaly_start_s_.load(std::memory_order_relaxed);
+
+  for (auto& slot : set.slot) {
+    uint64_t word = slot.load(std::memory_order_relaxed);
+    if (tagOf(word) != tag) continue;
+    if (lastOf(word) == now20) return;  // already noted this second: no write
+    uint64_t since = sinceOf(word);
+    if (age(now20, lastOf(word)) > retention_s_) {
+      since = now20;  // back after expiry: a new run of successes
+    } else if (anomaly < 0 && age(now20, since) > retention_s_) {
+      // Keep `since` within reach of the 20-bit clock; "older than retention" is all that matters.
+      since = (now20 - retention_s_) & kTimeMask;
+    }
+    slot.compare_exchange_strong(word, pack(tag, since, now20), std::memory_order_relaxed);
+    return;
+  }
+
+  // A new client: an empty slot, else the stalest one it may take.
+  const uint64_t anomaly_age = anomaly < 0 ? 0 : now_full - static_cast<uint64_t>(anomaly);
+  std::atomic<uint64_t>* victim = nullptr;
+  uint64_t victim_word = 0;
+  uint64_t victim_age = 0;
+  for (auto& slot : set.slot) {
+    uint64_t word = slot.load(std::memory_order_relaxed);
+    if (word == 0) {
+      victim = &slot;
+      victim_word = 0;
+      break;
+    }
+    const uint64_t last_age = age(now20, lastOf(word));
+    const bool expired = last_age > retention_s_;
+    // During an anomaly a pre-anomaly client (since older than the anomaly) is protected.
+    if (anomaly >= 0 && !expired && age(now20, sinceOf(word)) > anomaly_age) continue;
+    if (victim == nullptr || last_age > victim_age) {
+      victim = &slot;
+      victim_word = word;
+      victim_age = last_age;
+    }
+  }
+  if (victim == nullptr) return;
+  victim->compare_exchange_strong(victim_word, pack(tag, now20, now20), std::memory_order_relaxed);
+}
+
+bool KnownGoodSet::isKnownGood(const IpKey& key, MonoTime now) const {
+  const uint64_t h = hashKey(key, seed_);
+  const uint64_t tag = std::max<uint64_t>(1, h >> kTagShift);
+  const Set& set = sets_[h & (sets_count_ - 1)];
+  for (const auto& slot : set.slot) {
+    const uint64_t word = slot.load(std::memory_order_relaxed);
+    if (tagOf(word) != tag) continue;
+    const uint64_t now_full = seconds(now);
+    const uint64_t now20 = now_full & kTimeMask;
+    if (age(now20, lastOf(word)) > retention_s_) return false;
+    const int64_t anomaly = anomaly_start_s_.load(std::memory_order_relaxed);
+    if (anomaly < 0) return true;
+    const uint64_t anomaly_age =
+        now_full > static_cast<uint64_t>(anomaly) ? now_full - static_cast<uint64_t>(anomaly) : 0;
+    return age(now20, sinceOf(word)) > anomaly_age;
+  }
+  return false;
+}
+
+void KnownGoodSet::beginAnomaly(MonoTime started_at) {
+  anomaly_start_s_.store(static_cast<int64_t>(seconds(started_at)), std::memory_order_relaxed);
+}
+
+void KnownGoodSet::endAnomaly() { anomaly_start_s_.store(-1, std::memory_order_relaxed); }
+
+std::optional<MonoTime> KnownGoodSet::anomalyStart() const {
+  int64_t s = anomaly_start_s_.load(std::memory_order_relaxed);
+  if (s < 0) return std::nullopt;
+  return epoch_ + std::chrono::seconds(s);
+}
+
+size_t KnownGoodSet::occupied() const {
+  size_t n = 0;
+  for (size_t s = 0; s < sets_count_; ++s) {
+    for (const auto& slot : sets_[s].slot) n += slot.load(std::memory_order_relaxed) != 0;
+  }
+  return n;
+}
+
+}  // namespace floodgate::shield

@@ -1,0 +1,78 @@
+// KnownGoodSet: the clients that completed successful requests before the current anomaly began,
+// in a fixed-size lock-free table shared by every worker, so the request path can give them the
+// origin's capacity first while the service is under pressure.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+#include "core/clock.h"
+#include "shield/ip_prefix.h"
+
+namespace floodgate::shield {
+
+// Why shared and atomic rather than per worker: a client's connections land on any worker
+// (SO_REUSEPORT), so a per-worker set would call a client known-good on one worker and unknown
+// on the next. One table costs one cache line per lookup and one compare-exchange per client per
+// second at most (a success in the same second as the recorded one writes nothing).
+//
+// Each slot is one 64-bit word: a 24-bit key tag, `since` (20 bits: when this run of successes
+// began) and `last` (20 bits: the latest success), both in whole seconds from the table's epoch,
+// modulo 2^20 (12 days; retention is capped at 3 days so ages never wrap). Slots come in sets of
+// 8, one cache line; a key's seeded hash picks the set and the tag.
+//
+// Known-good at `now` means: a success within `retention`, and — while an anomaly is active —
+// `since` strictly before the anomaly began. A client first seen during an anomaly is recorded
+// (so it becomes known-good when the anomaly ends) but is not known-good yet. While an anomaly is
+// active a new client may only take an empty slot, an expired one, or one of another client
+// first seen during the anomaly: a botnet that completes requests cannot churn the pre-anomaly
+// population out of the table.
+//
+// Errs: a tag collision (8 in 2^24 per unknown key) calls a stranger known-good; a race on one
+// slot drops one update. Both only ever cost a little priority, never a block.
+class KnownGoodSet {
+ public:
+  static constexpr size_t kWays = 8;
+  static constexpr Duration kMaxRetention = std::chrono::hours(72);
+
+  // `slots` is rounded up to a power of two (at least one set); 8 bytes each, all allocated and
+  // touched here. `epoch` is any time not after the first call.
+  KnownGoodSet(size_t slots, MonoTime epoch, Duration retention = std::chrono::hours(24),
+               uint64_t seed = 0);
+
+  // Workers: a successful (2xx/3xx from the origin) response to `key`. Lock-free, no allocation.
+  void noteSuccess(const IpKey& key, MonoTime now);
+  // Workers: one probe of one cache line.
+  bool isKnownGood(const IpKey& key, MonoTime now) const;
+
+  // Control thread (the detector): an anomaly began at `started_at`; until endAnomaly(), only
+  // clients whose successes began before it are known-good.
+  void beginAnomaly(MonoTime started_at);
+  void endAnomaly();
+  std::optional<MonoTime> anomalyStart() const;
+
+  size_t slots() const { return sets_count_ * kWays; }
+  size_t memoryBytes() const { return sets_count_ * sizeof(Set); }
+  size_t occupied() const;  // scans the table: control side, tests
+
+ private:
+  struct alignas(64) Set {
+    std::atomic<uint64_t> slot[kWays];
+  };
+  static constexpr uint64_t kTimeMask = (uint64_t{1} << 20) - 1;
+
+  uint64_t seconds(MonoTime t) const;  // full seconds since epoch_
+  static uint64_t age(uint64_t now20, uint64_t then20) { return (now20 - then20) & kTimeMask; }
+
+  std::unique_ptr<Set[]> sets_;
+  size_t sets_count_ = 0;
+  MonoTime epoch_;
+  uint64_t retention_s_;
+  uint64_t seed_;
+  std::atomic<int64_t> anomaly_start_s_{-1};  // full seconds since epoch_, -1: none
+};
+
+}  // namespace floodgate::shield

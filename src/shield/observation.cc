@@ -1,0 +1,139 @@
+#include "shield/observation.h"
+
+namespace floodgate::shield {
+
+const char* statusClassName(StatusClass c) {
+  switch (c) {
+    case StatusClass::k2xx:
+      return "2xx";
+    case StatusClass::k3xx:
+      return "3xx";
+    case StatusClass::k4xx:
+      return "4xx";
+    case StatusClass::k5xx:
+      return "5xx";
+    case StatusClass::kLocal:
+      return "local";
+  }
+  return "?";
+}
+
+WorkerObservation::WorkerObservation(const ObservationConfig& config, KnownGoodSet* known_good)
+    : config_(config),
+      known_good_(known_good),
+      sources_(config.top_k, config.sketch_width, config.sketch_depth, config.seed),
+      prefixes_(config.top_k, config.sketch_width, config.sketch_depth, config.seed ^ 1),
+      fingerprints_(config.top_k, config.sketch_width, config.sketch_depth, config.seed ^ 2) {}
+
+void WorkerObservation::recordRequest(const IpKey& source, uint64_t fingerprint, int route,
+                                      bool known_good) {
+  ++total_;
+  known_good_requests_ += known_good;
+  if (route >= 0 && route < kMaxRoutes) {
+    ++routes_[route];
+    route_known_good_[route] += known_good;
+  } else {
+    ++other_route_;
+  }
+  const uint64_t source_key = sourceKey(source);
+  sources_.offer(source_key, source);
+  distinct_sources_.add(source_key);
+  const IpPrefix prefix = prefixOfSource(source);
+  const uint64_t prefix_key = prefixKey(prefix);
+  prefixes_.offer(prefix_key, prefix);
+  distinct_prefixes_.add(prefix_key);
+  const uint16_t route_tag = route >= 0 && route < 0xffff ? static_cast<uint16_t>(route) : 0xffff;
+  fingerprints_.offer(fingerprint, route_tag);
+  distinct_fingerprints_.add(mix64(fingerprint ^ config_.seed));
+}
+
+void WorkerObservation::recordResponse(const IpKey& source, int status, Duration upstream_latency,
+                                       bool from_origin, MonoTime now) {
+  StatusClass cls;
+  const bool local_upstream_failure = !from_origin && (status == 502 || status == 504);
+  if (from_origin || local_upstream_failure) {
+    cls = status < 300   ? StatusClass::k2xx
+          : status < 400 ? StatusClass::k3xx
+          : status < 500 ? StatusClass::k4xx
+                         : StatusClass::k5xx;
+  } else {
+    cls = StatusClass::kLocal;
+  }
+  ++status_[static_cast<int>(cls)];
+  origin_attempts_ += from_origin || local_upstream_failure;
+  if (from_origin) {
+    ++origin_responses_;
+    latency_.record(upstream_latency);
+    if (status >= 500) ++origin_failures_;
+    if (status < 400 && known_good_ != nullptr) known_good_->noteSuccess(source, now);
+  } else if (local_upstream_failure) {
+    ++origin_failures_;
+  }
+}
+
+void WorkerObservation::recordConcurrency(uint32_t in_flight, uint32_t limit) {
+  ++concurrency_samples_;
+  saturated_samples_ += limit > 0 && in_flight >= limit;
+}
+
+uint64_t WorkerObservation::routeRequests(int route) const {
+  return route >= 0 && route < kMaxRoutes ? routes_[route] : 0;
+}
+uint64_t WorkerObservation::routeKnownGoodRequests(int route) const {
+  return route >= 0 && route < kMaxRoutes ? route_known_good_[route] : 0;
+}
+
+bool WorkerObservation::merge(const WorkerObservation& other) {
+  if (config_.seed != other.config_.seed || config_.v4_prefix != other.config_.v4_prefix ||
+      config_.v6_prefix != other.config_.v6_prefix ||
+      !sources_.sketch().compatible(other.sources_.sketch()) ||
+      sources_.capacity() != other.sources_.capacity()) {
+    return false;
+  }
+  if (!sources_.merge(other.sources_) || !prefixes_.merge(other.prefixes_) ||
+      !fingerprints_.merge(other.fingerprints_)) {
+    return false;  // unreachable: the shapes were checked above
+  }
+  total_ += other.total_;
+  known_good_requests_ += other.known_good_requests_;
+  other_route_ += other.other_route_;
+  for (int i = 0; i < kMaxRoutes; ++i) {
+    routes_[i] += other.routes_[i];
+    route_known_good_[i] += other.route_known_good_[i];
+  }
+  for (int i = 0; i < kStatusClasses; ++i) status_[i] += other.status_[i];
+  origin_responses_ += other.origin_responses_;
+  origin_attempts_ += other.origin_attempts_;
+  origin_failures_ += other.origin_failures_;
+  concurrency_samples_ += other.concurrency_samples_;
+  saturated_samples_ += other.saturated_samples_;
+  latency_.merge(other.latency_);
+  distinct_sources_.merge(other.distinct_sources_);
+  distinct_prefixes_.merge(other.distinct_prefixes_);
+  distinct_fingerprints_.merge(other.distinct_fingerprints_);
+  return true;
+}
+
+void WorkerObservation::reset() {
+  total_ = known_good_requests_ = other_route_ = 0;
+  routes_.fill(0);
+  route_known_good_.fill(0);
+  status_.fill(0);
+  origin_responses_ = origin_attempts_ = origin_failures_ = concurrency_samples_ =
+      saturated_samples_ = 0;
+  latency_.reset();
+  sources_.reset();
+  prefixes_.reset();
+  fingerprints_.reset();
+  distinct_sources_.reset();
+  distinct_prefixes_.reset();
+  distinct_fingerprints_.reset();
+}
+
+size_t WorkerObservation::memoryBytes() const {
+  return sizeof(*this) + sources_.sketch().memoryBytes() + prefixes_.sketch().memoryBytes() +
+         fingerprints_.sketch().memoryBytes() +
+         3 * size_t{config_.top_k} * (8 + 4 + 4 + 4 + 8 + sizeof(IpPrefix));
+}
+
+}  // namespace floodgate::shield

@@ -1,0 +1,116 @@
+// WorkerObservation: what one worker saw during one tick — counts, heavy hitters and upstream
+// latency — in fixed memory, cheap per request; the control thread merges the workers' copies
+// and hands the sum to the Detector.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+#include "core/clock.h"
+#include "shield/distinct_count.h"
+#include "shield/heavy_hitters.h"
+#include "shield/ip_prefix.h"
+#include "shield/known_good.h"
+#include "shield/latency_histogram.h"
+
+namespace floodgate::shield {
+
+// What a response's status counts as. kLocal: floodgate answered itself (429, 403, a challenge,
+// a shed 503) — our own rejections, kept apart so mitigation does not look like a 4xx surge.
+enum class StatusClass : uint8_t { k2xx, k3xx, k4xx, k5xx, kLocal };
+inline constexpr int kStatusClasses = 5;
+const char* statusClassName(StatusClass c);  // "2xx", ..., "local"
+
+// The shape of every worker's observation. All workers and the merged copy must share it (and
+// the seed), or merge() refuses.
+struct ObservationConfig {
+  uint32_t top_k = 64;           // heavy hitters kept per dimension
+  uint32_t sketch_width = 4096;  // count-min width (16 KiB per row)
+  uint32_t sketch_depth = 4;
+  uint64_t seed = 0x5eed'f100'd6a7'e000ULL;  // per process: keeps table sets unpredictable
+  unsigned v4_prefix = 24;                   // the prefix a v4 source is grouped in
+  unsigned v6_prefix = 64;
+};
+
+class WorkerObservation {
+ public:
+  static constexpr int kMaxRoutes = 64;  // route ids outside 0..63 count in otherRouteRequests()
+
+  // Allocates everything here (~200 KiB with the defaults); nothing after. `known_good`, if
+  // given, is the shared set that successful origin responses are noted in (not owned).
+  explicit WorkerObservation(const ObservationConfig& config = {},
+                             KnownGoodSet* known_good = nullptr);
+
+  // A request admitted past parsing. `known_good`: the worker's isKnownGood() answer for it (it
+  // asks anyway, for the priority class), so the detector can tell a flash crowd of regulars
+  // from a flood of strangers.
+  void recordRequest(const IpKey& source, uint64_t fingerprint, int route, bool known_good = false);
+  // The response sent for it. from_origin: the status came from the origin; otherwise floodgate
+  // answered (a local 502/504 means the origin failed or timed out and counts as origin failure
+  // and as 5xx). upstream_latency counts in the histogram when from_origin. A 2xx/3xx from the
+  // origin is noted in the KnownGoodSet at `now` (a challenge page or a local 200 never is).
+  void recordResponse(const IpKey& source, int status, Duration upstream_latency, bool from_origin,
+                      MonoTime now = MonoTime{});
+  // A sample of the origin's concurrency (in flight vs its limit), e.g. at each upstream pick.
+  void recordConcurrency(uint32_t in_flight, uint32_t limit);
+
+  // Adds another worker's observation; false (nothing changed) if the shapes differ.
+  [[nodiscard]] bool merge(const WorkerObservation& other);
+  void reset();
+
+  uint64_t totalRequests() const { return total_; }
+  uint64_t knownGoodRequests() const { return known_good_requests_; }
+  uint64_t routeRequests(int route) const;
+  uint64_t routeKnownGoodRequests(int route) const;
+  uint64_t otherRouteRequests() const { return other_route_; }
+  uint64_t statusCount(StatusClass c) const { return status_[static_cast<int>(c)]; }
+  uint64_t originResponses() const { return origin_responses_; }
+  uint64_t originAttempts() const { return origin_attempts_; }  // responses + local 502/504
+  uint64_t originFailures() const { return origin_failures_; }  // 5xx from origin, 502/504 local
+  uint64_t concurrencySamples() const { return concurrency_samples_; }
+  uint64_t saturatedSamples() const { return saturated_samples_; }
+  const LatencyHistogram& latency() const { return latency_; }
+
+  // Payloads carried for evidence: the address, the prefix, the route of a fingerprint.
+  const HeavyHitters<IpKey>& sources() const { return sources_; }
+  const HeavyHitters<IpPrefix>& prefixes() const { return prefixes_; }
+  const HeavyHitters<uint16_t>& fingerprints() const { return fingerprints_; }
+  double distinctSources() const { return distinct_sources_.estimate(); }
+  double distinctPrefixes() const { return distinct_prefixes_.estimate(); }
+  double distinctFingerprints() const { return distinct_fingerprints_.estimate(); }
+
+  // The heavy-hitter keys: what a source's, prefix's or fingerprint's entry is filed under.
+  uint64_t sourceKey(const IpKey& key) const { return hashKey(key, config_.seed); }
+  uint64_t prefixKey(const IpPrefix& prefix) const { return hashPrefix(prefix, config_.seed); }
+  IpPrefix prefixOfSource(const IpKey& key) const {
+    return prefixOf(key, key.isV4() ? config_.v4_prefix : config_.v6_prefix);
+  }
+
+  const ObservationConfig& config() const { return config_; }
+  size_t memoryBytes() const;
+
+ private:
+  ObservationConfig config_;
+  KnownGoodSet* known_good_;
+  uint64_t total_ = 0;
+  uint64_t known_good_requests_ = 0;
+  uint64_t other_route_ = 0;
+  std::array<uint64_t, kMaxRoutes> routes_{};
+  std::array<uint64_t, kMaxRoutes> route_known_good_{};
+  std::array<uint64_t, kStatusClasses> status_{};
+  uint64_t origin_responses_ = 0;
+  uint64_t origin_attempts_ = 0;
+  uint64_t origin_failures_ = 0;
+  uint64_t concurrency_samples_ = 0;
+  uint64_t saturated_samples_ = 0;
+  LatencyHistogram latency_;
+  HeavyHitters<IpKey> sources_;
+  HeavyHitters<IpPrefix> prefixes_;
+  HeavyHitters<uint16_t> fingerprints_;
+  DistinctCount distinct_sources_;
+  DistinctCount distinct_prefixes_;
+  DistinctCount distinct_fingerprints_;
+};
+
+}  // namespace floodgate::shield

@@ -1,0 +1,181 @@
+#include "shield/observation.h"
+
+#include <gtest/gtest.h>
+
+#include "shield/test_support.h"
+
+namespace floodgate::shield {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+IpKey v4(uint32_t a) { return IpKey::fromV4(a); }
+
+TEST(LatencyHistogram, QuantilesAreUpperBoundsWithinABucket) {
+  LatencyHistogram h;
+  EXPECT_EQ(h.quantileMicros(0.99), 0u);
+  for (int i = 0; i < 990; ++i) h.record(milliseconds(10));
+  for (int i = 0; i < 10; ++i) h.record(milliseconds(500));
+  uint64_t p50 = h.quantileMicros(0.5), p99 = h.quantileMicros(0.99), p999 = h.quantileMicros(1);
+  EXPECT_GE(p50, 10'000u);
+  EXPECT_LE(p50, 12'500u);
+  EXPECT_GE(p99, 10'000u);
+  EXPECT_LE(p99, 12'500u);
+  EXPECT_GE(p999, 500'000u);
+  EXPECT_LE(p999, 625'000u);
+  for (uint64_t us : {0ull, 1ull, 3ull, 4ull, 5ull, 7ull, 8ull, 1000ull, 123456ull}) {
+    int b = LatencyHistogram::bucketOf(us);
+    EXPECT_GT(LatencyHistogram::upperEdge(b), us) << us;
+    if (b > 0) {
+      EXPECT_LE(LatencyHistogram::upperEdge(b - 1), us) << us;
+    }
+  }
+}
+
+TEST(DistinctCount, EstimatesWithinAFewPercent) {
+  for (uint64_t n : {10ull, 200ull, 20'000ull, 1'000'000ull}) {
+    DistinctCount d;
+    for (uint64_t i = 0; i < n; ++i) d.add(mix64(i + 1));
+    EXPECT_NEAR(d.estimate(), static_cast<double>(n), 0.1 * static_cast<double>(n) + 1) << n;
+  }
+}
+
+TEST(WorkerObservation, CountsRoutesStatusesAndHitters) {
+  WorkerObservation obs;
+  for (int i = 0; i < 100; ++i) obs.recordRequest(v4(0x0a000001), 7, 3, true);
+  for (int i = 0; i < 10; ++i) obs.recordRequest(v4(0x0a000100 + i), 9, 200);
+  EXPECT_EQ(obs.totalRequests(), 110u);
+  EXPECT_EQ(obs.knownGoodRequests(), 100u);
+  EXPECT_EQ(obs.routeRequests(3), 100u);
+  EXPECT_EQ(obs.routeKnownGoodRequests(3), 100u);
+  EXPECT_EQ(obs.otherRouteRequests(), 10u);
+  auto top = obs.sources().top(1);
+  ASSERT_EQ(top.size(), 1u);
+  EXPECT_EQ(top[0].payload, v4(0x0a000001));
+  EXPECT_EQ(top[0].count, 100u);
+  auto prefixes = obs.prefixes().top(2);
+  ASSERT_EQ(prefixes.size(), 2u);
+  EXPECT_EQ(prefixes[0].payload.toString(), "10.0.0.0/24");
+  EXPECT_EQ(prefixes[1].payload.toString(), "10.0.1.0/24");
+  EXPECT_EQ(obs.fingerprints().top(1)[0].key, 7u);
+  EXPECT_EQ(obs.fingerprints().top(1)[0].payload, 3u);
+  EXPECT_NEAR(obs.distinctSources(), 11, 1);
+
+  obs.recordResponse(v4(1), 200, milliseconds(5), true);
+  obs.recordResponse(v4(1), 302, milliseconds(5), true);
+  obs.recordResponse(v4(1), 404, milliseconds(5), true);
+  obs.recordResponse(v4(1), 500, milliseconds(5), true);
+  obs.recordResponse(v4(1), 429, Duration(0), false);
+  obs.recordResponse(v4(1), 504, seconds(30), false);
+  EXPECT_EQ(obs.statusCount(StatusClass::k2xx), 1u);
+  EXPECT_EQ(obs.statusCount(StatusClass::k3xx), 1u);
+  EXPECT_EQ(obs.statusCount(StatusClass::k4xx), 1u);
+  EXPECT_EQ(obs.statusCount(StatusClass::k5xx), 2u);  // the origin's 500 and the local 504
+  EXPECT_EQ(obs.statusCount(StatusClass::kLocal), 1u);
+  EXPECT_EQ(obs.originResponses(), 4u);
+  EXPECT_EQ(obs.originFailures(), 2u);
+  EXPECT_EQ(obs.latency().count(), 4u);
+
+  obs.recordConcurrency(10, 10);
+  obs.recordConcurrency(3, 10);
+  EXPECT_EQ(obs.saturatedSamples(), 1u);
+  EXPECT_EQ(obs.concurrencySamples(), 2u);
+
+  obs.reset();
+  EXPECT_EQ(obs.totalRequests(), 0u);
+  EXPECT_EQ(obs.sources().size(), 0u);
+  EXPECT_EQ(obs.latency().count(), 0u);
+}
+
+TEST(WorkerObservation, MergeFindsAHitterSpreadOverWorkers) {
+  WorkerObservation a, b, merged;
+  for (int i = 0; i < 60; ++i) a.recordRequest(v4(0x01020304), 1, 0);
+  for (int i = 0; i < 60; ++i) b.recordRequest(v4(0x01020304), 1, 0);
+  for (uint32_t i = 0; i < 100; ++i) a.recordRequest(v4(0x05000000 + i), 2, 1);
+  ASSERT_TRUE(merged.merge(a));
+  ASSERT_TRUE(merged.merge(b));
+  EXPECT_EQ(merged.totalRequests(), 220u);
+  EXPECT_EQ(merged.routeRequests(0), 120u);
+  EXPECT_EQ(merged.sources().top(1)[0].payload, v4(0x01020304));
+  EXPECT_GE(merged.sources().top(1)[0].count, 120u);
+
+  ObservationConfig other;
+  other.seed = 42;
+  WorkerObservation foreign(other);
+  EXPECT_FALSE(merged.merge(foreign));
+  EXPECT_EQ(merged.totalRequests(), 220u);
+}
+
+TEST(WorkerObservation, OriginSuccessesMakeKnownGoodClients) {
+  MonoTime t0{seconds(1000)};
+  KnownGoodSet good(1024, t0);
+  WorkerObservation obs({}, &good);
+  obs.recordResponse(v4(1), 200, milliseconds(1), true, t0);
+  obs.recordResponse(v4(2), 200, Duration(0), false, t0);  // a local 200 (challenge page)
+  obs.recordResponse(v4(3), 503, milliseconds(1), true, t0);
+  EXPECT_TRUE(good.isKnownGood(v4(1), t0 + seconds(1)));
+  EXPECT_FALSE(good.isKnownGood(v4(2), t0 + seconds(1)));
+  EXPECT_FALSE(good.isKnownGood(v4(3), t0 + seconds(1)));
+}
+
+TEST(WorkerObservation, RecordingDoesNotAllocate) {
+  WorkerObservation obs;
+  testing::AllocationCounter counter;
+  for (uint32_t i = 0; i < 10'000; ++i) {
+    obs.recordRequest(v4(i * 2654435761u), i % 17, static_cast<int>(i % 70), i % 2 == 0);
+    obs.recordResponse(v4(i), 200, milliseconds(i % 100), true);
+  }
+  EXPECT_EQ(counter.count(), 0u);
+}
+
+TEST(KnownGoodSet, BeforeTheAnomalyMeansKnownGood) {
+  MonoTime t0{seconds(50)};
+  KnownGoodSet good(4096, t0, std::chrono::hours(1));
+  good.noteSuccess(v4(1), t0);
+  EXPECT_TRUE(good.isKnownGood(v4(1), t0 + seconds(1)));
+  EXPECT_FALSE(good.isKnownGood(v4(2), t0 + seconds(1)));
+
+  good.beginAnomaly(t0 + seconds(10));
+  ASSERT_TRUE(good.anomalyStart().has_value());
+  good.noteSuccess(v4(2), t0 + seconds(15));  // first seen during the anomaly
+  good.noteSuccess(v4(1), t0 + seconds(15));  // a regular keeps coming: still known-good
+  EXPECT_TRUE(good.isKnownGood(v4(1), t0 + seconds(20)));
+  EXPECT_FALSE(good.isKnownGood(v4(2), t0 + seconds(20)));
+
+  good.endAnomaly();
+  EXPECT_TRUE(good.isKnownGood(v4(2), t0 + seconds(21)));
+  // Retention: an hour without a success and a client is a stranger again.
+  EXPECT_FALSE(good.isKnownGood(v4(1), t0 + seconds(15) + std::chrono::hours(1) + seconds(2)));
+}
+
+TEST(KnownGoodSet, ABotnetCannotChurnRegularsOutDuringAnAnomaly) {
+  MonoTime t0{seconds(50)};
+  KnownGoodSet good(4096, t0);
+  for (uint32_t i = 0; i < 1000; ++i) good.noteSuccess(v4(0x0a000000 + i), t0);
+  int before = 0;
+  for (uint32_t i = 0; i < 1000; ++i) before += good.isKnownGood(v4(0x0a000000 + i), t0);
+  EXPECT_GE(before, 990);  // a few lost to full sets
+  good.beginAnomaly(t0 + seconds(5));
+  for (uint32_t i = 0; i < 1'000'000; ++i) good.noteSuccess(v4(0x50000000 + i), t0 + seconds(6));
+  int after = 0;
+  for (uint32_t i = 0; i < 1000; ++i) {
+    after += good.isKnownGood(v4(0x0a000000 + i), t0 + seconds(7));
+  }
+  EXPECT_EQ(after, before);
+  EXPECT_LE(good.occupied(), good.slots());
+  EXPECT_EQ(good.memoryBytes(), 4096u * 8);
+}
+
+TEST(KnownGoodSet, LongLivedRegularsSurviveTheClockWrap) {
+  MonoTime t0{seconds(50)};
+  KnownGoodSet good(64, t0, std::chrono::hours(24));
+  // A success every 12 hours for 30 days: 20-bit seconds wrap every ~12 days.
+  MonoTime t = t0;
+  for (int i = 0; i < 60; ++i, t += std::chrono::hours(12)) good.noteSuccess(v4(9), t);
+  good.beginAnomaly(t);
+  EXPECT_TRUE(good.isKnownGood(v4(9), t + seconds(30)));
+}
+
+}  // namespace
+}  // namespace floodgate::shield
