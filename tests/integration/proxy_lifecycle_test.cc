@@ -275,7 +275,9 @@ TEST_F(ProxyDrainTest, RequestsLongerThanTheDrainTimeoutAreCut) {
   EXPECT_LT(took, 3.0);
   // The cut request gets no 200: the connection closes (or a 5xx explains).
   auto r = in_flight.readResponse();
-  if (r) EXPECT_GE(r->status, 500);
+  if (r) {
+    EXPECT_GE(r->status, 500);
+  }
 }
 
 TEST_F(ProxyDrainTest, SigintDrainsToo) {

@@ -57,7 +57,9 @@ class ProxyStreamingTest : public ::testing::Test {
     ASSERT_TRUE(r) << c.error();
     ASSERT_EQ(r->status, 200);
     EXPECT_EQ(r->chunked, chunked);
-    if (!chunked) EXPECT_EQ(r->header("Content-Length"), std::to_string(kBigBody));
+    if (!chunked) {
+      EXPECT_EQ(r->header("Content-Length"), std::to_string(kBigBody));
+    }
     EXPECT_EQ(r->body_bytes, kBigBody);
     EXPECT_FALSE(r->pattern_mismatch_at) << "body differs from byte " << *r->pattern_mismatch_at;
     static const uint64_t expected = originPatternFnv1a(kBigBody);

@@ -371,7 +371,9 @@ TEST(ProxyRoutingTest, RoutesByHostAndPathAndAnswersDirectly) {
     ASSERT_TRUE(r) << c.error();
     EXPECT_EQ(r->status, k.status);
     EXPECT_EQ(r->header("X-Origin"), k.origin);
-    if (k.body != nullptr) EXPECT_EQ(r->body, k.body);
+    if (k.body != nullptr) {
+      EXPECT_EQ(r->body, k.body);
+    }
     if (std::string_view(k.path) == "/robots.txt" && k.status == 404) {
       EXPECT_EQ(r->header("Content-Type"), "text/x-test");
     }
