@@ -316,6 +316,16 @@ Process::~Process() {
     int status = 0;
     ::waitpid(pid_, &status, 0);
   }
+  // Run against a sanitizer build (FLOODGATE_BIN), any report fails the test that caused it.
+  std::string err = stderrText();
+  for (const char* report : {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                             "WARNING: ThreadSanitizer", "runtime error: "}) {
+    size_t at = err.find(report);
+    if (at != std::string::npos) {
+      ADD_FAILURE() << "`" << command_line_ << "` reported: " << err.substr(at, 4000);
+      break;
+    }
+  }
   if (::testing::Test::HasFailure()) {
     std::fprintf(stderr, "---- `%s` stdout ----\n%s\n---- stderr ----\n%s\n----\n",
                  command_line_.c_str(), tail(stdoutText(), 3000).c_str(),
