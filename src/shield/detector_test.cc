@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <random>
 
+#include "shield/mitigation_rule.h"
+#include "shield/priority.h"
 #include "shield/test_support.h"
 
 namespace floodgate::shield {
@@ -280,6 +282,35 @@ TEST(Detector, ARegularHeavyClientIsNotBlamedForSomeoneElsesFlood) {
   EXPECT_TRUE(sim.detector().status().anomaly);
   EXPECT_EQ(count(findings, FindingKind::kHeavySource), 0) << dump(findings);
   EXPECT_EQ(count(findings, FindingKind::kHeavyFingerprint), 1) << dump(findings);
+}
+
+// Finding → proposed rule → snapshot → request path: the flooder is blocked, a regular is not,
+// and a stranger is classed below the regulars while the anomaly lasts.
+TEST(Detector, FindingsBecomeEnforceableRules) {
+  Sim sim;
+  warmUp(sim);
+  const IpKey attacker = IpKey::fromV4(0x7f420004);
+  sim.regulars();
+  sim.send(attacker, 0xbad, 0, 5000);
+  std::vector<MitigationRule> rules;
+  for (const Finding& f : sim.tick()) {
+    if (auto r = proposeRule(f, sim.now())) rules.push_back(std::move(*r));
+  }
+  ASSERT_EQ(rules.size(), 1u);
+  auto set = RuleSet::compile(rules, sim.now());
+  const MitigationRule* hit = set->match(attacker, 0xbad, "/", "GET", {}, sim.now());
+  ASSERT_NE(hit, nullptr);
+  EXPECT_EQ(hit->action, RuleAction::kBlock);
+  std::printf("rule: %s %s — %s\n", ruleActionName(hit->action), hit->match.describe().c_str(),
+              hit->evidence.c_str());
+  const IpKey regular = IpKey::fromV4(0x0a000001);
+  EXPECT_EQ(set->match(regular, 100, "/", "GET", {}, sim.now()), nullptr);
+  const bool anomaly = sim.detector().status().anomaly;
+  EXPECT_EQ(classifyRequest(sim.good().isKnownGood(regular, sim.now()), false, anomaly),
+            PriorityClass::kKnownGood);
+  EXPECT_EQ(
+      classifyRequest(sim.good().isKnownGood(IpKey::fromV4(0x01010101), sim.now()), false, anomaly),
+      PriorityClass::kUnknown);
 }
 
 // The detector's work per tick depends on top-k, not on how many sources there were; memory is
