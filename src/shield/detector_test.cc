@@ -186,12 +186,14 @@ TEST(Detector, DistributedFloodIsAFingerprintNotAnySource) {
 TEST(Detector, SlowGrowthIsLearnedNotFlagged) {
   Sim sim;
   warmUp(sim);
-  for (int t = 1; t <= 600; ++t) {  // 20% a minute for ten minutes: ×6.2
+  // 20% a minute for five minutes (×2.5): long past the ~100 ticks the EWMA's lag behind
+  // steady growth takes to settle at its constant ~15% of the rate.
+  for (int t = 1; t <= 300; ++t) {
     sim.regulars(5 * std::pow(1.2, t / 60.0));
     auto findings = sim.tick();
     ASSERT_TRUE(findings.empty()) << "tick " << t << "\n" << dump(findings);
   }
-  EXPECT_GT(sim.detector().overallBaseline().mean(), 4500);
+  EXPECT_GT(sim.detector().overallBaseline().mean(), 2000);
 }
 
 TEST(Detector, FlashCrowdOfKnownGoodClientsIsNotAnAttack) {
