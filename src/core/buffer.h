@@ -34,6 +34,7 @@ class Buffer {
   // Makes room for at least `n` more bytes: moves the unread bytes to the front, then grows.
   void reserve(size_t n);
   void append(const char* p, size_t n) {
+    if (n == 0) return;  // an empty view may carry a null pointer, which memcpy must not see
     if (writable() < n) reserve(n);
     std::memcpy(data_ + write_, p, n);
     write_ += n;

@@ -46,6 +46,13 @@ TEST(Buffer, ReleaseKeepsUnreadData) {
   EXPECT_EQ(a.view(), "keep");
 }
 
+TEST(Buffer, AppendingNothingIsANoOp) {
+  Buffer b;
+  b.append(std::string_view());  // null data pointer, zero length
+  EXPECT_EQ(b.readable(), 0u);
+  EXPECT_EQ(b.capacity(), 0u);  // and no memory was taken for it
+}
+
 TEST(Buffer, MoveTransfersOwnership) {
   Buffer a;
   a.append("abc");

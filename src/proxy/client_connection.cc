@@ -111,6 +111,8 @@ ClientConnection::ClientConnection(Worker* worker, FileDescriptor fd, const Sock
 }
 
 ClientConnection::~ClientConnection() {
+  // A connection cut short (drain timeout, worker shutdown) still owns its upstream exchange.
+  releaseUpstream(false);
   ShieldState& shield = worker_->shield();
   if (tracked_) shield.connections().close(*key_);
   shield.releaseConnection();
