@@ -11,7 +11,7 @@ namespace {
 
 const std::vector<std::string> kShieldKeys = {
     "enabled",        "blocklist",     "max_connections_per_source", "new_connections_per_source",
-    "connection_budget", "min_request_rate", "min_rate_grace", "rate_limits", "table_slots"};
+    "connection_budget", "min_request_rate", "min_rate_grace", "rate_limits", "table_slots", "detect"};
 const std::vector<std::string> kBlockKeys = {"prefix", "reason", "ttl"};
 const std::vector<std::string> kRateLimitKeys = {"name",      "key",   "prefix_v4", "prefix_v6",
                                                  "rate",      "burst", "routes"};
@@ -153,12 +153,13 @@ void readShieldSection(Fields& top, Config* config, ProblemList& problems) {
   Fields f(node, "shield", Fields::Style::kSection, problems);
   f.allowOnly(kShieldKeys);
   Shield& s = config->shield;
-  if (f.has("enabled")) {
-    bool enabled = true;
-    if (!YAML::convert<bool>::decode(f.get("enabled"), enabled)) {
-      f.add(f.where("enabled"), f.subject("enabled") + " must be true or false");
+  for (auto [key, flag] : {std::pair{"enabled", &s.enabled}, std::pair{"detect", &s.detect}}) {
+    if (!f.has(key)) continue;
+    bool value = true;
+    if (!YAML::convert<bool>::decode(f.get(key), value)) {
+      f.add(f.where(key), f.subject(key) + " must be true or false");
     } else {
-      s.enabled = enabled;
+      *flag = value;
     }
   }
   f.integer("max_connections_per_source", &s.max_connections_per_source, 0, kMaxInt);

@@ -34,6 +34,7 @@ TEST(ShieldSection, ReadsEverything) {
   auto r = load(
       "shield:\n"
       "  enabled: true\n"
+      "  detect: false\n"
       "  blocklist:\n"
       "    - 203.0.113.7\n"
       "    - { prefix: 10.0.0.0/8, reason: lab, ttl: 1h }\n"
@@ -54,6 +55,7 @@ TEST(ShieldSection, ReadsEverything) {
   EXPECT_EQ(s.blocklist[1].prefix, "10.0.0.0/8");
   EXPECT_EQ(s.blocklist[1].reason, "lab");
   EXPECT_EQ(s.blocklist[1].ttl, seconds(3600));
+  EXPECT_FALSE(s.detect);
   EXPECT_EQ(s.max_connections_per_source, 50);
   EXPECT_EQ(s.new_connections_per_source, 20);
   EXPECT_EQ(s.connection_budget, 9000);
@@ -96,6 +98,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"shield:\n  blocklist: [10.0.0.0/33]\n", "shield.blocklist", 7},
         BadCase{"shield:\n  blocklist: [not-an-ip]\n", "shield.blocklist", 7},
         BadCase{"shield:\n  enabled: maybe\n", "must be true or false", 7},
+        BadCase{"shield:\n  detect: 3\n", "must be true or false", 7},
         BadCase{"shield:\n  max_conections_per_source: 5\n", "max_connections_per_source", 7},
         BadCase{"shield:\n  rate_limits: [{ key: source, rate: fast }]\n", "is not a rate", 7},
         BadCase{"shield:\n  rate_limits: [{ key: sauce, rate: 5 }]\n", "is not a key", 7},

@@ -43,7 +43,8 @@ bool Acceptor::admit(int fd, const std::optional<shield::IpKey>& key, bool* trac
   ShieldState& state = worker_->shield();
   MonoTime now = worker_->loop().now();
   if (policy.enabled && key) {
-    if (policy.blocklist->contains(*key, now)) {
+    if (policy.blocklist->contains(*key, now) ||
+        (policy.detect && worker_->detectorBlocklist().contains(*key, now))) {
       closeWithReset(fd);
       worker_->counters().count(Rejection::kBlocklisted);
       return false;

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "http/chars.h"
 #include "http/status.h"
 #include "proxy/access_log.h"
 #include "proxy/worker.h"
@@ -368,6 +369,7 @@ bool ClientConnection::admitRequest(int route_index) {
   if (!policy.enabled || !key_) return true;
   const auto& limits = snapshot_->config->shield.rate_limits;
   ShieldState& state = worker_->shield();
+  if (policy.detect && !applyMitigationRules(route_index)) return false;
   for (int i : policy.route_limits[static_cast<size_t>(route_index)]) {
     const config::RateLimit& limit = limits[static_cast<size_t>(i)];
     uint64_t seed = state.rateSeed() ^ (static_cast<uint64_t>(i + 1) * 0x9e3779b97f4a7c15ULL);
@@ -402,6 +404,52 @@ bool ClientConnection::admitRequest(int route_index) {
     respondLocally(429, "429 Too Many Requests: rate limit exceeded\n",
                    "text/plain; charset=utf-8", std::string_view(extra, static_cast<size_t>(n)));
     return false;
+  }
+  return true;
+}
+
+bool ClientConnection::applyMitigationRules(int route_index) {
+  ShieldState& state = worker_->shield();
+  MonoTime now = worker_->loop().now();
+  uint64_t fingerprint = state.fingerprint().compute(req_);
+  bool known_good = state.knownGood().isKnownGood(*key_, now);
+  worker_->observation().recordRequest(*key_, fingerprint, route_index, known_good);
+  observed_ = true;
+  const shield::RuleSet& rules = worker_->rules();
+  if (rules.empty()) return true;
+  auto headers = [this](std::string_view name) -> std::optional<std::string_view> {
+    for (const auto& h : req_.headers) {
+      if (http::equalsIgnoreCase(h.name, name)) return h.value;
+    }
+    return std::nullopt;
+  };
+  const shield::MitigationRule* rule =
+      rules.match(*key_, fingerprint, req_.path, req_.method_token, headers, now);
+  if (rule == nullptr) return true;
+  switch (rule->action) {
+    case shield::RuleAction::kBlock:
+      worker_->counters().count(Rejection::kMitigationRule);
+      keep_alive_ = false;
+      respondLocally(403, "403 Forbidden: blocked by a mitigation rule\n",
+                     "text/plain; charset=utf-8");
+      return false;
+    case shield::RuleAction::kRateLimit:
+    case shield::RuleAction::kChallenge: {  // no challenge page yet: limited like a rate rule
+      shield::RateSpec spec = shield::RateSpec::perSecond(std::max(rule->rate, 1.0),
+                                                          std::max(rule->burst, 1.0));
+      uint64_t hash = shield::mix64(state.rateSeed() ^ (rule->id * 0xd6e8feb86659fd93ULL));
+      shield::RateDecision d = state.rates().admit(hash, spec, now);
+      if (d.allowed) return true;
+      worker_->counters().count(Rejection::kMitigationRule);
+      uint32_t secs = d.retry_after_ms == UINT32_MAX ? 60 : (d.retry_after_ms + 999) / 1000;
+      char extra[64];
+      int n = std::snprintf(extra, sizeof(extra), "Retry-After: %u\r\n", std::max(1u, secs));
+      respondLocally(429, "429 Too Many Requests: limited by a mitigation rule\n",
+                     "text/plain; charset=utf-8", std::string_view(extra, static_cast<size_t>(n)));
+      return false;
+    }
+    case shield::RuleAction::kDeprioritise:
+      return true;  // priority classes act at the origin's admission, not here
   }
   return true;
 }
@@ -565,6 +613,7 @@ bool ClientConnection::parseResponseHead() {
     resp_status_ = resp_.status;
     resp_remaining_ = resp_.content_length;
     resp_head_done_ = true;
+    resp_head_at_ = worker_->loop().now();
     up->in.consume(resp_.head_bytes);
     up->armTimer(cluster_->request_timeout);
     return true;
@@ -781,6 +830,14 @@ void ClientConnection::onTimer() {
 }
 
 void ClientConnection::logAccess(int status) {
+  if (observed_ && key_) {
+    // From the origin when floodgate relayed its answer; 502/504 floodgate made itself still
+    // count against the origin's health (the detector's origin-stress signal).
+    bool from_origin = last_endpoint_ != nullptr && resp_head_done_;
+    worker_->observation().recordResponse(*key_, status, resp_head_at_ - exchange_started_,
+                                          from_origin, worker_->loop().now());
+    observed_ = false;
+  }
   AccessLog* log = worker_->accessLog();
   if (log == nullptr) return;
   AccessRecord rec;

@@ -74,6 +74,8 @@ class ClientConnection final : public IoHandler, public UpstreamUser, public Def
                       std::string_view extra_headers = {});
   // The request stage of the shield: false when the request was refused (and answered).
   bool admitRequest(int route_index);
+  // Records the request for the detector and applies the mitigation rules it produced.
+  bool applyMitigationRules(int route_index);
   // Slowloris and slow POST: false (and a 408 on its way) when the client sends slower than
   // the configured minimum rate once the grace period is over.
   bool keepsMinimumRate(MonoTime since, uint64_t bytes);
@@ -127,6 +129,8 @@ class ClientConnection final : public IoHandler, public UpstreamUser, public Def
   int resp_status_ = 0;
   uint64_t resp_bytes_ = 0;
   MonoTime exchange_started_;
+  MonoTime resp_head_at_;
+  bool observed_ = false;  // the request was recorded for the detector; its response is due
 
   // Kept only for the access log (copied: the parsed views die with the read buffer).
   std::string log_method_, log_host_, log_path_, log_request_id_;

@@ -9,6 +9,7 @@
 
 #include "core/log.h"
 #include "proxy/access_log.h"
+#include "proxy/defense_loop.h"
 #include "proxy/worker.h"
 
 namespace floodgate::proxy {
@@ -58,6 +59,10 @@ class Gateway {
       if (!startListener(l)) return 1;
     }
     for (auto& w : workers_) w->start();
+    std::vector<Worker*> raw;
+    for (auto& w : workers_) raw.push_back(w.get());
+    defense_ = std::make_unique<DefenseLoop>(std::move(raw), shield_.get());
+    defense_->start();
     std::fflush(stdout);
     return waitForSignals();
   }
@@ -116,6 +121,7 @@ class Gateway {
   int drain() {
     spdlog::info("draining: no new connections, finishing requests in flight (up to {} ms)",
                  toMillis(config_->drain_timeout));
+    defense_->stop();
     for (auto& w : workers_) w->drain();
     auto deadline = MonoClock::now() + config_->drain_timeout;
     while (MonoClock::now() < deadline) {
@@ -165,6 +171,7 @@ class Gateway {
   std::unique_ptr<AccessLog> access_log_;
   std::unique_ptr<ShieldState> shield_;  // outlives the workers, who hold pointers to it
   std::vector<std::unique_ptr<Worker>> workers_;
+  std::unique_ptr<DefenseLoop> defense_;  // declared last: stopped before the workers go
 };
 
 }  // namespace

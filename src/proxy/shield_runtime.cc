@@ -30,6 +30,7 @@ const char* rejectionName(Rejection r) {
     case Rejection::kTooManyNew: return "too_many_new";
     case Rejection::kOverBudget: return "over_budget";
     case Rejection::kRateLimited: return "rate_limited";
+    case Rejection::kMitigationRule: return "mitigation_rule";
     case Rejection::kSlowRequest: return "slow_request";
     case Rejection::kHeaderTimeout: return "header_timeout";
     case Rejection::kBadRequest: return "bad_request";
@@ -66,14 +67,19 @@ ShieldPolicy ShieldPolicy::compile(const config::Config& config, MonoTime now) {
   }
   p.min_request_rate = s.min_request_rate;
   p.min_rate_grace = s.min_rate_grace;
+  p.detect = s.detect;
   return p;
 }
 
 ShieldState::ShieldState(const config::Shield& config, int workers)
     : connections_(static_cast<size_t>(config.table_slots), capsOf(config), randomSeed()),
       rates_(static_cast<size_t>(config.table_slots)),
+      known_good_(static_cast<size_t>(config.table_slots), MonoClock::now()),
+      fingerprint_(randomSeed()),
       counters_(static_cast<size_t>(workers)),
       rate_seed_(randomSeed()) {
+  observation_config_.seed = randomSeed();
+  known_good_.setMinTenure(seconds(10));
   budget_.store(budgetFor(config));
 }
 

@@ -11,6 +11,10 @@
 #include "config/config.h"
 #include "shield/blocklist.h"
 #include "shield/connection_limiter.h"
+#include "shield/fingerprint.h"
+#include "shield/known_good.h"
+#include "shield/mitigation_rule.h"
+#include "shield/observation.h"
 #include "shield/rate_limit_table.h"
 
 namespace floodgate::proxy {
@@ -23,6 +27,7 @@ struct ShieldPolicy {
   std::vector<std::vector<int>> route_limits;   // by route index: the rate limits that apply
   uint64_t min_request_rate = 0;
   Duration min_rate_grace{};
+  bool detect = true;
 
   static ShieldPolicy compile(const config::Config& config, MonoTime now);
 };
@@ -35,6 +40,7 @@ enum class Rejection : uint8_t {
   kTooManyNew,         // accept: per-source new connections per second
   kOverBudget,         // accept: the global connection budget is spent
   kRateLimited,        // request: 429
+  kMitigationRule,     // request: a rule from the detector blocked or limited it
   kSlowRequest,        // request: head or body slower than min_request_rate (408)
   kHeaderTimeout,      // request: head not complete within header_read_timeout (408)
   kBadRequest,         // request: malformed, 4xx from the parser
@@ -59,6 +65,9 @@ class ShieldState {
 
   shield::ConnectionLimiter& connections() { return connections_; }
   shield::SharedRateLimiter& rates() { return rates_; }
+  shield::KnownGoodSet& knownGood() { return known_good_; }
+  const shield::RequestFingerprint& fingerprint() const { return fingerprint_; }
+  const shield::ObservationConfig& observationConfig() const { return observation_config_; }
   ShieldCounters& counters(int worker) { return counters_[static_cast<size_t>(worker)]; }
   uint64_t total(Rejection r) const;
   uint64_t rateSeed() const { return rate_seed_; }
@@ -77,6 +86,9 @@ class ShieldState {
 
   shield::ConnectionLimiter connections_;
   shield::SharedRateLimiter rates_;
+  shield::KnownGoodSet known_good_;
+  shield::RequestFingerprint fingerprint_;
+  shield::ObservationConfig observation_config_;
   std::vector<ShieldCounters> counters_;
   std::atomic<int64_t> live_{0};
   std::atomic<int64_t> budget_{0};

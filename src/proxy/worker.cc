@@ -15,6 +15,12 @@ Worker::Worker(int index, SnapshotPtr snapshot, AccessLog* access_log, ShieldSta
       snapshot_(std::move(snapshot)),
       access_log_(access_log),
       shield_(shield),
+      observing_(std::make_unique<shield::WorkerObservation>(shield->observationConfig(),
+                                                             &shield->knownGood())),
+      handed_(std::make_unique<shield::WorkerObservation>(shield->observationConfig(),
+                                                          &shield->knownGood())),
+      rules_(std::make_shared<const shield::RuleSet>()),
+      detector_blocklist_(std::make_shared<const shield::Blocklist>()),
       request_ids_(static_cast<uint32_t>(index)) {
   rebuildClusterPools();
 }
@@ -76,6 +82,19 @@ void Worker::drain() {
 }
 
 void Worker::stop() { loop_.stop(); }
+
+shield::WorkerObservation* Worker::rotateObservation() {
+  std::swap(observing_, handed_);
+  return handed_.get();
+}
+
+void Worker::swapRules(std::shared_ptr<const shield::RuleSet> rules,
+                       std::shared_ptr<const shield::Blocklist> blocklist) {
+  loop_.post([this, rules = std::move(rules), blocklist = std::move(blocklist)] {
+    rules_ = rules;
+    detector_blocklist_ = blocklist;
+  });
+}
 
 void Worker::checkDrained() {
   if (draining_ && connections_.empty()) loop_.stop();

@@ -52,6 +52,16 @@ class Worker {
   RequestIdSource& requestIds() { return request_ids_; }
   AccessLog* accessLog() { return access_log_; }
   ShieldState& shield() { return *shield_; }
+  // What this worker saw since the last tick; recorded on the request path.
+  shield::WorkerObservation& observation() { return *observing_; }
+  // Called on the worker thread by the defense loop's tick: starts a fresh observation and
+  // returns the full one, which the loop reads and resets before the next tick.
+  shield::WorkerObservation* rotateObservation();
+  const shield::RuleSet& rules() const { return *rules_; }
+  const shield::Blocklist& detectorBlocklist() const { return *detector_blocklist_; }
+  // Thread-safe: serve with new mitigation rules and detector blocks.
+  void swapRules(std::shared_ptr<const shield::RuleSet> rules,
+                 std::shared_ptr<const shield::Blocklist> blocklist);
   ShieldCounters& counters() { return shield_->counters(index_); }
   // The connection budget ran out: close some idle keep-alive connections (at most once per
   // 100 ms), so waiting clients with work get the slots.
@@ -72,6 +82,10 @@ class Worker {
   SnapshotPtr snapshot_;
   AccessLog* access_log_;
   ShieldState* shield_;
+  std::unique_ptr<shield::WorkerObservation> observing_;
+  std::unique_ptr<shield::WorkerObservation> handed_;
+  std::shared_ptr<const shield::RuleSet> rules_;
+  std::shared_ptr<const shield::Blocklist> detector_blocklist_;
   MonoTime last_shed_{};
   RequestIdSource request_ids_;
   std::thread thread_;

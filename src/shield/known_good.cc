@@ -93,6 +93,7 @@ bool KnownGoodSet::isKnownGood(const IpKey& key, MonoTime now) const {
     const uint64_t now_full = seconds(now);
     const uint64_t now20 = now_full & kTimeMask;
     if (age(now20, lastOf(word)) > retention_s_) return false;
+    if (age(now20, sinceOf(word)) < min_tenure_s_) return false;
     const int64_t anomaly = anomaly_start_s_.load(std::memory_order_relaxed);
     if (anomaly < 0) return true;
     const uint64_t anomaly_age =

@@ -45,6 +45,13 @@ class KnownGoodSet {
 
   // Workers: a successful (2xx/3xx from the origin) response to `key`. Lock-free, no allocation.
   void noteSuccess(const IpKey& key, MonoTime now);
+  // Known-good also needs tenure: a run of successes that began at least this long ago. Without
+  // it an attacker's first answered request, a second before the anomaly is recognised, would
+  // make it a "regular" and its flood a flash crowd. 0 (the default): no tenure needed.
+  void setMinTenure(Duration tenure) {
+    min_tenure_s_ = static_cast<uint64_t>(
+        std::chrono::duration_cast<std::chrono::seconds>(tenure).count());
+  }
   // Workers: one probe of one cache line.
   bool isKnownGood(const IpKey& key, MonoTime now) const;
 
@@ -71,6 +78,7 @@ class KnownGoodSet {
   size_t sets_count_ = 0;
   MonoTime epoch_;
   uint64_t retention_s_;
+  uint64_t min_tenure_s_ = 0;
   uint64_t seed_;
   std::atomic<int64_t> anomaly_start_s_{-1};  // full seconds since epoch_, -1: none
 };
