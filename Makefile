@@ -4,9 +4,10 @@ PRESET ?= release
 BUILD := build/$(PRESET)
 JOBS ?= $(shell nproc)
 
-.PHONY: run test bootstrap build build-asan build-fuzz unit integration asan-unit fuzz-short bench clean
+.PHONY: run test bootstrap build build-bin build-asan build-fuzz unit integration bench clean
 
-run: bootstrap build
+# `make run` needs only the binary; `make test` builds everything.
+run: bootstrap build-bin
 	./scripts/demo
 
 test: bootstrap build
@@ -18,6 +19,10 @@ bootstrap:
 build:
 	cmake --preset $(PRESET) >/dev/null
 	cmake --build --preset $(PRESET) -j $(JOBS)
+
+build-bin:
+	cmake --preset $(PRESET) >/dev/null
+	cmake --build --preset $(PRESET) -j $(JOBS) --target floodgate
 
 build-asan:
 	cmake --preset asan >/dev/null
@@ -33,7 +38,7 @@ unit: build
 integration: build
 	ctest --test-dir $(BUILD) -L integration --output-on-failure
 
-bench: bootstrap build
+bench: bootstrap build-bin
 	./bench/proxy_vs_peers.sh
 
 clean:
