@@ -56,6 +56,12 @@ struct Counters {
            (*this)[Count::kLocalError];
   }
   uint64_t errors() const { return outcomes() - (*this)[Count::kOk]; }
+  // Requests (or connections) the clients tried: what an attack offers, whether or not the
+  // target let the bytes in (a refused connection is offered load too).
+  uint64_t attempted() const {
+    uint64_t s = (*this)[Count::kScheduled], u = (*this)[Count::kUnsent];
+    return s > u ? s - u : 0;
+  }
 };
 
 const char* countName(Count c);

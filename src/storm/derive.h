@@ -22,7 +22,7 @@ constexpr double kQuietShare = 0.05;
 
 // One second of the attack window.
 struct AttackSample {
-  uint64_t offered = 0;              // attack requests sent in this second
+  uint64_t offered = 0;              // attack requests attempted in this second
   std::optional<uint64_t> admitted;  // of them, reached the origin (unknown: not asked)
 };
 

@@ -82,7 +82,7 @@ RunSummary summarize(const Scenario& s, const RunRecord& r) {
     double active_s =
         static_cast<double>(ActiveWindows::forGroup(s.phases, s.groups[g]).totalActive().count()) /
         1e9;
-    if (active_s > 0) f.offered_rps = static_cast<double>(f.totals[Count::kSent]) / active_s;
+    if (active_s > 0) f.offered_rps = static_cast<double>(f.totals.attempted()) / active_s;
     for (size_t i = 0; i < r.ranges.size() && i < r.origin_total.size(); ++i) {
       if (r.ranges[i].groups.size() == 1 && r.ranges[i].groups[0] == g && r.origin_total[i]) {
         f.origin_requests = r.origin_total[i]->requests;
@@ -124,7 +124,7 @@ RunSummary summarize(const Scenario& s, const RunRecord& r) {
 
   // Attack offered and admitted.
   out.window = attackWindowOf(s.phases);
-  uint64_t attack_sent = out.attack.totals[Count::kSent];
+  uint64_t attack_offered = out.attack.totals.attempted();
   // Per second of attack: the attack phases' exact length (whole seconds would misstate it
   // for a 1.5 s phase), or of the whole run when no phase is marked as an attack.
   double attack_seconds = 0;
@@ -133,7 +133,7 @@ RunSummary summarize(const Scenario& s, const RunRecord& r) {
   }
   if (attack_seconds == 0) attack_seconds = static_cast<double>(s.duration().count()) / 1e9;
   if (attack_seconds > 0)
-    out.attack_offered_rps = static_cast<double>(attack_sent) / attack_seconds;
+    out.attack_offered_rps = static_cast<double>(attack_offered) / attack_seconds;
   bool have_attack_origin = false, have_legit_origin = false;
   uint64_t admitted = 0, legit_admitted = 0;
   bool attack_complete = true, legit_complete = true;
@@ -151,8 +151,9 @@ RunSummary summarize(const Scenario& s, const RunRecord& r) {
   }
   if (have_attack_origin && attack_complete && r.origin_asked) {
     out.attack_admitted = admitted;
-    if (attack_sent > 0) {
-      out.attack_admitted_share = static_cast<double>(admitted) / static_cast<double>(attack_sent);
+    if (attack_offered > 0) {
+      out.attack_admitted_share =
+          static_cast<double>(admitted) / static_cast<double>(attack_offered);
     }
   }
   if (have_legit_origin && legit_complete && r.origin_asked) out.legit_admitted = legit_admitted;
@@ -162,7 +163,7 @@ RunSummary summarize(const Scenario& s, const RunRecord& r) {
     std::vector<AttackSample> attack;
     for (size_t i = out.window.start; i < out.window.end && i < r.seconds.size(); ++i) {
       const SecondRow& row = r.seconds[i];
-      attack.push_back({row.attack(s)[Count::kSent], row.attackAdmitted(r.ranges)});
+      attack.push_back({row.attack(s).attempted(), row.attackAdmitted(r.ranges)});
     }
     if (r.origin_asked) out.time_to_mitigate_s = timeToMitigate(attack);
     if (out.window.start > 0) {

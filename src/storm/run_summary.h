@@ -30,7 +30,7 @@ struct GroupFigures {
   Counters totals;
   LatencyFigures latency;
   std::optional<double> success;
-  double offered_rps = 0;  // requests (attempts) sent per second of the group's activity
+  double offered_rps = 0;  // requests (or connections) attempted per second of its activity
   std::optional<uint64_t> origin_requests;  // reached the origin (when alone in its range)
   uint64_t users = 0;                       // legitimate groups: distinct users
   uint64_t blocked_users = 0;               // legitimate groups: users that received a block
@@ -46,7 +46,7 @@ struct RunSummary {
   ClassFigures legit;
   ClassFigures attack;
   std::vector<GroupFigures> groups;
-  double attack_offered_rps = 0;            // attack requests sent per second of attack
+  double attack_offered_rps = 0;            // attack requests attempted per second of attack
   std::optional<uint64_t> attack_admitted;  // attack requests that reached the origin
   std::optional<double> attack_admitted_share;
   std::optional<uint64_t> legit_admitted;

@@ -45,7 +45,7 @@ ChartData chartDataOf(const Scenario& s, const RunRecord& r) {
     if (row.legit_latency.count() > 0) {
       pt.p99_ms = static_cast<double>(row.legit_latency.percentile(99)) / 1000.0;
     }
-    pt.offered_rps = static_cast<double>(a[Count::kSent]);
+    pt.offered_rps = static_cast<double>(a.attempted());
     if (auto admitted = row.attackAdmitted(r.ranges))
       pt.admitted_rps = static_cast<double>(*admitted);
     d.seconds.push_back(pt);

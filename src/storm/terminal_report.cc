@@ -79,8 +79,8 @@ std::string progressLine(const Scenario& s, const std::vector<SourceRange>& rang
   uint64_t n = l.outcomes();
   auto admitted = row.attackAdmitted(ranges);
   std::optional<double> share;
-  if (admitted && a[Count::kSent] > 0) {
-    share = static_cast<double>(*admitted) / static_cast<double>(a[Count::kSent]);
+  if (admitted && a.attempted() > 0) {
+    share = static_cast<double>(*admitted) / static_cast<double>(a.attempted());
   }
   std::string cells[] = {
       fmt("%.0fs", static_cast<double>(row.second)),
@@ -91,7 +91,7 @@ std::string progressLine(const Scenario& s, const std::vector<SourceRange>& rang
       lat.count ? millis(lat.p99_ms) : "-",
       lat.count ? millis(lat.p999_ms) : "-",
       count(l.errors()),
-      "| " + count(a[Count::kSent]),
+      "| " + count(a.attempted()),
       admitted ? count(*admitted) : "-",
       share ? fmt("%.1f%%", *share * 100) : "-",
       count(a[Count::kOpenConnections]),
@@ -125,13 +125,13 @@ std::string summaryText(const RunContext& ctx, const RunRecord& r, const RunSumm
          pad("answered", 10, true) + pad("to origin", 11, true) + "  kind\n";
   for (const auto& g : sum.groups) {
     if (!isAttack(g.kind)) continue;
-    out += pad("  " + g.name.substr(0, 19), 22) + pad(count(g.totals[Count::kSent]), 10, true) +
+    out += pad("  " + g.name.substr(0, 19), 22) + pad(count(g.totals.attempted()), 10, true) +
            pad(fmt("%.0f", g.offered_rps), 10, true) +
            pad(count(g.totals[Count::kResponses]), 10, true) +
            pad(g.origin_requests ? count(*g.origin_requests) : "", 11, true) + "  " +
            kindName(g.kind) + "\n";
   }
-  out += pad("attack (all)", 22) + pad(count(sum.attack.totals[Count::kSent]), 10, true) +
+  out += pad("attack (all)", 22) + pad(count(sum.attack.totals.attempted()), 10, true) +
          pad(fmt("%.0f", sum.attack_offered_rps), 10, true) +
          pad(count(sum.attack.totals[Count::kResponses]), 10, true) +
          pad(sum.attack_admitted ? count(*sum.attack_admitted) : "-", 11, true) + "\n\n";

@@ -30,7 +30,7 @@ clients:
   row.phase = 1;
   row.groups.resize(2);
   row.groups[0][Count::kResponses] = row.groups[0][Count::kOk] = 123456;
-  row.groups[1][Count::kSent] = 9876543;
+  row.groups[1][Count::kScheduled] = row.groups[1][Count::kSent] = 9876543;
   row.origin = {OriginCounts{100, 100, 0, 0}, OriginCounts{54321, 54321, 0, 0}};
   for (int i = 0; i < 100; ++i) row.legit_latency.record(1234);
   std::string header = progressHeader();
