@@ -364,6 +364,17 @@ void ClientConnection::respondLocally(int status, std::string_view body,
   phase_ = keep_alive_ ? Phase::kIdle : Phase::kClosing;
 }
 
+void ClientConnection::respondTooManyRequests(uint32_t retry_after_ms, uint32_t never_seconds,
+                                              std::string_view body) {
+  // UINT32_MAX: the request could never pass (it costs more than the burst).
+  uint32_t seconds =
+      retry_after_ms == UINT32_MAX ? never_seconds : (retry_after_ms + 999) / 1000;
+  char extra[64];
+  int n = std::snprintf(extra, sizeof(extra), "Retry-After: %u\r\n", std::max(1u, seconds));
+  respondLocally(429, body, "text/plain; charset=utf-8",
+                 std::string_view(extra, static_cast<size_t>(n)));
+}
+
 bool ClientConnection::admitRequest(int route_index) {
   const ShieldPolicy& policy = snapshot_->shield;
   if (!policy.enabled || !key_) return true;
@@ -398,11 +409,7 @@ bool ClientConnection::admitRequest(int route_index) {
                                                  worker_->loop().now());
     if (d.allowed) continue;
     worker_->counters().count(Rejection::kRateLimited);
-    uint32_t seconds = d.retry_after_ms == UINT32_MAX ? 3600 : (d.retry_after_ms + 999) / 1000;
-    char extra[64];
-    int n = std::snprintf(extra, sizeof(extra), "Retry-After: %u\r\n", std::max(1u, seconds));
-    respondLocally(429, "429 Too Many Requests: rate limit exceeded\n",
-                   "text/plain; charset=utf-8", std::string_view(extra, static_cast<size_t>(n)));
+    respondTooManyRequests(d.retry_after_ms, 3600, "429 Too Many Requests: rate limit exceeded\n");
     return false;
   }
   return true;
@@ -441,11 +448,8 @@ bool ClientConnection::applyMitigationRules(int route_index) {
       shield::RateDecision d = state.rates().admit(hash, spec, now);
       if (d.allowed) return true;
       worker_->counters().count(Rejection::kMitigationRule);
-      uint32_t secs = d.retry_after_ms == UINT32_MAX ? 60 : (d.retry_after_ms + 999) / 1000;
-      char extra[64];
-      int n = std::snprintf(extra, sizeof(extra), "Retry-After: %u\r\n", std::max(1u, secs));
-      respondLocally(429, "429 Too Many Requests: limited by a mitigation rule\n",
-                     "text/plain; charset=utf-8", std::string_view(extra, static_cast<size_t>(n)));
+      respondTooManyRequests(d.retry_after_ms, 60,
+                             "429 Too Many Requests: limited by a mitigation rule\n");
       return false;
     }
     case shield::RuleAction::kDeprioritise:

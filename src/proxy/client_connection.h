@@ -72,6 +72,9 @@ class ClientConnection final : public IoHandler, public UpstreamUser, public Def
   // request has a body we will not read.
   void respondLocally(int status, std::string_view body, std::string_view content_type,
                       std::string_view extra_headers = {});
+  // 429 with Retry-After rounded up to whole seconds (at least 1).
+  void respondTooManyRequests(uint32_t retry_after_ms, uint32_t never_seconds,
+                              std::string_view body);
   // The request stage of the shield: false when the request was refused (and answered).
   bool admitRequest(int route_index);
   // Records the request for the detector and applies the mitigation rules it produced.
