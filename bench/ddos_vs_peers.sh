@@ -90,20 +90,7 @@ uses haproxy && { [[ -x $HAPROXY_BIN ]] || bench_die "haproxy not found at $HAPR
 
 TMP=$(mktemp -d /tmp/floodgate-ddos.XXXXXX)
 chmod 755 "$TMP"
-on_exit() {
-  local rc=$?
-  trap - EXIT
-  bench_cleanup
-  if ((rc == 0)) && [[ $KEEP_TMP != 1 ]]; then
-    rm -rf "$TMP"
-  else
-    echo "configs, logs and reports kept in $TMP" >&2
-  fi
-  exit "$rc"
-}
-trap on_exit EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_install_traps "$TMP" "configs, logs and reports"
 
 PIN=()
 [[ -n $SERVER_TASKSET ]] && PIN=(taskset -c "$SERVER_TASKSET")

@@ -105,6 +105,29 @@ bench_cleanup() {
   BENCH_PIDS=()
 }
 
+# bench_install_traps DIR WHAT: on exit, stop every started process and remove DIR — unless the
+# run failed or KEEP_TMP=1, then say "WHAT kept in DIR"; INT and TERM exit 130 and 143.
+bench_install_traps() {
+  BENCH_TMP_DIR=$1
+  BENCH_TMP_WHAT=$2
+  trap bench_on_exit EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+}
+
+# bench_on_exit: the EXIT trap of bench_install_traps.
+bench_on_exit() {
+  local rc=$?
+  trap - EXIT
+  bench_cleanup
+  if ((rc == 0)) && [[ ${KEEP_TMP:-0} != 1 ]]; then
+    rm -rf "$BENCH_TMP_DIR"
+  else
+    echo "$BENCH_TMP_WHAT kept in $BENCH_TMP_DIR" >&2
+  fi
+  exit "$rc"
+}
+
 # bench_http_probe URL: print "CODE BYTES" of one GET (keep-alive off, 2 s timeout); "000 0" if no answer.
 bench_http_probe() {
   curl -s -o /dev/null --max-time 2 -w '%{http_code} %{size_download}' "$1" 2>/dev/null || true

@@ -103,20 +103,7 @@ fi
 
 TMP=$(mktemp -d /tmp/floodgate-bench.XXXXXX)
 chmod 755 "$TMP"  # nginx workers may run as another user and must read the origin's files
-on_exit() {
-  local rc=$?
-  trap - EXIT
-  bench_cleanup
-  if ((rc == 0)) && [[ $KEEP_TMP != 1 ]]; then
-    rm -rf "$TMP"
-  else
-    echo "configs, logs and raw wrk output kept in $TMP" >&2
-  fi
-  exit "$rc"
-}
-trap on_exit EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_install_traps "$TMP" "configs, logs and raw wrk output"
 
 PIN=()
 [[ -n $SERVER_TASKSET ]] && PIN=(taskset -c "$SERVER_TASKSET")

@@ -54,16 +54,7 @@ bench_require_cmd wrk taskset jq curl timeout
 
 TMP=$(mktemp -d /tmp/floodgate-storm-vs-wrk.XXXXXX)
 chmod 755 "$TMP"
-on_exit() {
-  local rc=$?
-  trap - EXIT
-  bench_cleanup
-  if ((rc == 0)) && [[ $KEEP_TMP != 1 ]]; then rm -rf "$TMP"; else echo "kept $TMP" >&2; fi
-  exit "$rc"
-}
-trap on_exit EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_install_traps "$TMP" "logs"
 
 # ---- the target ----------------------------------------------------------------------------
 
