@@ -66,7 +66,7 @@ class Worker {
   // The connection budget ran out: close some idle keep-alive connections (at most once per
   // 100 ms), so waiting clients with work get the slots.
   void shedIdle();
-  // Round robin over the cluster's endpoints; `attempt` > 0 skips ahead for a retry.
+  // Round robin over the cluster's endpoints: each call (a retry too) takes the next one.
   EndpointPool* pickEndpoint(int cluster_index);
   void adopt(ClientConnection* conn);
   void release(ClientConnection* conn);
