@@ -10,14 +10,14 @@
 #include <string>
 #include <vector>
 
+#include "http/parse_test_support.h"
+
 namespace floodgate::http {
 namespace {
 
 using namespace std::literals;
 
-constexpr auto kDone = ParseState::kDone;
-constexpr auto kIncomplete = ParseState::kIncomplete;
-constexpr auto kError = ParseState::kError;
+using namespace testing_support;
 
 struct ChunkedVector {
   const char* name;

@@ -11,14 +11,14 @@
 #include <string>
 #include <vector>
 
+#include "http/parse_test_support.h"
+
 namespace floodgate::http {
 namespace {
 
 using namespace std::literals;
 
-constexpr auto kDone = ParseState::kDone;
-constexpr auto kIncomplete = ParseState::kIncomplete;
-constexpr auto kError = ParseState::kError;
+using namespace testing_support;
 
 struct RequestVector {
   const char* name;
@@ -722,13 +722,6 @@ std::vector<RequestVector> requestVectors() {
   };
 }
 
-// A copy of `raw` in a buffer of exactly its size, so ASan catches any read past the end.
-std::unique_ptr<char[]> exactCopy(std::string_view raw) {
-  auto buf = std::make_unique<char[]>(raw.size());
-  raw.copy(buf.get(), raw.size());
-  return buf;
-}
-
 void expectAccepted(const RequestVector& v, const RequestHead& head) {
   EXPECT_EQ(head.framing, v.framing);
   EXPECT_EQ(head.content_length, v.content_length);
@@ -764,18 +757,12 @@ TEST_P(RequestVectorTest, OneByteAtATime) {
   const RequestVector& v = GetParam();
   RequestParser parser;
   RequestHead head;
-  ParseState st = kIncomplete;
-  size_t fed = 0;
-  while (st == kIncomplete && fed < v.raw.size()) {
-    ++fed;
-    // A fresh buffer each time: the parser may keep offsets between calls, never pointers.
-    auto buf = exactCopy(std::string_view(v.raw).substr(0, fed));
-    st = parser.parse(buf.get(), fed, &head);
-    if (st == kDone) {
-      expectAccepted(v, head);  // `head` views `buf`: check before it goes
-      EXPECT_EQ(fed, head.head_bytes) << "kDone before or after the end of the head";
-    }
-  }
+  auto [st, fed] = feedOneByteAtATime(
+      v.raw, [&](const char* data, size_t size) { return parser.parse(data, size, &head); },
+      [&](size_t fed) {
+        expectAccepted(v, head);  // `head` views the fed buffer: check before it goes
+        EXPECT_EQ(fed, head.head_bytes) << "kDone before or after the end of the head";
+      });
   ASSERT_EQ(st, v.verdict) << "after " << fed << " bytes; error: " << parser.error().reason;
   if (st == kError) {
     EXPECT_EQ(parser.error().status, v.status) << parser.error().reason;

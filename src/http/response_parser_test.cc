@@ -10,14 +10,14 @@
 #include <string>
 #include <vector>
 
+#include "http/parse_test_support.h"
+
 namespace floodgate::http {
 namespace {
 
 using namespace std::literals;
 
-constexpr auto kDone = ParseState::kDone;
-constexpr auto kIncomplete = ParseState::kIncomplete;
-constexpr auto kError = ParseState::kError;
+using namespace testing_support;
 
 struct ResponseVector {
   const char* name;
@@ -274,12 +274,6 @@ std::vector<ResponseVector> responseVectors() {
   };
 }
 
-std::unique_ptr<char[]> exactCopy(std::string_view raw) {
-  auto buf = std::make_unique<char[]>(raw.size());
-  raw.copy(buf.get(), raw.size());
-  return buf;
-}
-
 void expectAccepted(const ResponseVector& v, const ResponseHead& head) {
   EXPECT_EQ(head.status, v.status);
   EXPECT_EQ(head.reason, v.reason);
@@ -310,17 +304,15 @@ TEST_P(ResponseVectorTest, OneByteAtATime) {
   const ResponseVector& v = GetParam();
   ResponseParser parser;
   ResponseHead head;
-  ParseState st = kIncomplete;
-  size_t fed = 0;
-  while (st == kIncomplete && fed < v.raw.size()) {
-    ++fed;
-    auto buf = exactCopy(std::string_view(v.raw).substr(0, fed));
-    st = parser.parse(buf.get(), fed, v.request_method, &head);
-    if (st == kDone) {
-      expectAccepted(v, head);
-      EXPECT_EQ(fed, head.head_bytes);
-    }
-  }
+  auto [st, fed] = feedOneByteAtATime(
+      v.raw,
+      [&](const char* data, size_t size) {
+        return parser.parse(data, size, v.request_method, &head);
+      },
+      [&](size_t fed) {
+        expectAccepted(v, head);
+        EXPECT_EQ(fed, head.head_bytes);
+      });
   ASSERT_EQ(st, v.verdict) << "after " << fed << " bytes: " << parser.error().reason;
   if (st == kError) {
     EXPECT_EQ(parser.error().status, 502);
