@@ -5,6 +5,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/spelling.h"
+
 namespace floodgate::config {
 
 // "text" in double quotes, with control characters escaped so a message stays on one line.
@@ -13,13 +15,9 @@ std::string quoted(std::string_view text);
 // "a, b, c" (names as they are, unquoted).
 std::string joinNames(const std::vector<std::string>& names);
 
-bool equalsIgnoreCase(std::string_view a, std::string_view b);  // ASCII
-
-// Levenshtein distance, case-insensitive (ASCII).
-size_t editDistance(std::string_view a, std::string_view b);
-
-// The candidate closest to word when it is close enough to be a likely typo, else "".
-std::string closestName(std::string_view word, const std::vector<std::string>& candidates);
+using floodgate::closestName;
+using floodgate::editDistance;
+using floodgate::equalsIgnoreCase;
 
 // "; did you mean "x"?" or "" when nothing is close.
 std::string didYouMean(std::string_view word, const std::vector<std::string>& candidates);

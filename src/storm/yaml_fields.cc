@@ -4,24 +4,10 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "core/spelling.h"
 #include "storm/duration_text.h"
 
 namespace floodgate::storm {
-
-size_t editDistance(std::string_view a, std::string_view b) {
-  std::vector<size_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    size_t diag = row[0];
-    row[0] = i;
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
 
 void YamlFields::failAt(const YAML::Mark& mark, const std::string& message) {
   if (mark.is_null()) {
@@ -47,16 +33,8 @@ void YamlFields::checkKeys(const YAML::Node& map, std::initializer_list<std::str
     std::string key = kv.first.Scalar();
     if (std::find(known.begin(), known.end(), key) != known.end()) continue;
     std::string message = "unknown key \"" + key + "\" in " + std::string(where);
-    std::string_view best;
-    size_t best_distance = 3;
-    for (auto k : known) {
-      size_t d = editDistance(key, k);
-      if (d < best_distance) {
-        best_distance = d;
-        best = k;
-      }
-    }
-    if (!best.empty()) message += " (did you mean \"" + std::string(best) + "\"?)";
+    std::string best = closestName(key, std::vector<std::string>(known.begin(), known.end()));
+    if (!best.empty()) message += " (did you mean \"" + best + "\"?)";
     fail(kv.first, message);
   }
 }

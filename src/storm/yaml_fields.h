@@ -44,7 +44,4 @@ class YamlFields {
 // map[key] when present, else the map itself: where to point a message about that key.
 YAML::Node keyOrMap(const YAML::Node& map, const char* key);
 
-// Levenshtein distance, for "did you mean".
-size_t editDistance(std::string_view a, std::string_view b);
-
 }  // namespace floodgate::storm
