@@ -30,8 +30,13 @@ bench_free_port() {
   # Every TCP socket in any state, as "ADDR:PORT" in hex. Read in one go: line-by-line reads of
   # /proc/net/tcp re-walk the socket table and take seconds when there are many sockets.
   _bfp_used=$(cat /proc/net/tcp /proc/net/tcp6 2>/dev/null || true)
+  # Below the kernel's ephemeral range (ip_local_port_range, 32768-60999 on Debian), so the load
+  # tools' own outgoing connections never take the port between this check and the bind.
+  local _bfp_low _bfp_high
+  read -r _bfp_low _bfp_high </proc/sys/net/ipv4/ip_local_port_range
+  (( _bfp_low > 12000 )) || bench_die "ephemeral ports start at $_bfp_low: no room below them for the lab's ports"
   for ((_bfp_i = 0; _bfp_i < 200; _bfp_i++)); do
-    _bfp_port=$((20000 + RANDOM % 30000))
+    _bfp_port=$((10000 + RANDOM % (_bfp_low - 10000)))
     printf -v _bfp_hex '%04X' "$_bfp_port"
     [[ $_bfp_used == *":$_bfp_hex "* || $BENCH_PORTS_TAKEN == *" $_bfp_port "* ]] && continue
     BENCH_PORTS_TAKEN+="$_bfp_port "
