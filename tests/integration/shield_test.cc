@@ -24,21 +24,12 @@ using Clock = std::chrono::steady_clock;
 // A blocking client socket bound to `source` (an address in 127.0.0.0/8).
 class SourceSocket {
  public:
-  SourceSocket(const char* source, uint16_t port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in local{};
-    local.sin_family = AF_INET;
-    inet_pton(AF_INET, source, &local.sin_addr);
-    sockaddr_in remote{};
-    remote.sin_family = AF_INET;
-    remote.sin_port = htons(port);
-    inet_pton(AF_INET, "127.0.0.1", &remote.sin_addr);
-    timeval tv{3, 0};
-    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    connected_ = ::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof(local)) == 0 &&
-                 ::connect(fd_, reinterpret_cast<sockaddr*>(&remote), sizeof(remote)) == 0;
+  SourceSocket(const char* source, uint16_t port) : fd_(connectFromSource(source, port)) {
+    connected_ = fd_ >= 0;
   }
-  ~SourceSocket() { ::close(fd_); }
+  ~SourceSocket() {
+    if (fd_ >= 0) ::close(fd_);
+  }
   bool connected() const { return connected_; }
   bool send(std::string_view bytes) {
     return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
