@@ -344,5 +344,25 @@ TEST(AdminApi, DrainThroughTheApiFinishesAndExits) {
   EXPECT_NE(output.find("drained, exiting"), std::string::npos) << output;
 }
 
+TEST(AdminApi, QuickStartAdminTakesItsTokenFromTheEnvironment) {
+  Server origin = startOrigin();
+  ASSERT_TRUE(origin.ok());
+  ::setenv("FLOODGATE_ADMIN_TOKEN", "from-env", 1);
+  Server gateway = startQuickGateway({origin.port}, {"--admin", "127.0.0.1:0"});
+  ::unsetenv("FLOODGATE_ADMIN_TOKEN");
+  ASSERT_TRUE(gateway.ok());
+  auto m = gateway.process->waitForLine(
+      std::regex(R"(floodgate admin API on 127\.0\.0\.1:([0-9]+))"), seconds(5));
+  ASSERT_TRUE(m.has_value());
+  auto admin_port = static_cast<uint16_t>(std::stoi((*m)[1]));
+  auto refused = call(admin_port, "GET", "/api/v1/config");
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->status, 401);
+  auto ok = call(admin_port, "GET", "/api/v1/config", {}, "from-env");
+  ASSERT_TRUE(ok.has_value());
+  EXPECT_EQ(ok->status, 200);
+  EXPECT_EQ(parseJson(ok->body)["source"], "<quick start>");
+}
+
 }  // namespace
 }  // namespace floodgate::integration
