@@ -110,8 +110,8 @@ class Gateway final : public admin::GatewayControl {
 
   bool startAdmin() {
     admin::AdminContext context{this, registry_.get(), &history_, &events_};
-    auto bound = control_->serve(config_->admin.listen,
-                                 admin::adminHandler(context, config_->admin.token));
+    auto bound =
+        control_->serve(config_->admin.listen, admin::adminHandler(context, config_->admin.token));
     if (!bound) {
       spdlog::error("admin API on {}: {}", config_->admin.listen_text, bound.error());
       return false;
@@ -148,7 +148,8 @@ class Gateway final : public admin::GatewayControl {
   void everySecond() {
     int64_t now_ms = RealClock::instance().wallMillis();
     MonoTime now = MonoClock::now();
-    double elapsed = last_second_ == MonoTime{} ? 1 : std::chrono::duration<double>(now - last_second_).count();
+    double elapsed =
+        last_second_ == MonoTime{} ? 1 : std::chrono::duration<double>(now - last_second_).count();
     last_second_ = now;
     sampler_->tick(now_ms / 1000 - 1, elapsed);
     amplification_.update(*registry_, *currentConfig());
@@ -268,7 +269,7 @@ class Gateway final : public admin::GatewayControl {
   std::unique_ptr<AccessLog> access_log_;
   std::unique_ptr<ShieldState> shield_;  // outlives the workers, who hold pointers to it
   std::vector<std::unique_ptr<Worker>> workers_;
-  std::unique_ptr<DefenseLoop> defense_;  // stopped before the workers go
+  std::unique_ptr<DefenseLoop> defense_;   // stopped before the workers go
   std::unique_ptr<ControlPlane> control_;  // declared last: its handlers use all of the above
 };
 
