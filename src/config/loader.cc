@@ -10,6 +10,7 @@
 #include <optional>
 
 #include "config/addresses.h"
+#include "config/admin_section.h"
 #include "config/config.h"
 #include "config/logging_options.h"
 #include "config/messages.h"
@@ -25,8 +26,8 @@ namespace {
 // would be an easy way to exhaust memory from a mistyped path.
 constexpr off_t kMaxConfigBytes = 16 << 20;
 
-const std::vector<std::string> kTopKeys = {"listeners", "routes",  "clusters",     "limits",
-                                           "logging",   "shield",  "drain_timeout"};
+const std::vector<std::string> kTopKeys = {"listeners", "routes", "clusters",      "limits",
+                                           "logging",   "shield", "drain_timeout", "admin"};
 const std::vector<std::string> kListenerKeys = {"name", "address", "workers"};
 const std::vector<std::string> kRouteKeys = {"name", "match", "cluster", "direct_response"};
 const std::vector<std::string> kMatchKeys = {"host", "path_prefix"};
@@ -142,6 +143,7 @@ void Loader::read(const YAML::Node& root) {
   readLimits(top);
   readLogging(top);
   readShieldSection(top, &config, problems_);
+  readAdminSection(top, &config, problems_);
   top.duration("drain_timeout", &config.drain_timeout);
 }
 
