@@ -97,6 +97,16 @@ struct Shield {
   bool detect = true;  // the detector proposes rules from live traffic, enforced directly for now
 };
 
+// The admin API listener (issue 7): off unless configured. The token is resolved at load time
+// (from `token` or the variable named by `token_env`); "" means calls need no token, which
+// validation allows only on a loopback address.
+struct Admin {
+  bool enabled = false;
+  std::string listen_text;  // as written, for messages
+  SocketAddress listen;
+  std::string token;
+};
+
 struct Config {
   std::string source;  // file path, or "<quick start>"
   std::vector<Listener> listeners;
@@ -105,6 +115,7 @@ struct Config {
   Limits limits;
   Logging logging;
   Shield shield;
+  Admin admin;
   Duration drain_timeout = seconds(10);
 
   int workerThreads() const;  // max over listeners, with 0 meaning hardware concurrency
@@ -137,6 +148,8 @@ struct QuickStart {
   int workers = 0;
   std::string access_log;
   std::string log_level = "info";
+  std::string admin;        // "": no admin listener
+  std::string admin_token;  // from $FLOODGATE_ADMIN_TOKEN
 };
 LoadResult quickStartConfig(const QuickStart& qs);
 

@@ -1,6 +1,7 @@
 // The config-less quick start (`floodgate run --listen A --to B,C`): the same Config and the
 // same checks as a file, with problems named after the flags a user typed.
 #include "config/addresses.h"
+#include "config/admin_section.h"
 #include "config/config.h"
 #include "config/logging_options.h"
 #include "config/messages.h"
@@ -55,6 +56,16 @@ LoadResult quickStartConfig(const QuickStart& qs) {
     config.logging.access_log = *target;
   } else {
     problems.add(Where{}, "--access-log " + quoted(qs.access_log) + " " + target.error());
+  }
+
+  if (!qs.admin.empty()) {
+    config.admin.enabled = true;
+    config.admin.listen_text = qs.admin;
+    config.admin.token = qs.admin_token;
+    if (std::string why = adminListenProblem(qs.admin, qs.admin_token, &config.admin.listen);
+        !why.empty()) {
+      problems.add(Where{}, "--admin " + quoted(qs.admin) + ": " + why);
+    }
   }
 
   // No routes: validation adds the catch-all to the one cluster, as for a file without routes.
