@@ -46,6 +46,10 @@ int main(int argc, char** argv) {
   run->add_option("--access-log", qs.access_log, "Quick start: access log (stdout or a path)");
   run->add_option("--log-level", qs.log_level, "Quick start: trace|debug|info|warn|error")
       ->capture_default_str();
+  run->add_option("--status", qs.status,
+                  "Quick start: serve the status page on this address (one component per --to)");
+  run->add_option("--status-db", qs.status_database, "Quick start: the status page's database")
+      ->capture_default_str();
 
   // floodgate check
   auto* check = app.add_subcommand("check", "Validate a config file; exit 0 if valid, 2 if not");
