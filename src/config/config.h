@@ -129,7 +129,7 @@ struct StatusPage {
   std::string url;                         // public URL; "": http://<bound listen address>
   std::string database = "data/status.db";
   std::vector<StatusComponent> components;  // empty: one per cluster
-  Duration worse_after = seconds(3);        // bad seconds before a status drops
+  Duration worse_after = seconds(2);        // bad seconds before a status drops
   Duration better_after = seconds(10);      // good seconds before it recovers
   Duration resolve_after = seconds(60);     // normal this long: the automatic incident resolves
 };

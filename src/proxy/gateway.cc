@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "proxy/access_log.h"
 #include "proxy/defense_loop.h"
+#include "proxy/status_plane.h"
 #include "proxy/worker.h"
 
 namespace floodgate::proxy {
@@ -62,6 +63,7 @@ class Gateway {
     std::vector<Worker*> raw;
     for (auto& w : workers_) raw.push_back(w.get());
     defense_ = std::make_unique<DefenseLoop>(std::move(raw), shield_.get());
+    if (config_->status.enabled && !startStatusPage()) return 1;
     defense_->start();
     std::fflush(stdout);
     return waitForSignals();
@@ -81,6 +83,20 @@ class Gateway {
                 l.name.c_str(), count);
     std::fflush(stdout);
     spdlog::info("listener {} on {} with {} workers", l.name, bound.toString(), count);
+    return true;
+  }
+
+  bool startStatusPage() {
+    auto plane = StatusPlane::start(*config_, shield_.get());
+    if (!plane) {
+      spdlog::error("status page: {}", plane.error());
+      return false;
+    }
+    status_ = std::move(*plane);
+    defense_->setTickListener([plane = status_.get()](const shield::WorkerObservation& merged,
+                                                      bool anomaly, size_t rules) {
+      plane->noteTick(TrafficTick::from(merged, anomaly, rules));
+    });
     return true;
   }
 
@@ -171,6 +187,7 @@ class Gateway {
   std::unique_ptr<AccessLog> access_log_;
   std::unique_ptr<ShieldState> shield_;  // outlives the workers, who hold pointers to it
   std::vector<std::unique_ptr<Worker>> workers_;
+  std::unique_ptr<StatusPlane> status_;   // fed by the defense loop, so destroyed after it
   std::unique_ptr<DefenseLoop> defense_;  // declared last: stopped before the workers go
 };
 

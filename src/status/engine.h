@@ -20,7 +20,7 @@
 namespace floodgate::status {
 
 struct EngineOptions {
-  int worse_after = 3;     // seconds of worse readings before the status drops
+  int worse_after = 2;     // seconds of worse readings before the status drops
   int better_after = 10;   // seconds of better readings before it recovers
   int resolve_after = 60;  // seconds back to normal before an automatic incident resolves
   Thresholds thresholds;
