@@ -1,9 +1,11 @@
-// floodgate's command line: run, check, origin, storm.
+// floodgate's command line: run, check, origin, storm, ctl.
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <iostream>
 #include <string>
 #include <vector>
 
+#include "admin/ctl.h"
 #include "config/config.h"
 #include "origin/origin.h"
 #include "proxy/gateway.h"
@@ -46,6 +48,8 @@ int main(int argc, char** argv) {
   run->add_option("--access-log", qs.access_log, "Quick start: access log (stdout or a path)");
   run->add_option("--log-level", qs.log_level, "Quick start: trace|debug|info|warn|error")
       ->capture_default_str();
+  run->add_option("--admin", qs.admin,
+                  "Quick start: admin API address (token from $FLOODGATE_ADMIN_TOKEN)");
   run->add_option("--status", qs.status,
                   "Quick start: serve the status page on this address (one component per --to)");
   run->add_option("--status-db", qs.status_database, "Quick start: the status page's database")
@@ -89,6 +93,15 @@ int main(int argc, char** argv) {
                         "Worker threads (overrides the scenario; default one per core)");
   storm_cmd->add_flag("--quiet", so.quiet, "No progress lines");
 
+  // floodgate ctl
+  auto* ctl = app.add_subcommand("ctl", "Call the admin API: floodgate ctl GET /api/v1/shield");
+  admin::CtlOptions co;
+  ctl->add_option("--admin", co.admin, "Admin API address")->capture_default_str();
+  ctl->add_option("--token", co.token, "Bearer token (default: $FLOODGATE_ADMIN_TOKEN)");
+  ctl->add_option("method", co.method, "GET, POST or DELETE")->required();
+  ctl->add_option("path", co.path, "e.g. /api/v1/blocklist")->required();
+  ctl->add_option("json", co.body, "Request body (JSON)");
+
   CLI11_PARSE(app, argc, argv);
 
   if (*check) {
@@ -110,6 +123,7 @@ int main(int argc, char** argv) {
       loaded = config::loadConfigFile(run_config);
     } else if (!to_list.empty()) {
       splitCommaList(to_list, &qs.to);
+      if (const char* token = std::getenv("FLOODGATE_ADMIN_TOKEN")) qs.admin_token = token;
       loaded = config::quickStartConfig(qs);
     } else {
       std::cerr << "floodgate run: give -c FILE, or --to HOST:PORT for the quick start\n"
@@ -124,5 +138,6 @@ int main(int argc, char** argv) {
   }
   if (*orig) return origin::runOrigin(oo);
   if (*storm_cmd) return storm::runStorm(so);
+  if (*ctl) return admin::runCtl(co);
   return kExitBadInput;
 }

@@ -87,6 +87,7 @@ void Acceptor::onIoEvent(uint32_t) {
     auto* conn = new ClientConnection(
         worker_, FileDescriptor(fd),
         SocketAddress::fromSockaddr(reinterpret_cast<sockaddr*>(&ss), len), key, tracked);
+    conn->setListener(name_);
     worker_->adopt(conn);
     conn->start();
   }

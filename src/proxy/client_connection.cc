@@ -315,6 +315,8 @@ void ClientConnection::onHead() {
   }
   snapshot_ = worker_->snapshot();
   const config::Config& cfg = *snapshot_->config;
+  exchange_open_ = true;
+  route_index_ = -1;
   method_ = req_.method;
   minor_version_ = req_.minor_version;
   keep_alive_ = req_.keep_alive && !draining_ && !client_eof_;
@@ -334,6 +336,7 @@ void ClientConnection::onHead() {
     return;
   }
   int route_index = snapshot_->router.match(req_.host, req_.path);
+  route_index_ = route_index;
   if (route_index < 0) {
     respondLocally(404, "404 Not Found: no route for this host and path\n",
                    "text/plain; charset=utf-8");
@@ -833,7 +836,28 @@ void ClientConnection::onTimer() {
   }
 }
 
+void ClientConnection::countRequest(int status) {
+  const RuntimeSnapshot& snap = snapshot_ ? *snapshot_ : *worker_->snapshot();
+  const ProxyMetrics& metrics = snap.metrics;
+  if (!metrics.enabled()) return;
+  if (listener_generation_ != metrics.generation()) {
+    listener_index_ = metrics.listenerIndex(listener_key_);
+    listener_generation_ = metrics.generation();
+  }
+  MonoTime now = worker_->loop().now();
+  int shard = worker_->index();
+  metrics.countRequest(shard, listener_index_, exchange_open_ ? route_index_ : -1, status,
+                       exchange_open_, now - exchange_started_);
+  // last_endpoint_ is set once the exchange picked an upstream: it went (or tried to go) there.
+  if (exchange_open_ && last_endpoint_ != nullptr) {
+    metrics.countUpstream(shard, cluster_index_, attempts_, resp_head_done_,
+                          resp_head_at_ - exchange_started_);
+  }
+  exchange_open_ = false;
+}
+
 void ClientConnection::logAccess(int status) {
+  countRequest(status);
   if (observed_ && key_) {
     // From the origin when floodgate relayed its answer; 502/504 floodgate made itself still
     // count against the origin's health (the detector's origin-stress signal).

@@ -37,6 +37,8 @@ class ClientConnection final : public IoHandler, public UpstreamUser, public Def
   void beginDrain();
   bool idle() const { return phase_ == Phase::kIdle && in_.empty(); }
   void closeIdle() { abort(); }
+  // The listener it came from (its key), for the metrics' listener label.
+  void setListener(std::string key) { listener_key_ = std::move(key); }
 
   // Intrusive list of the worker's connections.
   ClientConnection* prev = nullptr;
@@ -68,6 +70,7 @@ class ClientConnection final : public IoHandler, public UpstreamUser, public Def
   void updateTimers();
   void onTimer();
   void logAccess(int status);
+  void countRequest(int status);
   // Answers from floodgate itself (direct routes, 404, 429); keeps the connection unless the
   // request has a body we will not read.
   void respondLocally(int status, std::string_view body, std::string_view content_type,
@@ -138,6 +141,13 @@ class ClientConnection final : public IoHandler, public UpstreamUser, public Def
   // Kept only for the access log (copied: the parsed views die with the read buffer).
   std::string log_method_, log_host_, log_path_, log_request_id_;
   const EndpointPool* last_endpoint_ = nullptr;  // the endpoint that served the exchange
+
+  // Metrics: the request being answered was parsed (else it is counted without a route).
+  bool exchange_open_ = false;
+  int route_index_ = -1;
+  std::string listener_key_;
+  int listener_index_ = -1;
+  uint64_t listener_generation_ = 0;  // the snapshot generation listener_index_ is valid for
 };
 
 }  // namespace floodgate::proxy

@@ -109,6 +109,7 @@ void DefenseLoop::collect() {
 }
 
 void DefenseLoop::tick(MonoTime now) {
+  MonoTime started = MonoClock::now();
   collect();
   std::vector<shield::Finding> findings = detector_.tick(merged_, now);
   ticks_.fetch_add(1, std::memory_order_relaxed);
@@ -117,9 +118,79 @@ void DefenseLoop::tick(MonoTime now) {
                 findings.size(), detector_.stats().last_tick_us);
   for (const auto& finding : findings) {
     spdlog::warn("detector: {}", finding.evidence);
+    findings_by_kind_[static_cast<size_t>(finding.kind) % kFindingKinds].fetch_add(
+        1, std::memory_order_relaxed);
+    nlohmann::json evidence = {{"kind", shield::findingKindName(finding.kind)},
+                               {"rate", finding.rate},
+                               {"baseline", finding.baseline},
+                               {"share", finding.share},
+                               {"threshold", finding.threshold}};
+    std::string subject = finding.series.empty() ? shield::findingKindName(finding.kind)
+                                                 : finding.series;
+    if (finding.kind == shield::FindingKind::kHeavySource) subject = finding.source.toString();
+    if (finding.kind == shield::FindingKind::kHeavyPrefix) subject = finding.prefix.toString();
+    recent_findings_.push_back({{"kind", evidence["kind"]}, {"subject", subject},
+                                {"evidence", finding.evidence}});
+    if (recent_findings_.size() > kRecentFindings) recent_findings_.pop_front();
+    event("finding", subject, finding.evidence, std::move(evidence));
     if (auto rule = shield::proposeRule(finding, now, proposalConfig())) adopt(*rule, now);
   }
   publish(now);
+  summarise(now);
+  last_tick_seconds_.store(std::chrono::duration<double>(MonoClock::now() - started).count(),
+                           std::memory_order_relaxed);
+}
+
+void DefenseLoop::event(std::string kind, std::string subject, std::string message,
+                        nlohmann::json evidence) {
+  if (events_ != nullptr) {
+    events_->push(std::move(kind), std::move(subject), std::move(message), std::move(evidence));
+  }
+}
+
+void DefenseLoop::summarise(MonoTime now) {
+  size_t by_action[kActions] = {};
+  nlohmann::json rules = nlohmann::json::array();
+  for (const auto& [key, rule] : rules_) {
+    ++by_action[static_cast<size_t>(rule.action) % kActions];
+    nlohmann::json r = {{"id", rule.id},
+                        {"action", shield::ruleActionName(rule.action)},
+                        {"match", key},
+                        {"origin", shield::ruleOriginName(rule.origin)},
+                        {"evidence", rule.evidence}};
+    if (rule.action == shield::RuleAction::kRateLimit) r["rate"] = rule.rate;
+    if (rule.expires_at != MonoTime::max()) {
+      r["expires_in_s"] = std::chrono::duration<double>(rule.expires_at - now).count();
+    }
+    rules.push_back(std::move(r));
+  }
+  for (size_t a = 0; a < kActions; ++a) {
+    rules_by_action_[a].store(by_action[a], std::memory_order_relaxed);
+  }
+  nlohmann::json top = nlohmann::json::array();
+  for (const auto& hitter : merged_.sources().top(10)) {
+    top.push_back({{"source", hitter.payload.toString()}, {"requests", hitter.count}});
+  }
+  const auto& status = detector_.status();
+  nlohmann::json summary = {
+      {"rules", std::move(rules)},
+      {"recent_findings", nlohmann::json(recent_findings_)},
+      {"top_sources", std::move(top)},
+      {"detector",
+       {{"anomaly", status.anomaly},
+        {"origin_stress", status.origin_stress},
+        {"flash_crowd", status.flash_crowd},
+        {"ticks", detector_.stats().ticks},
+        {"last_tick_us", detector_.stats().last_tick_us},
+        {"memory_bytes", detector_.memoryBytes()}}},
+      {"requests_last_tick", merged_.totalRequests()}};
+  std::lock_guard<std::mutex> lock(summary_mu_);
+  summary_ = std::move(summary);
+}
+
+nlohmann::json DefenseLoop::describe() const {
+  std::lock_guard<std::mutex> lock(summary_mu_);
+  return summary_;
 }
 
 void DefenseLoop::adopt(const shield::MitigationRule& proposal, MonoTime now) {
@@ -136,6 +207,12 @@ void DefenseLoop::adopt(const shield::MitigationRule& proposal, MonoTime now) {
   rule.id = next_rule_id_++;
   spdlog::warn("rule #{} enforced: {} {} (evidence: {})", rule.id,
                shield::ruleActionName(rule.action), key, rule.evidence);
+  event("rule.enforced", key,
+        fmt::format("rule #{} enforced: {} {}", rule.id, shield::ruleActionName(rule.action), key),
+        {{"id", rule.id},
+         {"action", shield::ruleActionName(rule.action)},
+         {"ttl_s", std::chrono::duration<double>(rule.expires_at - now).count()},
+         {"evidence", rule.evidence}});
   rules_[key] = std::move(rule);
   dirty_ = true;
 }
@@ -144,6 +221,8 @@ void DefenseLoop::publish(MonoTime now) {
   for (auto it = rules_.begin(); it != rules_.end();) {
     if (it->second.expires_at <= now) {
       spdlog::info("rule #{} expired: {}", it->second.id, it->first);
+      event("rule.expired", it->first, fmt::format("rule #{} expired: {}", it->second.id, it->first),
+            {{"id", it->second.id}, {"action", shield::ruleActionName(it->second.action)}});
       it = rules_.erase(it);
       dirty_ = true;
     } else {

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -17,6 +18,7 @@
 #include "shield/detector.h"
 #include "shield/mitigation_rule.h"
 #include "shield/observation.h"
+#include "telemetry/event_log.h"
 
 namespace floodgate::proxy {
 
@@ -42,6 +44,20 @@ class DefenseLoop {
   size_t activeRules() const { return rule_count_.load(std::memory_order_relaxed); }
   uint64_t ticks() const { return ticks_.load(std::memory_order_relaxed); }
 
+  // Where rules enforced and expired and findings are written, with their evidence. Set before
+  // start(); may stay null.
+  void setEventLog(telemetry::EventLog* events) { events_ = events; }
+  // Thread-safe readings for the metrics and the admin API, as of the last tick.
+  size_t rulesWithAction(shield::RuleAction action) const {
+    return rules_by_action_[static_cast<size_t>(action)].load(std::memory_order_relaxed);
+  }
+  uint64_t findings(shield::FindingKind kind) const {
+    return findings_by_kind_[static_cast<size_t>(kind)].load(std::memory_order_relaxed);
+  }
+  double lastTickSeconds() const { return last_tick_seconds_.load(std::memory_order_relaxed); }
+  // Rules, recent findings, the heaviest sources of the last tick and the detector's state.
+  nlohmann::json describe() const;
+
  private:
   void run();
   // Asks each worker (on its own thread) for its observation and merges what comes back
@@ -49,6 +65,8 @@ class DefenseLoop {
   void collect();
   void adopt(const shield::MitigationRule& proposal, MonoTime now);
   void publish(MonoTime now);
+  void summarise(MonoTime now);  // refreshes what describe() returns
+  void event(std::string kind, std::string subject, std::string message, nlohmann::json evidence);
 
   std::vector<Worker*> workers_;
   ShieldState* state_;
@@ -60,6 +78,14 @@ class DefenseLoop {
   bool dirty_ = false;  // rules changed since the workers last got them
   std::atomic<size_t> rule_count_{0};
   std::atomic<uint64_t> ticks_{0};
+  telemetry::EventLog* events_ = nullptr;
+  static constexpr size_t kActions = 4, kFindingKinds = 5, kRecentFindings = 20;
+  std::atomic<size_t> rules_by_action_[kActions] = {};
+  std::atomic<uint64_t> findings_by_kind_[kFindingKinds] = {};
+  std::atomic<double> last_tick_seconds_{0};
+  std::deque<nlohmann::json> recent_findings_;  // the tick thread's
+  mutable std::mutex summary_mu_;
+  nlohmann::json summary_ = nlohmann::json::object();
 
   TickListener tick_listener_;
   std::thread thread_;

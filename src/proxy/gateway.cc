@@ -1,17 +1,24 @@
 #include "proxy/gateway.h"
 
 #include <signal.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <ctime>
 #include <map>
 #include <thread>
 
+#include "admin/admin_api.h"
+#include "admin/auth.h"
 #include "core/log.h"
 #include "proxy/access_log.h"
+#include "proxy/control_plane.h"
 #include "proxy/defense_loop.h"
 #include "proxy/status_plane.h"
+#include "proxy/gateway_telemetry.h"
+#include "proxy/operator_blocklist.h"
 #include "proxy/worker.h"
+#include "telemetry/sampler.h"
 
 namespace floodgate::proxy {
 namespace {
@@ -36,7 +43,7 @@ Result<std::vector<FileDescriptor>> openListener(const config::Listener& l, int 
 
 std::string listenerKey(const config::Listener& l) { return l.address.toString(); }
 
-class Gateway {
+class Gateway final : public admin::GatewayControl {
  public:
   Gateway(std::shared_ptr<const config::Config> config, std::string path)
       : config_(std::move(config)), path_(std::move(path)) {}
@@ -50,12 +57,19 @@ class Gateway {
       }
       access_log_ = std::move(*log);
     }
-    auto snapshot = std::make_shared<const RuntimeSnapshot>(config_);
     int n = config_->workerThreads();
+    registry_ = std::make_unique<telemetry::Registry>(n);
+    sampler_ = std::make_unique<telemetry::Sampler>(registry_.get(), &history_);
+    auto snapshot = makeSnapshot(config_);
     shield_ = std::make_unique<ShieldState>(config_->shield, n);
     for (int i = 0; i < n; ++i) {
       workers_.push_back(std::make_unique<Worker>(i, snapshot, access_log_.get(), shield_.get()));
     }
+    // The control thread's listeners bind before any worker runs: a taken admin port stops the
+    // start cleanly. Their handlers run only once the control thread starts, after the workers.
+    control_ = std::make_unique<ControlPlane>([this] { everySecond(); });
+    if (config_->status.enabled && !startStatusPage()) return 1;
+    if (config_->admin.enabled && !startAdmin()) return 1;
     for (const auto& l : config_->listeners) {
       if (!startListener(l)) return 1;
     }
@@ -63,11 +77,28 @@ class Gateway {
     std::vector<Worker*> raw;
     for (auto& w : workers_) raw.push_back(w.get());
     defense_ = std::make_unique<DefenseLoop>(std::move(raw), shield_.get());
-    if (config_->status.enabled && !startStatusPage()) return 1;
+    defense_->setEventLog(&events_);
+    if (status_) {
+      defense_->setTickListener([plane = status_.get()](const shield::WorkerObservation& merged,
+                                                        bool anomaly, size_t rules) {
+        plane->noteTick(TrafficTick::from(merged, anomaly, rules));
+      });
+    }
     defense_->start();
+    registerGatewayMetrics(registry_.get(), shield_.get(), defense_.get());
+    control_->start();
     std::fflush(stdout);
     return waitForSignals();
   }
+
+  // admin::GatewayControl, on the control thread.
+  admin::ReloadOutcome reload() override;
+  void drain() override { ::kill(::getpid(), SIGTERM); }  // the main thread drains, as for a signal
+  nlohmann::json blocklist() override { return operator_blocks_.describe(MonoClock::now()); }
+  Result<nlohmann::json> addBlock(const admin::BlockRequest& request) override;
+  Result<bool> removeBlock(const std::string& prefix) override;
+  nlohmann::json shield() override { return describeShield(*shield_, *defense_, *currentConfig()); }
+  nlohmann::json configSummary() override { return describeConfig(*currentConfig()); }
 
  private:
   bool startListener(const config::Listener& l) {
@@ -93,23 +124,69 @@ class Gateway {
       return false;
     }
     status_ = std::move(*plane);
-    defense_->setTickListener([plane = status_.get()](const shield::WorkerObservation& merged,
-                                                      bool anomaly, size_t rules) {
-      plane->noteTick(TrafficTick::from(merged, anomaly, rules));
-    });
     return true;
   }
 
-  void reload() {
+  bool startAdmin() {
+    admin::AdminContext context{this, registry_.get(), &history_, &events_};
+    web::Router router = admin::adminRouter(context);
+    if (status_) router.add("*", "/api/v1/status", status_->adminHandler());
+    auto bound = control_->serve(config_->admin.listen,
+                                 admin::requireToken(config_->admin.token, std::move(router)));
+    if (!bound) {
+      spdlog::error("admin API on {}: {}", config_->admin.listen_text, bound.error());
+      return false;
+    }
+    std::printf("floodgate admin API on %s%s\n", bound->toString().c_str(),
+                config_->admin.token.empty() ? " (no token: loopback only)" : "");
+    return true;
+  }
+
+  // A snapshot of `config` with the metric series and the operator's blocklist entries.
+  SnapshotPtr makeSnapshot(std::shared_ptr<const config::Config> config) {
+    MonoTime now = MonoClock::now();
+    auto snapshot = std::make_shared<RuntimeSnapshot>(config, now, registry_.get());
+    snapshot->shield.blocklist = operator_blocks_.mergeInto(*snapshot->shield.blocklist, now);
+    return snapshot;
+  }
+
+  std::shared_ptr<const config::Config> currentConfig() {
+    std::lock_guard<std::mutex> lock(config_mu_);
+    return config_;
+  }
+
+  // Publishes the running config again (the operator's blocklist changed).
+  void republish() {
+    auto config = currentConfig();
+    auto snapshot = makeSnapshot(config);
+    std::vector<std::string> keep;
+    for (const auto& l : config->listeners) keep.push_back(listenerKey(l));
+    for (auto& w : workers_) w->swapSnapshot(snapshot, keep);
+  }
+
+  void everySecond() {
+    int64_t now_ms = RealClock::instance().wallMillis();
+    MonoTime now = MonoClock::now();
+    double elapsed = last_second_ == MonoTime{} ? 1 : std::chrono::duration<double>(now - last_second_).count();
+    last_second_ = now;
+    sampler_->tick(now_ms / 1000 - 1, elapsed);
+    amplification_.update(*registry_, *currentConfig());
+  }
+
+  admin::ReloadOutcome reloadFile() {
+    admin::ReloadOutcome outcome;
+    outcome.source = path_;
     if (path_.empty()) {
-      spdlog::warn("SIGHUP: no config file to reload (started with the quick start)");
-      return;
+      outcome.error = "no config file to reload (started with the quick start)";
+      spdlog::warn("reload: {}", outcome.error);
+      return outcome;
     }
     auto loaded = config::loadConfigFile(path_);
     if (!loaded.ok()) {
       spdlog::error("reload refused, the running config stays in force:\n{}",
                     loaded.describeProblems());
-      return;
+      for (const auto& p : loaded.problems) outcome.problems.push_back(p.toString());
+      return outcome;
     }
     const auto& next = *loaded.config;
     if (next.workerThreads() != static_cast<int>(workers_.size())) {
@@ -123,23 +200,35 @@ class Gateway {
       keep.push_back(listenerKey(l));
       if (old_listeners.count(listenerKey(l)) == 0 && !startListener(l)) {
         spdlog::error("reload: listener {} could not start; the running config stays", l.name);
-        return;
+        outcome.error = "listener " + l.name + " (" + l.address_text +
+                        ") could not start; the running config stays in force";
+        return outcome;
       }
     }
-    auto snapshot = std::make_shared<const RuntimeSnapshot>(loaded.config);
+    if (next.admin.enabled != config_->admin.enabled ||
+        !(next.admin.listen == config_->admin.listen) || next.admin.token != config_->admin.token) {
+      spdlog::warn("reload: admin listener changes take effect on restart");
+    }
+    auto snapshot = makeSnapshot(loaded.config);
     shield_->apply(next.shield);
     for (auto& w : workers_) w->swapSnapshot(snapshot, keep);
     if (!next.logging.level.empty()) initLogging(next.logging.level);
-    config_ = loaded.config;
+    {
+      std::lock_guard<std::mutex> lock(config_mu_);
+      config_ = loaded.config;
+    }
     spdlog::info("reloaded config from {}", path_);
+    outcome.ok = true;
+    return outcome;
   }
 
-  int drain() {
+  int drainAndExit() {
+    Duration timeout = currentConfig()->drain_timeout;
     spdlog::info("draining: no new connections, finishing requests in flight (up to {} ms)",
-                 toMillis(config_->drain_timeout));
+                 toMillis(timeout));
     defense_->stop();
     for (auto& w : workers_) w->drain();
-    auto deadline = MonoClock::now() + config_->drain_timeout;
+    auto deadline = MonoClock::now() + timeout;
     while (MonoClock::now() < deadline) {
       bool all = true;
       for (auto& w : workers_) all = all && w->finished();
@@ -148,6 +237,7 @@ class Gateway {
     }
     for (auto& w : workers_) w->stop();
     for (auto& w : workers_) w->join();
+    control_->stop();  // its handlers reach the workers: stop it before they go
     workers_.clear();
     logShieldSummary();
     spdlog::info("drained, exiting");
@@ -164,13 +254,15 @@ class Gateway {
       timespec timeout{1, 0};
       int sig = sigtimedwait(&set, nullptr, &timeout);
       if (sig == SIGHUP) {
-        reload();
+        // Reloads run on the control thread, one at a time, whether a signal or the API asked.
+        control_->post([this] { reload(); });
       } else if (sig == SIGTERM || sig == SIGINT) {
-        return drain();
+        return drainAndExit();
       }
     }
   }
 
+  std::mutex config_mu_;  // config_ is replaced on the control thread, read by the main thread
   std::shared_ptr<const config::Config> config_;
   std::string path_;
   void logShieldSummary() {
@@ -184,12 +276,47 @@ class Gateway {
     spdlog::info("shield rejections:{}", line.empty() ? " none" : line);
   }
 
+  // Telemetry outlives everything that writes to it (snapshots hold pointers into the registry).
+  std::unique_ptr<telemetry::Registry> registry_;
+  telemetry::EventLog events_;
+  telemetry::History history_;
+  std::unique_ptr<telemetry::Sampler> sampler_;
+  AmplificationWindow amplification_;
+  MonoTime last_second_{};
+  OperatorBlocklist operator_blocks_;  // control thread only
   std::unique_ptr<AccessLog> access_log_;
   std::unique_ptr<ShieldState> shield_;  // outlives the workers, who hold pointers to it
   std::vector<std::unique_ptr<Worker>> workers_;
-  std::unique_ptr<StatusPlane> status_;   // fed by the defense loop, so destroyed after it
-  std::unique_ptr<DefenseLoop> defense_;  // declared last: stopped before the workers go
+  std::unique_ptr<StatusPlane> status_;    // fed by the defense loop: destroyed after it
+  std::unique_ptr<DefenseLoop> defense_;  // stopped before the workers go
+  std::unique_ptr<ControlPlane> control_;  // declared last: its handlers use all of the above
 };
+
+admin::ReloadOutcome Gateway::reload() {
+  admin::ReloadOutcome outcome = reloadFile();
+  if (outcome.ok) {
+    events_.push("config.reloaded", path_, "config reloaded from " + path_);
+  } else {
+    events_.push("config.reload_refused", path_,
+                 outcome.error.empty() ? "reload refused: the new config has problems"
+                                       : "reload refused: " + outcome.error,
+                 {{"problems", outcome.problems}});
+  }
+  return outcome;
+}
+
+Result<nlohmann::json> Gateway::addBlock(const admin::BlockRequest& request) {
+  auto added = operator_blocks_.add(request, MonoClock::now(), RealClock::instance().wallMillis());
+  if (!added.ok()) return added;
+  republish();
+  return added;
+}
+
+Result<bool> Gateway::removeBlock(const std::string& prefix) {
+  auto removed = operator_blocks_.remove(prefix);
+  if (removed.ok() && *removed) republish();
+  return removed;
+}
 
 }  // namespace
 

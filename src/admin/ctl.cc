@@ -1,0 +1,100 @@
+#include "admin/ctl.h"
+
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string_view>
+
+#include "core/socket.h"
+#include "core/socket_address.h"
+
+namespace floodgate::admin {
+namespace {
+
+constexpr size_t kMaxAnswer = 64 << 20;
+
+bool sendAll(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::send(fd, data.data(), data.size(), MSG_NOSIGNAL);
+    if (n <= 0) return false;
+    data.remove_prefix(static_cast<size_t>(n));
+  }
+  return true;
+}
+
+bool tokenChar(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '-'; }
+
+}  // namespace
+
+int runCtl(const CtlOptions& o) {
+  std::string method = o.method;
+  for (char& c : method) {
+    if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
+  }
+  bool method_ok = !method.empty();
+  for (char c : method) method_ok = method_ok && tokenChar(c);
+  if (!method_ok || o.path.empty() || o.path[0] != '/' ||
+      o.path.find_first_of(" \r\n") != std::string::npos) {
+    std::fprintf(stderr, "floodgate ctl: give a METHOD and a PATH starting with /, e.g. "
+                         "floodgate ctl GET /api/v1/shield\n");
+    return 2;
+  }
+  auto address = SocketAddress::parse(o.admin);
+  if (!address) {
+    std::fprintf(stderr, "floodgate ctl: --admin %s: %s\n", o.admin.c_str(), address.error().c_str());
+    return 2;
+  }
+  std::string token = o.token;
+  if (token.empty()) {
+    if (const char* env = std::getenv("FLOODGATE_ADMIN_TOKEN")) token = env;
+  }
+
+  FileDescriptor fd(::socket(address->family(), SOCK_STREAM | SOCK_CLOEXEC, 0));
+  timeval timeout{30, 0};
+  ::setsockopt(fd.get(), SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  ::setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
+  if (!fd.valid() || ::connect(fd.get(), address->sockaddrPtr(), address->length()) != 0) {
+    std::fprintf(stderr, "floodgate ctl: cannot connect to the admin API at %s\n",
+                 address->toString().c_str());
+    return 1;
+  }
+  std::string request = method + " " + o.path + " HTTP/1.1\r\nHost: " + address->toString() +
+                        "\r\nConnection: close\r\nUser-Agent: floodgate-ctl\r\n";
+  if (!token.empty()) request += "Authorization: Bearer " + token + "\r\n";
+  if (!o.body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
+    request += "Content-Type: application/json\r\nContent-Length: " +
+               std::to_string(o.body.size()) + "\r\n";
+  }
+  request += "\r\n" + o.body;
+  if (!sendAll(fd.get(), request)) {
+    std::fprintf(stderr, "floodgate ctl: the admin API closed the connection\n");
+    return 1;
+  }
+  std::string answer;
+  char buf[16384];
+  for (;;) {
+    ssize_t n = ::recv(fd.get(), buf, sizeof(buf), 0);
+    if (n <= 0) break;
+    answer.append(buf, static_cast<size_t>(n));
+    if (answer.size() > kMaxAnswer) break;
+  }
+  size_t end = answer.find("\r\n\r\n");
+  if (answer.compare(0, 7, "HTTP/1.") != 0 || end == std::string::npos || answer.size() < 12) {
+    std::fprintf(stderr, "floodgate ctl: no HTTP answer from %s\n", address->toString().c_str());
+    return 1;
+  }
+  int status = std::atoi(answer.c_str() + 9);
+  std::string body = answer.substr(end + 4);
+  std::fwrite(body.data(), 1, body.size(), stdout);
+  if (!body.empty() && body.back() != '\n') std::fputc('\n', stdout);
+  if (status < 200 || status > 299) {
+    std::fprintf(stderr, "floodgate ctl: %s\n", answer.substr(9, answer.find("\r\n") - 9).c_str());
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace floodgate::admin

@@ -1,0 +1,19 @@
+// `floodgate ctl`: calls the admin API from a shell and prints the answer.
+#pragma once
+
+#include <string>
+
+namespace floodgate::admin {
+
+struct CtlOptions {
+  std::string admin = "127.0.0.1:9901";
+  std::string token;  // default: $FLOODGATE_ADMIN_TOKEN
+  std::string method;
+  std::string path;
+  std::string body;  // JSON, sent as is
+};
+
+// Exit code: 0 for a 2xx answer, 1 for any other answer or a failed call, 2 for bad arguments.
+int runCtl(const CtlOptions& options);
+
+}  // namespace floodgate::admin

@@ -1,0 +1,129 @@
+#include "proxy/gateway_telemetry.h"
+
+#include "telemetry/metric_names.h"
+#include "telemetry/process_stats.h"
+
+namespace floodgate::proxy {
+namespace {
+
+namespace names = telemetry::names;
+using telemetry::MetricType;
+
+constexpr shield::RuleAction kActions[] = {shield::RuleAction::kBlock, shield::RuleAction::kChallenge,
+                                           shield::RuleAction::kRateLimit,
+                                           shield::RuleAction::kDeprioritise};
+constexpr shield::FindingKind kFindingKinds[] = {
+    shield::FindingKind::kVolumeAnomaly, shield::FindingKind::kHeavySource,
+    shield::FindingKind::kHeavyPrefix, shield::FindingKind::kHeavyFingerprint,
+    shield::FindingKind::kOriginStress};
+
+double seconds(Duration d) { return std::chrono::duration<double>(d).count(); }
+
+}  // namespace
+
+void registerGatewayMetrics(telemetry::Registry* registry, const ShieldState* shield,
+                            const DefenseLoop* defense) {
+  registry->callback(names::kConnectionsActive, "Client connections open now.", MetricType::kGauge,
+                     {}, [shield] { return static_cast<double>(shield->liveConnections()); });
+  for (int i = 0; i < static_cast<int>(Rejection::kCount); ++i) {
+    auto r = static_cast<Rejection>(i);
+    registry->callback(names::kRejections, "Connections and requests the shield refused.",
+                       MetricType::kCounter,
+                       {{"stage", rejectionStage(r)}, {"reason", rejectionName(r)}},
+                       [shield, r] { return static_cast<double>(shield->total(r)); });
+  }
+  for (auto action : kActions) {
+    registry->callback(names::kRules, "Mitigation rules in force, by action.", MetricType::kGauge,
+                       {{"action", shield::ruleActionName(action)}},
+                       [defense, action] { return static_cast<double>(defense->rulesWithAction(action)); });
+  }
+  for (auto kind : kFindingKinds) {
+    registry->callback(names::kFindings, "Findings of the detector, by kind.", MetricType::kCounter,
+                       {{"kind", shield::findingKindName(kind)}},
+                       [defense, kind] { return static_cast<double>(defense->findings(kind)); });
+  }
+  registry->callback(names::kControlTick, "Duration of the last defense tick.", MetricType::kGauge,
+                     {}, [defense] { return defense->lastTickSeconds(); });
+  registry->callback(names::kResidentMemory, "Resident memory of the process.", MetricType::kGauge,
+                     {}, [] { return static_cast<double>(telemetry::residentMemoryBytes()); });
+}
+
+void AmplificationWindow::update(telemetry::Registry& registry, const config::Config& config) {
+  for (const auto& c : config.clusters) {
+    telemetry::Labels labels = {{"cluster", c.name}};
+    auto& window = totals_[c.name];
+    // A new series starts from zero: the first window covers everything since then.
+    if (window.empty()) window.emplace_back(0, 0);
+    window.emplace_back(registry.sum(names::kUpstreamAttempts, labels),
+                        registry.sum(names::kDownstreamRequests, labels));
+    if (window.size() > kWindow + 1) window.pop_front();
+    double attempts = window.back().first - window.front().first;
+    double requests = window.back().second - window.front().second;
+    registry
+        .gauge(names::kAmplification,
+               "Upstream attempts per downstream request over the last 10 s (retries included).",
+               labels)
+        ->set(requests > 0 ? attempts / requests : 0);
+  }
+}
+
+nlohmann::json describeShield(const ShieldState& shield, const DefenseLoop& defense,
+                              const config::Config& config) {
+  nlohmann::json rejections = nlohmann::json::object();
+  for (int i = 0; i < static_cast<int>(Rejection::kCount); ++i) {
+    auto r = static_cast<Rejection>(i);
+    rejections[rejectionStage(r)][rejectionName(r)] = shield.total(r);
+  }
+  nlohmann::json out = defense.describe();
+  out["enabled"] = config.shield.enabled;
+  out["detect"] = config.shield.detect;
+  out["rejections"] = std::move(rejections);
+  out["connections"] = {{"active", shield.liveConnections()}, {"budget", shield.budget()}};
+  out["config_blocklist_entries"] = config.shield.blocklist.size();
+  return out;
+}
+
+nlohmann::json describeConfig(const config::Config& config) {
+  nlohmann::json listeners = nlohmann::json::array();
+  for (const auto& l : config.listeners) {
+    listeners.push_back({{"name", l.name}, {"address", l.address_text}, {"workers", l.workers}});
+  }
+  nlohmann::json routes = nlohmann::json::array();
+  for (const auto& r : config.routes) {
+    nlohmann::json j = {{"name", r.name}, {"host", r.host}, {"path_prefix", r.path_prefix}};
+    if (r.direct) {
+      j["direct_response"] = {{"status", r.direct->status}};
+    } else {
+      j["cluster"] = r.cluster;
+    }
+    routes.push_back(std::move(j));
+  }
+  nlohmann::json clusters = nlohmann::json::array();
+  for (const auto& c : config.clusters) {
+    nlohmann::json endpoints = nlohmann::json::array();
+    for (const auto& e : c.endpoints) endpoints.push_back(e.address_text);
+    clusters.push_back({{"name", c.name},
+                        {"endpoints", std::move(endpoints)},
+                        {"connect_timeout_s", seconds(c.connect_timeout)},
+                        {"request_timeout_s", seconds(c.request_timeout)},
+                        {"max_connections", c.max_connections}});
+  }
+  const auto& s = config.shield;
+  return {{"source", config.source},
+          {"workers", config.workerThreads()},
+          {"listeners", std::move(listeners)},
+          {"routes", std::move(routes)},
+          {"clusters", std::move(clusters)},
+          {"shield",
+           {{"enabled", s.enabled},
+            {"detect", s.detect},
+            {"blocklist_entries", s.blocklist.size()},
+            {"max_connections_per_source", s.max_connections_per_source},
+            {"new_connections_per_source", s.new_connections_per_source},
+            {"connection_budget", s.connection_budget},
+            {"rate_limits", s.rate_limits.size()}}},
+          {"admin", {{"listen", config.admin.listen_text}, {"token", !config.admin.token.empty()}}},
+          {"drain_timeout_s", seconds(config.drain_timeout)}};
+}
+
+}  // namespace floodgate::proxy
