@@ -33,7 +33,7 @@ padding:6px 10px;border-radius:6px;border:1px solid var(--line);background:var(-
 color:var(--fg)}button{cursor:pointer}a{color:inherit}footer{margin:32px 0 8px}
 )css";
 
-// Draws the charts from /api/live.json every 3 s and swaps in fresh status sections every 3 s.
+// Draws the charts from /api/live.json every 2 s and swaps in fresh status sections as often.
 constexpr char kScript[] = R"js(
 (function(){
 var charts=[["requests","requests","#3b82f6"],["success","succeeded","#2e9e5b"],
@@ -56,7 +56,7 @@ function sections(){fetch(location.pathname,{cache:"no-store"}).then(function(r)
     document.querySelectorAll("[data-live]").forEach(function(el){
       var fresh=doc.getElementById(el.id); if(fresh) el.innerHTML=fresh.innerHTML;});})
   .catch(function(){});}
-charts_(); setInterval(charts_,3000); setInterval(sections,3000);
+charts_(); setInterval(charts_,2000); setInterval(sections,2000);
 })();
 )js";
 
