@@ -4,7 +4,7 @@
 
 #include <ctime>
 
-#include "status/html.h"
+#include "http/html_escape.h"
 
 namespace floodgate::status {
 namespace {
@@ -13,8 +13,8 @@ namespace {
 std::string timeline(const Incident& i) {
   std::string out;
   for (const auto& u : i.updates) {
-    out += fmt::format("<p><strong>{}</strong> ({}): {}</p>", escapeHtml(u.status),
-                       isoTime(u.created_at), escapeHtml(u.body));
+    out += fmt::format("<p><strong>{}</strong> ({}): {}</p>", http::escapeHtml(u.status),
+                       isoTime(u.created_at), http::escapeHtml(u.body));
   }
   return out;
 }
@@ -54,15 +54,15 @@ std::string atomFeed(const PageInfo& page, const std::vector<Incident>& incident
       "<link rel=\"alternate\" type=\"text/html\" href=\"{2}\"/>\n"
       "<link rel=\"self\" type=\"application/atom+xml\" href=\"{2}/history.atom\"/>\n"
       "<updated>{3}</updated>\n",
-      escapeHtml(page.id), escapeHtml(page.name), escapeHtml(page.url), isoTime(page.updated_at));
+      http::escapeHtml(page.id), http::escapeHtml(page.name), http::escapeHtml(page.url), isoTime(page.updated_at));
   for (const auto& i : incidents) {
     out += fmt::format(
         "<entry>\n<id>tag:floodgate,{0}:incident/{1}</id>\n<published>{2}</published>\n"
         "<updated>{3}</updated>\n<link rel=\"alternate\" type=\"text/html\" "
         "href=\"{4}/incidents/{1}\"/>\n<title>{5}</title>\n<content type=\"html\">{6}</content>\n"
         "</entry>\n",
-        escapeHtml(page.id), escapeHtml(i.id), isoTime(i.created_at), isoTime(i.updated_at),
-        escapeHtml(page.url), escapeHtml(i.name), escapeHtml(timeline(i)));
+        http::escapeHtml(page.id), http::escapeHtml(i.id), isoTime(i.created_at), isoTime(i.updated_at),
+        http::escapeHtml(page.url), http::escapeHtml(i.name), http::escapeHtml(timeline(i)));
   }
   out += "</feed>\n";
   return out;
@@ -73,13 +73,13 @@ std::string rssFeed(const PageInfo& page, const std::vector<Incident>& incidents
       "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\">\n<channel>\n"
       "<title>{0} status - incident history</title>\n<link>{1}</link>\n"
       "<description>Statuspage for {0}</description>\n<lastBuildDate>{2}</lastBuildDate>\n",
-      escapeHtml(page.name), escapeHtml(page.url), rfc822(page.updated_at));
+      http::escapeHtml(page.name), http::escapeHtml(page.url), rfc822(page.updated_at));
   for (const auto& i : incidents) {
     out += fmt::format(
         "<item>\n<title>{0}</title>\n<description>{1}</description>\n<pubDate>{2}</pubDate>\n"
         "<link>{3}/incidents/{4}</link>\n<guid>{3}/incidents/{4}</guid>\n</item>\n",
-        escapeHtml(i.name), escapeHtml(timeline(i)), rfc822(i.created_at), escapeHtml(page.url),
-        escapeHtml(i.id));
+        http::escapeHtml(i.name), http::escapeHtml(timeline(i)), rfc822(i.created_at), http::escapeHtml(page.url),
+        http::escapeHtml(i.id));
   }
   out += "</channel>\n</rss>\n";
   return out;
@@ -87,7 +87,7 @@ std::string rssFeed(const PageInfo& page, const std::vector<Incident>& incidents
 
 std::string badgeSvg(const Component& component) {
   // Widths from a rough 6.5 px per character of 11 px Verdana, as shields.io badges measure.
-  std::string label = escapeHtml(component.name);
+  std::string label = http::escapeHtml(component.name);
   std::string value = statusLabel(component.status);
   int lw = 10 + static_cast<int>(component.name.size() * 6.5);
   int vw = 10 + static_cast<int>(value.size() * 6.5);

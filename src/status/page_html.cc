@@ -5,7 +5,7 @@
 #include <map>
 
 #include "status/feeds.h"
-#include "status/html.h"
+#include "http/html_escape.h"
 #include "status/store.h"
 
 namespace floodgate::status {
@@ -108,8 +108,8 @@ std::string incidentCard(const Incident& i) {
   std::string items;
   for (const auto& u : i.updates) {
     items += fmt::format("<li><span class=\"st\">{}</span> - {} <span class=\"muted\">{}</span></li>",
-                         escapeHtml(u.status), escapeHtml(u.body),
-                         escapeHtml(isoTime(u.created_at).substr(0, 16) + " UTC"));
+                         http::escapeHtml(u.status), http::escapeHtml(u.body),
+                         http::escapeHtml(isoTime(u.created_at).substr(0, 16) + " UTC"));
   }
   std::string when;
   if (i.maintenance && i.scheduled_for && i.scheduled_until) {
@@ -121,7 +121,7 @@ std::string incidentCard(const Incident& i) {
       "<article class=\"card incident\" id=\"incident-{0}\" data-status=\"{2}\">"
       "<div class=\"row\"><strong>{1}</strong><span class=\"muted\">{2} · impact {3}</span></div>"
       "{4}<ul class=\"timeline\">{5}</ul></article>",
-      escapeHtml(i.id), escapeHtml(i.name), escapeHtml(i.status), escapeHtml(i.impact), when,
+      http::escapeHtml(i.id), http::escapeHtml(i.name), http::escapeHtml(i.status), http::escapeHtml(i.impact), when,
       items);
 }
 
@@ -146,12 +146,12 @@ std::string renderPage(const PageView& v) {
         "<div class=\"card component\" id=\"component-{0}\" data-status=\"{3}\">"
         "<div class=\"row\"><strong>{1}</strong><span class=\"st\" style=\"color:{4}\">{5}"
         "</span></div>{2}{6}</div>",
-        escapeHtml(c.id), escapeHtml(c.name),
-        c.description.empty() ? "" : "<div class=\"muted\">" + escapeHtml(c.description) + "</div>",
+        http::escapeHtml(c.id), http::escapeHtml(c.name),
+        c.description.empty() ? "" : "<div class=\"muted\">" + http::escapeHtml(c.description) + "</div>",
         statusName(c.status), statusColor(c.status), statusLabel(c.status),
         uptimeBars(cv, today));
-    options += fmt::format("<option value=\"{}\">{}</option>", escapeHtml(c.id),
-                           escapeHtml(c.name));
+    options += fmt::format("<option value=\"{}\">{}</option>", http::escapeHtml(c.id),
+                           http::escapeHtml(c.name));
   }
   std::string active;
   for (const auto& i : v.active) active += incidentCard(i);
@@ -163,7 +163,7 @@ std::string renderPage(const PageView& v) {
   for (const auto& i : v.past) past += incidentCard(i);
   if (past.empty()) past = "<p class=\"muted\">No incidents reported.</p>";
   std::string notice =
-      v.notice.empty() ? "" : "<p class=\"card\" role=\"status\">" + escapeHtml(v.notice) + "</p>";
+      v.notice.empty() ? "" : "<p class=\"card\" role=\"status\">" + http::escapeHtml(v.notice) + "</p>";
 
   return fmt::format(
       "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
@@ -190,8 +190,8 @@ std::string renderPage(const PageView& v) {
       "<a href=\"history.rss\">RSS</a> · <a href=\"api/v2/summary.json\">JSON</a> · "
       "page updated <span id=\"updated\">{15}</span></footer>"
       "</main><script>{16}</script></body></html>\n",
-      escapeHtml(v.page.name), kStyle, notice, indicatorColor(v.indicator.indicator),
-      escapeHtml(v.indicator.indicator), escapeHtml(v.indicator.description), active,
+      http::escapeHtml(v.page.name), kStyle, notice, indicatorColor(v.indicator.indicator),
+      http::escapeHtml(v.indicator.indicator), http::escapeHtml(v.indicator.description), active,
       components, chartCard("requests", "Requests", "req/s"),
       chartCard("success", "Legitimate success", "req/s"),
       chartCard("mitigated", "Mitigated traffic", "req/s"),

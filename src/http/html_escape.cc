@@ -1,6 +1,6 @@
-#include "status/html.h"
+#include "http/html_escape.h"
 
-namespace floodgate::status {
+namespace floodgate::http {
 
 std::string escapeHtml(std::string_view text) {
   std::string out;
@@ -29,4 +29,4 @@ std::string escapeHtml(std::string_view text) {
   return out;
 }
 
-}  // namespace floodgate::status
+}  // namespace floodgate::http
