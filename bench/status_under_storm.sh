@@ -73,10 +73,12 @@ for name, a, b in phases:
 PY
 }
 
+args=""
+for a in "$@"; do args+=" ${a#"$ROOT"/}"; done
 {
   echo "### status_under_storm — $(date -u '+%Y-%m-%d %H:%M') UTC"
   echo
-  echo "\`WORKERS=$WORKERS ORIGIN_CAPACITY=$ORIGIN_CAPACITY TIME_SCALE=$TIME_SCALE bench/status_under_storm.sh $*\`"
+  echo "\`WORKERS=$WORKERS ORIGIN_CAPACITY=$ORIGIN_CAPACITY TIME_SCALE=$TIME_SCALE bench/status_under_storm.sh$args\`"
   echo "on $(bench_machine 2>/dev/null || uname -m)"
 } > "$TMP/report.md"
 
