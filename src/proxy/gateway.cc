@@ -118,7 +118,11 @@ class Gateway final : public admin::GatewayControl {
   }
 
   bool startStatusPage() {
-    auto plane = StatusPlane::start(*config_, shield_.get());
+    auto plane = StatusPlane::start(
+        *config_, shield_.get(),
+        [this](const std::string& kind, const std::string& subject, const std::string& message) {
+          events_.push(kind, subject, message);
+        });
     if (!plane) {
       spdlog::error("status page: {}", plane.error());
       return false;

@@ -7,9 +7,12 @@
 namespace floodgate::proxy {
 
 Result<std::unique_ptr<StatusPlane>> StatusPlane::start(const config::Config& config,
-                                                        const ShieldState* shield) {
+                                                        const ShieldState* shield,
+                                                        status::EventSink events) {
   std::unique_ptr<StatusPlane> plane(new StatusPlane());
-  auto service = status::StatusService::open(statusServiceOptions(config));
+  status::ServiceOptions options = statusServiceOptions(config);
+  options.events = std::move(events);
+  auto service = status::StatusService::open(std::move(options));
   if (!service) return Error{service.error()};
   plane->service_ = std::move(*service);
   StatusPlane* p = plane.get();

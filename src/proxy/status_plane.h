@@ -18,8 +18,10 @@ namespace floodgate::proxy {
 class StatusPlane {
  public:
   // Opens the store, binds the listener (printing "status page on ADDR") and starts the thread.
+  // `events` (optional) is told of the engine's decisions, for the event log.
   static Result<std::unique_ptr<StatusPlane>> start(const config::Config& config,
-                                                    const ShieldState* shield);
+                                                    const ShieldState* shield,
+                                                    status::EventSink events = nullptr);
   ~StatusPlane();
 
   SocketAddress address() const { return address_; }

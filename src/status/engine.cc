@@ -125,6 +125,8 @@ void StatusEngine::setShown(size_t index, ComponentStatus shown) {
   if (c.status == shown) return;
   int64_t at = now();
   if (Status s = store_->setComponentStatus(c.id, shown, at); !s) return;  // retried next second
+  event("status.component", c.id,
+        fmt::format("{}: {} -> {}", c.name, statusName(c.status), statusName(shown)));
   c.status = shown;
   c.updated_at = at;
 }
@@ -182,7 +184,10 @@ void StatusEngine::followIncident(size_t index) {
     } else {
       return;
     }
-    if (store_->addUpdate(open->id, u)) t.incident_key = u.status == "resolved" ? "" : "normal";
+    if (store_->addUpdate(open->id, u)) {
+      t.incident_key = u.status == "resolved" ? "" : "normal";
+      event("status.incident", open->id, u.status + ": " + open->name + ". " + u.body);
+    }
     return;
   }
   t.normal_since = 0;
@@ -211,7 +216,11 @@ void StatusEngine::followIncident(size_t index) {
     incident.component_ids = {c.id};
     u.status = "investigating";
     u.affected_components[0].old_status = "operational";
-    if (store_->createIncident(std::move(incident), std::move(u))) t.incident_key = key;
+    std::string message = "opened: " + headline + ". " + u.body;
+    if (auto created = store_->createIncident(std::move(incident), std::move(u))) {
+      t.incident_key = key;
+      event("status.incident", created->id, message);
+    }
     return;
   }
   // Something changed: say what floodgate knows now. Reports alone stay "investigating".
@@ -219,6 +228,7 @@ void StatusEngine::followIncident(size_t index) {
   bool escalate = impactRank(impact) > impactRank(open->impact);
   if (store_->addUpdate(open->id, u, escalate ? headline : "", escalate ? impact : "")) {
     t.incident_key = key;
+    event("status.incident", open->id, u.status + ": " + u.body);
   }
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -39,6 +40,11 @@ struct LivePoint {
   TrafficSample sample;
 };
 
+// Told of each automatic decision (a component's status changed, an automatic incident moved),
+// for the event log: kind, subject, message.
+using EventSink =
+    std::function<void(const std::string&, const std::string&, const std::string&)>;
+
 class StatusEngine {
  public:
   StatusEngine(Store* store, const Clock& clock, EngineOptions options,
@@ -46,6 +52,7 @@ class StatusEngine {
 
   // Adds the configured components to the store and restores their last status.
   Status start();
+  void setEventSink(EventSink sink) { events_ = std::move(sink); }
 
   // One second of one component's signals (unknown ids are ignored).
   void observe(const std::string& component_id, const Signals& signals);
@@ -99,6 +106,9 @@ class StatusEngine {
   void flushMinute(size_t index, int64_t minute);
   void applyMaintenance();
   std::string incidentBody(size_t index) const;
+  void event(const std::string& kind, const std::string& subject, const std::string& message) {
+    if (events_) events_(kind, subject, message);
+  }
 
   Store* store_;
   const Clock& clock_;
@@ -107,6 +117,7 @@ class StatusEngine {
   std::vector<Tracked> tracked_;
   std::deque<LivePoint> live_;
   int64_t last_spike_check_ = 0;
+  EventSink events_;
 };
 
 }  // namespace floodgate::status

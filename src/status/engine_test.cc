@@ -51,6 +51,11 @@ class EngineTest : public ::testing::Test {
 };
 
 TEST_F(EngineTest, AnUnreachableComponentOpensAnIncidentThatResolvesAfterRecovery) {
+  std::vector<std::string> events;
+  engine_->setEventSink([&](const std::string& kind, const std::string& subject,
+                            const std::string& message) {
+    events.push_back(kind + " " + subject + " " + message.substr(0, message.find('.')));
+  });
   seconds(3, healthy());
   EXPECT_TRUE(openIncidents().empty());
   seconds(1, down());
@@ -87,6 +92,14 @@ TEST_F(EngineTest, AnUnreachableComponentOpensAnIncidentThatResolvesAfterRecover
   EXPECT_TRUE(resolved->resolved_at.has_value());
   EXPECT_EQ(resolved->updates.size(), 3u);
   EXPECT_TRUE(openIncidents().empty());
+  std::string id = open[0].id;
+  EXPECT_EQ(events, (std::vector<std::string>{
+                        "status.component api API: operational -> major_outage",
+                        "status.incident " + id + " opened: Major outage of API",
+                        "status.component api API: major_outage -> operational",
+                        "status.incident " + id + " monitoring: Major outage of API",
+                        "status.incident " + id + " resolved: Major outage of API",
+                    }));
 }
 
 TEST_F(EngineTest, ErrorRatesEscalateTheSameIncident) {

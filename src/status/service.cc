@@ -169,6 +169,7 @@ StatusService::StatusService(ServiceOptions options, const Clock& clock,
     : options_(std::move(options)), clock_(clock), store_(std::move(store)) {
   engine_ = std::make_unique<StatusEngine>(store_.get(), clock_, options_.engine,
                                            options_.components);
+  engine_->setEventSink(options_.events);
   page_id_ = pageIdFor(options_.title);
 }
 

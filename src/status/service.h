@@ -25,6 +25,7 @@ struct ServiceOptions {
   EngineOptions engine;
   std::vector<Component> components;  // id, name, description
   int reports_per_client_per_hour = 10;  // across components, before 429
+  EventSink events;  // optional: the engine's decisions, for the event log
 };
 
 class StatusService {

@@ -118,6 +118,28 @@ TEST(StatusAdmin, BadInputIsRefusedAndNothingChanges) {
   EXPECT_TRUE(parseJson(maintenances->body)["scheduled_maintenances"].empty());
 }
 
+TEST(StatusAdmin, TheEnginesDecisionsAreInTheEventLog) {
+  auto origin = startOrigin();
+  ASSERT_TRUE(origin.ok());
+  auto s = start(origin.port, writeTempFile("db", "") + ".db");
+  ASSERT_NE(s.admin_port, 0);
+  ASSERT_TRUE(origin.process->signal(SIGKILL));
+  std::vector<std::string> messages;
+  ASSERT_TRUE(pollUntil(
+      [&] {
+        auto r = call(s.admin_port, "GET", "/api/v1/events?kind=status");
+        if (!r || r->status != 200) return false;
+        messages.clear();
+        nlohmann::json answer = parseJson(r->body);
+        for (const auto& e : answer["events"]) messages.push_back(e["message"].get<std::string>());
+        return messages.size() >= 2;
+      },
+      seconds(10), milliseconds(200)));
+  EXPECT_EQ(messages[0], "API: operational -> major_outage");
+  EXPECT_EQ(messages[1].rfind("opened: Major outage of API. API is unreachable", 0), 0u)
+      << messages[1];
+}
+
 TEST(StatusAdmin, KillNineLosesNoAcknowledgedUpdate) {
   auto origin = startOrigin();
   ASSERT_TRUE(origin.ok());
