@@ -71,6 +71,14 @@ inline std::string_view trimOws(std::string_view s) {
   return s;
 }
 
+// The value of a hex digit, or -1 (chunk sizes, percent-encoding).
+constexpr int hexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
 // Calls fn(token) for each element of a comma-separated list, trimmed, skipping empty ones.
 template <class Fn>
 void forEachListElement(std::string_view list, Fn&& fn) {

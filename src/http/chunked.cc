@@ -11,13 +11,6 @@ constexpr int kMaxSizeDigits = 15;  // 2^60 bytes: far past any body, never over
 constexpr size_t kMaxExtBytes = 4096;
 constexpr size_t kMaxTrailerBytes = 16 * 1024;
 
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 }  // namespace
 
 ParseState ChunkedDecoder::skip(const char* in, size_t len, size_t* consumed) {

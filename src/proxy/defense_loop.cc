@@ -118,27 +118,32 @@ void DefenseLoop::tick(MonoTime now) {
                 findings.size(), detector_.stats().last_tick_us);
   for (const auto& finding : findings) {
     spdlog::warn("detector: {}", finding.evidence);
-    findings_by_kind_[static_cast<size_t>(finding.kind) % kFindingKinds].fetch_add(
-        1, std::memory_order_relaxed);
-    nlohmann::json evidence = {{"kind", shield::findingKindName(finding.kind)},
-                               {"rate", finding.rate},
-                               {"baseline", finding.baseline},
-                               {"share", finding.share},
-                               {"threshold", finding.threshold}};
-    std::string subject = finding.series.empty() ? shield::findingKindName(finding.kind)
-                                                 : finding.series;
-    if (finding.kind == shield::FindingKind::kHeavySource) subject = finding.source.toString();
-    if (finding.kind == shield::FindingKind::kHeavyPrefix) subject = finding.prefix.toString();
-    recent_findings_.push_back({{"kind", evidence["kind"]}, {"subject", subject},
-                                {"evidence", finding.evidence}});
-    if (recent_findings_.size() > kRecentFindings) recent_findings_.pop_front();
-    event("finding", subject, finding.evidence, std::move(evidence));
+    if (finding.started_at == now) recordFinding(finding);
     if (auto rule = shield::proposeRule(finding, now, proposalConfig())) adopt(*rule, now);
   }
   publish(now);
   summarise(now);
   last_tick_seconds_.store(std::chrono::duration<double>(MonoClock::now() - started).count(),
                            std::memory_order_relaxed);
+}
+
+// A finding that began this tick (one that goes on is logged, not recorded again each second).
+void DefenseLoop::recordFinding(const shield::Finding& finding) {
+  findings_by_kind_[static_cast<size_t>(finding.kind) % kFindingKinds].fetch_add(
+      1, std::memory_order_relaxed);
+  nlohmann::json evidence = {{"kind", shield::findingKindName(finding.kind)},
+                             {"rate", finding.rate},
+                             {"baseline", finding.baseline},
+                             {"share", finding.share},
+                             {"threshold", finding.threshold}};
+  std::string subject = finding.series.empty() ? shield::findingKindName(finding.kind)
+                                               : finding.series;
+  if (finding.kind == shield::FindingKind::kHeavySource) subject = finding.source.toString();
+  if (finding.kind == shield::FindingKind::kHeavyPrefix) subject = finding.prefix.toString();
+  recent_findings_.push_back({{"kind", evidence["kind"]}, {"subject", subject},
+                              {"evidence", finding.evidence}});
+  if (recent_findings_.size() > kRecentFindings) recent_findings_.pop_front();
+  event("finding", subject, finding.evidence, std::move(evidence));
 }
 
 void DefenseLoop::event(std::string kind, std::string subject, std::string message,

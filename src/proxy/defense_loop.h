@@ -47,7 +47,8 @@ class DefenseLoop {
   // Where rules enforced and expired and findings are written, with their evidence. Set before
   // start(); may stay null.
   void setEventLog(telemetry::EventLog* events) { events_ = events; }
-  // Thread-safe readings for the metrics and the admin API, as of the last tick.
+  // Thread-safe readings for the metrics and the admin API, as of the last tick. Findings are
+  // counted when they begin, not again on each tick they go on.
   size_t rulesWithAction(shield::RuleAction action) const {
     return rules_by_action_[static_cast<size_t>(action)].load(std::memory_order_relaxed);
   }
@@ -66,6 +67,7 @@ class DefenseLoop {
   void adopt(const shield::MitigationRule& proposal, MonoTime now);
   void publish(MonoTime now);
   void summarise(MonoTime now);  // refreshes what describe() returns
+  void recordFinding(const shield::Finding& finding);
   void event(std::string kind, std::string subject, std::string message, nlohmann::json evidence);
 
   std::vector<Worker*> workers_;

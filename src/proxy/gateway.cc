@@ -150,7 +150,9 @@ class Gateway final : public admin::GatewayControl {
   SnapshotPtr makeSnapshot(std::shared_ptr<const config::Config> config) {
     MonoTime now = MonoClock::now();
     auto snapshot = std::make_shared<RuntimeSnapshot>(config, now, registry_.get());
-    snapshot->shield.blocklist = operator_blocks_.mergeInto(*snapshot->shield.blocklist, now);
+    if (operator_blocks_.size() > 0) {
+      snapshot->shield.blocklist = operator_blocks_.mergeInto(*snapshot->shield.blocklist, now);
+    }
     return snapshot;
   }
 

@@ -30,8 +30,8 @@ void Histogram::observe(int shard, Duration d) {
   // Few buckets: a linear scan over a line or two beats a binary search's branches.
   size_t bucket = 0;
   while (bucket < bound_nanos_.size() && nanos > bound_nanos_[bucket]) ++bucket;
-  cell(shard, bucket).fetch_add(1, std::memory_order_relaxed);
-  cell(shard, bounds_.size() + 1).fetch_add(static_cast<uint64_t>(nanos), std::memory_order_relaxed);
+  bump(cell(shard, bucket), 1);
+  bump(cell(shard, bounds_.size() + 1), static_cast<uint64_t>(nanos));
 }
 
 Histogram::Snapshot Histogram::snapshot() const {

@@ -1,6 +1,8 @@
 // The three kinds of metric floodgate exports. Writers are workers on the request path, so each
-// metric keeps one cache-line-aligned cell per writer (a shard: the worker's index) updated with
-// relaxed atomics — no lock, no sharing of lines between workers — and readers merge the shards.
+// metric keeps one cache-line-aligned cell per writer (a shard: the worker's index) — no lock, no
+// sharing of lines between workers — and readers merge the shards. A shard has exactly one
+// writing thread, so an update is a relaxed load and store (a plain add, no locked instruction);
+// readers on other threads see whole values, at most a moment old.
 #pragma once
 
 #include <atomic>
@@ -12,12 +14,16 @@
 
 namespace floodgate::telemetry {
 
+// A single-writer increment: a plain add made visible to readers as one whole value.
+inline void bump(std::atomic<uint64_t>& cell, uint64_t n) {
+  cell.store(cell.load(std::memory_order_relaxed) + n, std::memory_order_relaxed);
+}
+
 class Counter {
  public:
   explicit Counter(int shards);
-  void add(int shard, uint64_t n = 1) {
-    cells_[static_cast<size_t>(shard)].value.fetch_add(n, std::memory_order_relaxed);
-  }
+  // Only the shard's own thread may call this.
+  void add(int shard, uint64_t n = 1) { bump(cells_[static_cast<size_t>(shard)].value, n); }
   uint64_t value() const;  // the sum over shards
 
  private:
@@ -47,7 +53,7 @@ const Buckets& latencyBuckets();
 class Histogram {
  public:
   Histogram(const Buckets& bounds, int shards);
-  void observe(int shard, Duration d);
+  void observe(int shard, Duration d);  // only the shard's own thread
 
   struct Snapshot {
     std::vector<uint64_t> counts;  // per bucket, not cumulative; the last is +Inf

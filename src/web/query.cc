@@ -1,16 +1,8 @@
 #include "web/query.h"
 
+#include "http/chars.h"
+
 namespace floodgate::web {
-namespace {
-
-int hexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-}  // namespace
 
 std::optional<std::string> percentDecode(std::string_view text) {
   std::string out;
@@ -21,7 +13,7 @@ std::optional<std::string> percentDecode(std::string_view text) {
       out.push_back(' ');
     } else if (c == '%') {
       if (i + 2 >= text.size()) return std::nullopt;
-      int hi = hexDigit(text[i + 1]), lo = hexDigit(text[i + 2]);
+      int hi = http::hexValue(text[i + 1]), lo = http::hexValue(text[i + 2]);
       if (hi < 0 || lo < 0) return std::nullopt;
       out.push_back(static_cast<char>(hi * 16 + lo));
       i += 2;

@@ -1,7 +1,5 @@
 // The admin API and /metrics end to end: a real gateway with an admin listener in front of a
 // real origin, called over HTTP with and without its token.
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -91,21 +89,11 @@ double sumMatching(const std::map<std::string, double>& samples, const std::stri
 // One GET from the loopback address `source`; its status, or 0 when the connection was reset
 // or closed without an answer.
 int getFrom(const char* source, uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in local{};
-  local.sin_family = AF_INET;
-  inet_pton(AF_INET, source, &local.sin_addr);
-  sockaddr_in remote{};
-  remote.sin_family = AF_INET;
-  remote.sin_port = htons(port);
-  inet_pton(AF_INET, "127.0.0.1", &remote.sin_addr);
-  timeval tv{3, 0};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  int fd = connectFromSource(source, port);
+  if (fd < 0) return 0;
   int status = 0;
   std::string req = "GET / HTTP/1.1\r\nHost: admin.test\r\nConnection: close\r\n\r\n";
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof(local)) == 0 &&
-      ::connect(fd, reinterpret_cast<sockaddr*>(&remote), sizeof(remote)) == 0 &&
-      ::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
+  if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
     char buf[64];
     ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
     if (n >= 12) status = std::atoi(std::string(buf + 9, 3).c_str());
@@ -354,6 +342,26 @@ TEST(AdminApi, DrainThroughTheApiFinishesAndExits) {
   EXPECT_EQ(s.gateway.process->waitExit(seconds(10)), 0);
   std::string output = s.gateway.process->stdoutText() + s.gateway.process->stderrText();
   EXPECT_NE(output.find("drained, exiting"), std::string::npos) << output;
+}
+
+TEST(AdminApi, QuickStartAdminTakesItsTokenFromTheEnvironment) {
+  Server origin = startOrigin();
+  ASSERT_TRUE(origin.ok());
+  ::setenv("FLOODGATE_ADMIN_TOKEN", "from-env", 1);
+  Server gateway = startQuickGateway({origin.port}, {"--admin", "127.0.0.1:0"});
+  ::unsetenv("FLOODGATE_ADMIN_TOKEN");
+  ASSERT_TRUE(gateway.ok());
+  auto m = gateway.process->waitForLine(
+      std::regex(R"(floodgate admin API on 127\.0\.0\.1:([0-9]+))"), seconds(5));
+  ASSERT_TRUE(m.has_value());
+  auto admin_port = static_cast<uint16_t>(std::stoi((*m)[1]));
+  auto refused = call(admin_port, "GET", "/api/v1/config");
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->status, 401);
+  auto ok = call(admin_port, "GET", "/api/v1/config", {}, "from-env");
+  ASSERT_TRUE(ok.has_value());
+  EXPECT_EQ(ok->status, 200);
+  EXPECT_EQ(parseJson(ok->body)["source"], "<quick start>");
 }
 
 }  // namespace

@@ -24,21 +24,12 @@ using Clock = std::chrono::steady_clock;
 // A blocking client socket bound to `source` (an address in 127.0.0.0/8).
 class SourceSocket {
  public:
-  SourceSocket(const char* source, uint16_t port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in local{};
-    local.sin_family = AF_INET;
-    inet_pton(AF_INET, source, &local.sin_addr);
-    sockaddr_in remote{};
-    remote.sin_family = AF_INET;
-    remote.sin_port = htons(port);
-    inet_pton(AF_INET, "127.0.0.1", &remote.sin_addr);
-    timeval tv{3, 0};
-    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    connected_ = ::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof(local)) == 0 &&
-                 ::connect(fd_, reinterpret_cast<sockaddr*>(&remote), sizeof(remote)) == 0;
+  SourceSocket(const char* source, uint16_t port) : fd_(connectFromSource(source, port)) {
+    connected_ = fd_ >= 0;
   }
-  ~SourceSocket() { ::close(fd_); }
+  ~SourceSocket() {
+    if (fd_ >= 0) ::close(fd_);
+  }
   bool connected() const { return connected_; }
   bool send(std::string_view bytes) {
     return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
@@ -244,8 +235,11 @@ namespace {
 TEST(ShieldDetectorTest, KeepAliveFloodIsMitigatedWithoutCollateral) {
   auto origin = startOrigin({"--capacity", "3000", "--latency", "5"});
   ASSERT_TRUE(origin.ok());
-  auto gw = startQuickGateway({origin.port});
+  auto gw = startQuickGateway({origin.port}, {"--admin", "127.0.0.1:0"});
   ASSERT_TRUE(gw.ok());
+  auto admin = gw.process->waitForLine(std::regex(R"(admin API on 127\.0\.0\.1:([0-9]+))"),
+                                       seconds(5));
+  ASSERT_TRUE(admin.has_value());
   std::string scenario =
       "name: detector-keepalive-flood\n"
       "target: http://127.0.0.1:" + std::to_string(gw.port) + "\n"
@@ -272,6 +266,26 @@ TEST(ShieldDetectorTest, KeepAliveFloodIsMitigatedWithoutCollateral) {
   // The gateway says why: each rule with its evidence.
   EXPECT_NE(gw.process->stderrText().find("rule #"), std::string::npos);
   EXPECT_NE(gw.process->stderrText().find("127.66.0."), std::string::npos);
+  // ...and the admin API has it too: the event log with the evidence, the rules, the metrics.
+  HttpClient api(static_cast<uint16_t>(std::stoi((*admin)[1])));
+  auto events = api.get("/api/v1/events?kind=rule.enforced");
+  ASSERT_TRUE(events.has_value());
+  auto enforced = parseJson(events->body)["events"];
+  ASSERT_FALSE(enforced.empty()) << events->body;
+  EXPECT_NE(enforced[0]["subject"].get<std::string>().find("127.66.0."), std::string::npos);
+  EXPECT_FALSE(enforced[0]["evidence"]["evidence"].get<std::string>().empty());
+  auto findings = api.get("/api/v1/events?kind=finding");
+  ASSERT_TRUE(findings.has_value());
+  EXPECT_FALSE(parseJson(findings->body)["events"].empty());
+  auto shield = api.get("/api/v1/shield");
+  ASSERT_TRUE(shield.has_value());
+  EXPECT_FALSE(parseJson(shield->body)["rules"].empty()) << shield->body;
+  auto metrics = api.get("/metrics");
+  ASSERT_TRUE(metrics.has_value());
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(metrics->body, m,
+                                std::regex(R"(floodgate_rules_active\{action="block"\} ([0-9]+))")));
+  EXPECT_GE(std::stoi(m[1]), 1);
 }
 
 }  // namespace

@@ -289,4 +289,9 @@ struct GatewayYaml {
 // Connects to 127.0.0.1:port; true if a TCP connection is established within `timeout`.
 bool canConnect(uint16_t port, milliseconds timeout = milliseconds(500));
 
+// A blocking TCP connection to 127.0.0.1:port from the loopback address `source` (e.g.
+// "127.0.0.9", so the shield sees another client), reads timing out after `read_timeout`.
+// The descriptor, or -1 when binding or connecting failed.
+int connectFromSource(const char* source, uint16_t port, seconds read_timeout = seconds(3));
+
 }  // namespace floodgate::integration
