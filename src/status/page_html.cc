@@ -51,7 +51,7 @@ function draw(id,key,color,points){
 function charts_(){fetch("api/live.json",{cache:"no-store"}).then(function(r){return r.json();})
   .then(function(j){charts.forEach(function(c){draw(c[0],c[1],c[2],j.points||[]);});})
   .catch(function(){});}
-function sections(){fetch(location.pathname,{cache:"no-store"}).then(function(r){return r.text();})
+function sections(){fetch("./",{cache:"no-store"}).then(function(r){return r.text();})
   .then(function(t){var doc=new DOMParser().parseFromString(t,"text/html");
     document.querySelectorAll("[data-live]").forEach(function(el){
       var fresh=doc.getElementById(el.id); if(fresh) el.innerHTML=fresh.innerHTML;});})
