@@ -84,6 +84,23 @@ const Component* StatusEngine::component(const std::string& id) const {
   return i < 0 ? nullptr : &components_[i];
 }
 
+std::vector<DayUptime> StatusEngine::uptime(const std::string& id, int days) const {
+  int64_t today = now() / kDayMs;
+  std::vector<DayUptime> out = store_->uptime(id, today - days + 1, today);
+  int i = indexOf(id);
+  if (i < 0 || tracked_[i].minute < 0 || tracked_[i].minute * kMinuteMs / kDayMs != today) {
+    return out;
+  }
+  if (out.empty() || out.back().day != today) out.push_back(DayUptime{today});
+  int sev = severity(tracked_[i].minute_worst);
+  DayUptime& d = out.back();
+  ++d.minutes;
+  d.degraded += sev == 1;
+  d.partial += sev == 2;
+  d.major += sev == 3;
+  return out;
+}
+
 void StatusEngine::observe(const std::string& component_id, const Signals& s) {
   int i = indexOf(component_id);
   if (i < 0) return;

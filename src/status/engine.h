@@ -77,6 +77,9 @@ class StatusEngine {
 
   const std::vector<Component>& components() const { return components_; }
   const Component* component(const std::string& id) const;
+  // The last `days` days of a component's uptime from the store, with the minute being sampled
+  // now counted in today's (so a fresh page has a bar for today).
+  std::vector<DayUptime> uptime(const std::string& id, int days) const;
   const std::deque<LivePoint>& live() const { return live_; }
   Store& store() { return *store_; }
   int64_t now() const { return clock_.wallMillis(); }

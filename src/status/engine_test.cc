@@ -205,6 +205,17 @@ TEST_F(EngineTest, ARestartKeepsTheOutageAndItsIncident) {
   EXPECT_EQ(store_->incident(id)->status, "resolved");
 }
 
+TEST_F(EngineTest, TodaysBarCountsTheMinuteBeingSampled) {
+  seconds(1, down());
+  seconds(1, down());
+  auto days = engine_->uptime("api", kUptimeDays);
+  ASSERT_EQ(days.size(), 1u);
+  EXPECT_EQ(days[0].day, engine_->now() / kDayMs);
+  EXPECT_EQ(days[0].minutes, 1);
+  EXPECT_EQ(days[0].major, 1);
+  EXPECT_TRUE(store_->uptime("api", 0, days[0].day).empty());  // not stored until it ends
+}
+
 TEST_F(EngineTest, EachMinuteIsSampledIntoTheDay) {
   seconds(120, down());
   int64_t day = engine_->now() / kDayMs;

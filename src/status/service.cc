@@ -308,9 +308,8 @@ web::Response StatusService::page(const std::string& notice, int status) {
   for (auto& i : store_->incidents(q)) {
     if (!i.open()) v.past.push_back(std::move(i));
   }
-  int64_t today = v.now / kDayMs;
   for (const auto& c : engine_->components()) {
-    v.components.push_back({c, store_->uptime(c.id, today - kUptimeDays + 1, today)});
+    v.components.push_back({c, engine_->uptime(c.id, kUptimeDays)});
   }
   web::Response r;
   r.status = status;
