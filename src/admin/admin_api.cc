@@ -55,7 +55,8 @@ Response history(const AdminContext& c, const Request& request) {
   size_t limit = SIZE_MAX;
   if (auto text = web::queryParam(request.query, "limit")) {
     uint64_t n = 0;
-    if (!parseUnsigned(*text, &n) || n == 0) return errorResponse(400, "limit must be a positive number");
+    if (!parseUnsigned(*text, &n) || n == 0)
+      return errorResponse(400, "limit must be a positive number");
     limit = static_cast<size_t>(n);
   }
   std::vector<telemetry::Series> wanted;
@@ -80,7 +81,8 @@ Response history(const AdminContext& c, const Request& request) {
   json series = json::object();
   for (auto s : wanted) {
     json points = json::array();
-    for (const auto& p : c.history->points(s, resolution, limit)) points.push_back({p.time, p.value});
+    for (const auto& p : c.history->points(s, resolution, limit))
+      points.push_back({p.time, p.value});
     series[std::string(seriesName(s))] = std::move(points);
   }
   return jsonResponse(200, {{"resolution", resolution_text}, {"series", std::move(series)}});
@@ -135,8 +137,9 @@ Response addBlock(const AdminContext& c, const Request& request) {
   if (!onlyFields(body, {"prefix", "reason", "ttl"}, &error)) return error;
   BlockRequest block;
   if (!body.contains("prefix") || !body["prefix"].is_string()) {
-    return errorResponse(400, "prefix is required: an address or CIDR prefix as a string, e.g. "
-                              "\"203.0.113.0/24\"");
+    return errorResponse(400,
+                         "prefix is required: an address or CIDR prefix as a string, e.g. "
+                         "\"203.0.113.0/24\"");
   }
   block.prefix = body["prefix"];
   if (body.contains("reason")) {
@@ -163,10 +166,10 @@ Response addBlock(const AdminContext& c, const Request& request) {
   }
   auto added = c.gateway->addBlock(block);
   if (!added.ok()) return errorResponse(400, added.error());
-  c.events->push("blocklist.added", block.prefix,
-                 "operator blocked " + block.prefix +
-                     (block.reason.empty() ? "" : " (" + block.reason + ")"),
-                 *added);
+  c.events->push(
+      "blocklist.added", block.prefix,
+      "operator blocked " + block.prefix + (block.reason.empty() ? "" : " (" + block.reason + ")"),
+      *added);
   return jsonResponse(201, *added);
 }
 

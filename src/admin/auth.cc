@@ -35,9 +35,9 @@ web::Handler requireToken(std::string token, web::Handler inner) {
   return [token = std::move(token), inner = std::move(inner)](const web::Request& request) {
     std::string_view header = request.header("authorization");
     if (!bearerMatches(header, token)) {
-      web::Response r = web::errorResponse(
-          401, header.empty() ? "this call needs Authorization: Bearer <token>"
-                              : "the token is not valid");
+      web::Response r =
+          web::errorResponse(401, header.empty() ? "this call needs Authorization: Bearer <token>"
+                                                 : "the token is not valid");
       r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"floodgate admin\"");
       return r;
     }

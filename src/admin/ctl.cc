@@ -38,13 +38,15 @@ int runCtl(const CtlOptions& o) {
   for (char c : method) method_ok = method_ok && tokenChar(c);
   if (!method_ok || o.path.empty() || o.path[0] != '/' ||
       o.path.find_first_of(" \r\n") != std::string::npos) {
-    std::fprintf(stderr, "floodgate ctl: give a METHOD and a PATH starting with /, e.g. "
-                         "floodgate ctl GET /api/v1/shield\n");
+    std::fprintf(stderr,
+                 "floodgate ctl: give a METHOD and a PATH starting with /, e.g. "
+                 "floodgate ctl GET /api/v1/shield\n");
     return 2;
   }
   auto address = SocketAddress::parse(o.admin);
   if (!address) {
-    std::fprintf(stderr, "floodgate ctl: --admin %s: %s\n", o.admin.c_str(), address.error().c_str());
+    std::fprintf(stderr, "floodgate ctl: --admin %s: %s\n", o.admin.c_str(),
+                 address.error().c_str());
     return 2;
   }
   std::string token = o.token;
@@ -65,8 +67,9 @@ int runCtl(const CtlOptions& o) {
                         "\r\nConnection: close\r\nUser-Agent: floodgate-ctl\r\n";
   if (!token.empty()) request += "Authorization: Bearer " + token + "\r\n";
   if (!o.body.empty() || method == "POST" || method == "PUT" || method == "PATCH") {
-    request += "Content-Type: application/json\r\nContent-Length: " +
-               std::to_string(o.body.size()) + "\r\n";
+    request +=
+        "Content-Type: application/json\r\nContent-Length: " + std::to_string(o.body.size()) +
+        "\r\n";
   }
   request += "\r\n" + o.body;
   if (!sendAll(fd.get(), request)) {

@@ -57,8 +57,8 @@ void readAdminSection(Fields& top, Config* config, ProblemList& problems) {
     if (has_token) {
       f.add(f.keyWhere("token_env"), "admin: give token or token_env, not both");
     } else if (const char* value = std::getenv(env.c_str()); value == nullptr || *value == 0) {
-      f.add(f.where("token_env"), "admin.token_env: the environment variable " + quoted(env) +
-                                      " is not set (or empty)");
+      f.add(f.where("token_env"),
+            "admin.token_env: the environment variable " + quoted(env) + " is not set (or empty)");
       return;
     } else {
       a.token = value;
@@ -69,8 +69,8 @@ void readAdminSection(Fields& top, Config* config, ProblemList& problems) {
     return;
   }
   if (std::string why = adminListenProblem(a.listen_text, a.token, &a.listen); !why.empty()) {
-    f.add(f.has("listen") ? f.where("listen") : f.where(), "admin.listen " +
-                                                               quoted(a.listen_text) + ": " + why);
+    f.add(f.has("listen") ? f.where("listen") : f.where(),
+          "admin.listen " + quoted(a.listen_text) + ": " + why);
   }
 }
 

@@ -59,9 +59,9 @@ TEST(AdminSection, TokenFromTheEnvironment) {
 }
 
 TEST(AdminSection, RefusesMistakes) {
-  for (const char* bad : {"admin: { listen: nowhere }\n", "admin: { token: \"\" }\n",
-                          "admin: { token: a, token_env: B }\n", "admin: { lisen: 1.2.3.4:1 }\n",
-                          "admin: [1]\n"}) {
+  for (const char* bad :
+       {"admin: { listen: nowhere }\n", "admin: { token: \"\" }\n",
+        "admin: { token: a, token_env: B }\n", "admin: { lisen: 1.2.3.4:1 }\n", "admin: [1]\n"}) {
     auto r = load(bad);
     EXPECT_FALSE(r.ok()) << bad;
   }

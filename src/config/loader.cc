@@ -10,13 +10,13 @@
 #include <optional>
 
 #include "config/addresses.h"
+#include "config/admin_section.h"
 #include "config/config.h"
 #include "config/logging_options.h"
 #include "config/messages.h"
 #include "config/validate.h"
 #include "config/yaml_document.h"
 #include "config/shield_section.h"
-#include "config/admin_section.h"
 #include "config/status_section.h"
 #include "config/yaml_fields.h"
 
@@ -27,9 +27,9 @@ namespace {
 // would be an easy way to exhaust memory from a mistyped path.
 constexpr off_t kMaxConfigBytes = 16 << 20;
 
-const std::vector<std::string> kTopKeys = {"listeners", "routes",  "clusters",     "limits",
-                                           "logging",   "shield",  "drain_timeout",
-                                           "admin",     "status"};
+const std::vector<std::string> kTopKeys = {"listeners", "routes", "clusters",      "limits",
+                                           "logging",   "shield", "drain_timeout", "admin",
+                                           "status"};
 const std::vector<std::string> kListenerKeys = {"name", "address", "workers"};
 const std::vector<std::string> kRouteKeys = {"name", "match", "cluster", "direct_response"};
 const std::vector<std::string> kMatchKeys = {"host", "path_prefix"};

@@ -136,12 +136,12 @@ void DefenseLoop::recordFinding(const shield::Finding& finding) {
                              {"baseline", finding.baseline},
                              {"share", finding.share},
                              {"threshold", finding.threshold}};
-  std::string subject = finding.series.empty() ? shield::findingKindName(finding.kind)
-                                               : finding.series;
+  std::string subject =
+      finding.series.empty() ? shield::findingKindName(finding.kind) : finding.series;
   if (finding.kind == shield::FindingKind::kHeavySource) subject = finding.source.toString();
   if (finding.kind == shield::FindingKind::kHeavyPrefix) subject = finding.prefix.toString();
-  recent_findings_.push_back({{"kind", evidence["kind"]}, {"subject", subject},
-                              {"evidence", finding.evidence}});
+  recent_findings_.push_back(
+      {{"kind", evidence["kind"]}, {"subject", subject}, {"evidence", finding.evidence}});
   if (recent_findings_.size() > kRecentFindings) recent_findings_.pop_front();
   event("finding", subject, finding.evidence, std::move(evidence));
 }
@@ -177,18 +177,17 @@ void DefenseLoop::summarise(MonoTime now) {
     top.push_back({{"source", hitter.payload.toString()}, {"requests", hitter.count}});
   }
   const auto& status = detector_.status();
-  nlohmann::json summary = {
-      {"rules", std::move(rules)},
-      {"recent_findings", nlohmann::json(recent_findings_)},
-      {"top_sources", std::move(top)},
-      {"detector",
-       {{"anomaly", status.anomaly},
-        {"origin_stress", status.origin_stress},
-        {"flash_crowd", status.flash_crowd},
-        {"ticks", detector_.stats().ticks},
-        {"last_tick_us", detector_.stats().last_tick_us},
-        {"memory_bytes", detector_.memoryBytes()}}},
-      {"requests_last_tick", merged_.totalRequests()}};
+  nlohmann::json summary = {{"rules", std::move(rules)},
+                            {"recent_findings", nlohmann::json(recent_findings_)},
+                            {"top_sources", std::move(top)},
+                            {"detector",
+                             {{"anomaly", status.anomaly},
+                              {"origin_stress", status.origin_stress},
+                              {"flash_crowd", status.flash_crowd},
+                              {"ticks", detector_.stats().ticks},
+                              {"last_tick_us", detector_.stats().last_tick_us},
+                              {"memory_bytes", detector_.memoryBytes()}}},
+                            {"requests_last_tick", merged_.totalRequests()}};
   std::lock_guard<std::mutex> lock(summary_mu_);
   summary_ = std::move(summary);
 }
@@ -226,7 +225,8 @@ void DefenseLoop::publish(MonoTime now) {
   for (auto it = rules_.begin(); it != rules_.end();) {
     if (it->second.expires_at <= now) {
       spdlog::info("rule #{} expired: {}", it->second.id, it->first);
-      event("rule.expired", it->first, fmt::format("rule #{} expired: {}", it->second.id, it->first),
+      event("rule.expired", it->first,
+            fmt::format("rule #{} expired: {}", it->second.id, it->first),
             {{"id", it->second.id}, {"action", shield::ruleActionName(it->second.action)}});
       it = rules_.erase(it);
       dirty_ = true;

@@ -173,7 +173,8 @@ class Gateway final : public admin::GatewayControl {
   void everySecond() {
     int64_t now_ms = RealClock::instance().wallMillis();
     MonoTime now = MonoClock::now();
-    double elapsed = last_second_ == MonoTime{} ? 1 : std::chrono::duration<double>(now - last_second_).count();
+    double elapsed =
+        last_second_ == MonoTime{} ? 1 : std::chrono::duration<double>(now - last_second_).count();
     last_second_ = now;
     sampler_->tick(now_ms / 1000 - 1, elapsed);
     amplification_.update(*registry_, *currentConfig());
@@ -294,7 +295,7 @@ class Gateway final : public admin::GatewayControl {
   std::unique_ptr<ShieldState> shield_;  // outlives the workers, who hold pointers to it
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<StatusPlane> status_;    // fed by the defense loop: destroyed after it
-  std::unique_ptr<DefenseLoop> defense_;  // stopped before the workers go
+  std::unique_ptr<DefenseLoop> defense_;   // stopped before the workers go
   std::unique_ptr<ControlPlane> control_;  // declared last: its handlers use all of the above
 };
 

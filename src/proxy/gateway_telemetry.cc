@@ -9,9 +9,9 @@ namespace {
 namespace names = telemetry::names;
 using telemetry::MetricType;
 
-constexpr shield::RuleAction kActions[] = {shield::RuleAction::kBlock, shield::RuleAction::kChallenge,
-                                           shield::RuleAction::kRateLimit,
-                                           shield::RuleAction::kDeprioritise};
+constexpr shield::RuleAction kActions[] = {
+    shield::RuleAction::kBlock, shield::RuleAction::kChallenge, shield::RuleAction::kRateLimit,
+    shield::RuleAction::kDeprioritise};
 constexpr shield::FindingKind kFindingKinds[] = {
     shield::FindingKind::kVolumeAnomaly, shield::FindingKind::kHeavySource,
     shield::FindingKind::kHeavyPrefix, shield::FindingKind::kHeavyFingerprint,
@@ -34,8 +34,9 @@ void registerGatewayMetrics(telemetry::Registry* registry, const ShieldState* sh
   }
   for (auto action : kActions) {
     registry->callback(names::kRules, "Mitigation rules in force, by action.", MetricType::kGauge,
-                       {{"action", shield::ruleActionName(action)}},
-                       [defense, action] { return static_cast<double>(defense->rulesWithAction(action)); });
+                       {{"action", shield::ruleActionName(action)}}, [defense, action] {
+                         return static_cast<double>(defense->rulesWithAction(action));
+                       });
   }
   for (auto kind : kFindingKinds) {
     registry->callback(names::kFindings, "Findings of the detector, by kind.", MetricType::kCounter,

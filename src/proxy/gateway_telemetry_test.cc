@@ -16,8 +16,10 @@ TEST(AmplificationWindowTest, AttemptsPerRequestOverTheLastTenSeconds) {
       "amp.yaml");
   ASSERT_TRUE(loaded.ok()) << loaded.describeProblems();
   telemetry::Registry registry(1);
-  telemetry::Counter* attempts = registry.counter(names::kUpstreamAttempts, "h", {{"cluster", "app"}});
-  telemetry::Counter* requests = registry.counter(names::kDownstreamRequests, "h", {{"cluster", "app"}});
+  telemetry::Counter* attempts =
+      registry.counter(names::kUpstreamAttempts, "h", {{"cluster", "app"}});
+  telemetry::Counter* requests =
+      registry.counter(names::kDownstreamRequests, "h", {{"cluster", "app"}});
   AmplificationWindow window;
   auto factor = [&] {
     return registry.gauge(names::kAmplification, "h", {{"cluster", "app"}})->value();

@@ -52,8 +52,8 @@ void OperatorBlocklist::dropExpired(MonoTime now) {
 }
 
 nlohmann::json OperatorBlocklist::toJson(const std::string& key, const Entry& e, MonoTime now) {
-  nlohmann::json j = {{"prefix", key}, {"reason", e.reason},
-                      {"added", telemetry::isoTime(e.added_unix_ms)}};
+  nlohmann::json j = {
+      {"prefix", key}, {"reason", e.reason}, {"added", telemetry::isoTime(e.added_unix_ms)}};
   if (e.expires == MonoTime::max()) {
     j["ttl_s"] = nullptr;
   } else {

@@ -22,7 +22,8 @@ TEST(OperatorBlocklistTest, EntriesAreMergedIntoTheSnapshotBlocklist) {
   ASSERT_TRUE(list.add(block("10.0.0.0/8"), clock.now(), 1000).ok());
 
   shield::BlocklistBuilder config;
-  ASSERT_TRUE(config.add("198.51.100.0/24", MonoTime::max(), shield::BlockOrigin::kOperator, "cfg").ok());
+  ASSERT_TRUE(
+      config.add("198.51.100.0/24", MonoTime::max(), shield::BlockOrigin::kOperator, "cfg").ok());
   auto merged = list.mergeInto(*config.build(1), clock.now());
   EXPECT_EQ(merged->size(), 3u);
   EXPECT_TRUE(merged->contains(ip("203.0.113.7"), clock.now()));
@@ -59,7 +60,8 @@ TEST(OperatorBlocklistTest, BadPrefixesChangeNothing) {
     auto r = list.add(block(bad), clock.now(), 0);
     EXPECT_FALSE(r.ok()) << bad;
   }
-  EXPECT_FALSE(list.add(block("10.0.0.1", Duration{0}, std::string(2000, 'x')), clock.now(), 0).ok());
+  EXPECT_FALSE(
+      list.add(block("10.0.0.1", Duration{0}, std::string(2000, 'x')), clock.now(), 0).ok());
   EXPECT_EQ(list.size(), 0u);
 }
 

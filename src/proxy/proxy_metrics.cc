@@ -41,13 +41,14 @@ ProxyMetrics::ProxyMetrics(const config::Config& config, telemetry::Registry* re
   }
   for (const auto& c : config.clusters) {
     telemetry::Labels labels = {{"cluster", c.name}};
-    attempts_.push_back(registry->counter(
-        names::kUpstreamAttempts, "Attempts to send a request upstream, retries included.", labels));
-    downstream_.push_back(registry->counter(
-        names::kDownstreamRequests, "Client requests sent to a cluster.", labels));
-    upstream_durations_.push_back(registry->histogram(
-        names::kUpstreamDuration, "Time from a request's head to the upstream's response head.",
-        labels));
+    attempts_.push_back(registry->counter(names::kUpstreamAttempts,
+                                          "Attempts to send a request upstream, retries included.",
+                                          labels));
+    downstream_.push_back(registry->counter(names::kDownstreamRequests,
+                                            "Client requests sent to a cluster.", labels));
+    upstream_durations_.push_back(
+        registry->histogram(names::kUpstreamDuration,
+                            "Time from a request's head to the upstream's response head.", labels));
   }
 }
 
@@ -63,9 +64,11 @@ void ProxyMetrics::countRequest(int shard, int listener, int route, int status, 
   if (requests_.empty()) return;
   // A listener a reload removed still finishes its requests: count them under the first.
   size_t l = listener >= 0 && static_cast<size_t>(listener) < requests_.size()
-                 ? static_cast<size_t>(listener) : 0;
+                 ? static_cast<size_t>(listener)
+                 : 0;
   size_t r = route >= 0 && static_cast<size_t>(route) + 1 < durations_.size()
-                 ? static_cast<size_t>(route) + 1 : 0;
+                 ? static_cast<size_t>(route) + 1
+                 : 0;
   int cls = status / 100 - 1;
   if (cls < 0 || cls >= kClasses) cls = kClasses - 1;  // never sent: call it a server error
   requests_[l][r][static_cast<size_t>(cls)]->add(shard);

@@ -37,9 +37,9 @@ class ProxyMetrics {
   std::vector<std::string> listener_keys_;
   // [listener][route + 1][class]
   std::vector<std::vector<std::vector<telemetry::Counter*>>> requests_;
-  std::vector<telemetry::Histogram*> durations_;  // [route + 1]
-  std::vector<telemetry::Counter*> attempts_;     // [cluster]
-  std::vector<telemetry::Counter*> downstream_;   // [cluster]
+  std::vector<telemetry::Histogram*> durations_;           // [route + 1]
+  std::vector<telemetry::Counter*> attempts_;              // [cluster]
+  std::vector<telemetry::Counter*> downstream_;            // [cluster]
   std::vector<telemetry::Histogram*> upstream_durations_;  // [cluster]
   uint64_t generation_ = 0;
 };

@@ -11,7 +11,8 @@ namespace names = telemetry::names;
 
 config::Config twoRoutes() {
   auto loaded = config::loadConfigString(
-      "listeners: [{ name: main, address: 127.0.0.1:8080 }, { name: alt, address: 127.0.0.1:8081 }]\n"
+      "listeners: [{ name: main, address: 127.0.0.1:8080 }, { name: alt, address: 127.0.0.1:8081 "
+      "}]\n"
       "routes:\n"
       "  - { name: api, match: { path_prefix: /api }, cluster: app }\n"
       "  - { name: web, cluster: app }\n"
@@ -30,7 +31,7 @@ TEST(ProxyMetricsTest, CountsByListenerRouteAndClass) {
   EXPECT_EQ(m.listenerIndex("127.0.0.1:9999"), -1);
   m.countRequest(0, 0, 0, 200, true, milliseconds(3));
   m.countRequest(1, 1, 1, 503, true, milliseconds(30));
-  m.countRequest(1, -1, -1, 400, false, {});     // refused before routing, listener unknown
+  m.countRequest(1, -1, -1, 400, false, {});      // refused before routing, listener unknown
   m.countRequest(0, 7, 42, 0, true, seconds(1));  // out of range: first listener, no route, 5xx
   auto count = [&](telemetry::Labels labels) { return registry.sum(names::kRequests, labels); };
   EXPECT_EQ(count({{"listener", "main"}, {"route", "api"}, {"code", "2xx"}}), 1);

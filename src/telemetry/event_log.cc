@@ -16,8 +16,8 @@ std::string isoTime(int64_t unix_millis) {
 }
 
 nlohmann::json Event::toJson() const {
-  return {{"id", id},       {"time", isoTime(unix_millis)}, {"kind", kind},
-          {"subject", subject}, {"message", message},       {"evidence", evidence}};
+  return {{"id", id},           {"time", isoTime(unix_millis)}, {"kind", kind},
+          {"subject", subject}, {"message", message},           {"evidence", evidence}};
 }
 
 EventLog::EventLog(size_t capacity, const Clock& clock)

@@ -18,11 +18,11 @@
 namespace floodgate::telemetry {
 
 struct Event {
-  uint64_t id = 0;         // 1, 2, 3, ... in push order
+  uint64_t id = 0;  // 1, 2, 3, ... in push order
   int64_t unix_millis = 0;
-  std::string kind;        // "rule.enforced", "rule.expired", "finding", "blocklist.added", ...
-  std::string subject;     // what it is about: "source 203.0.113.7", "cluster api"
-  std::string message;     // one line for a person
+  std::string kind;         // "rule.enforced", "rule.expired", "finding", "blocklist.added", ...
+  std::string subject;      // what it is about: "source 203.0.113.7", "cluster api"
+  std::string message;      // one line for a person
   nlohmann::json evidence;  // the numbers behind it
 
   nlohmann::json toJson() const;  // time as UTC ISO-8601 with milliseconds

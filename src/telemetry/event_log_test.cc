@@ -10,8 +10,8 @@ namespace {
 TEST(EventLogTest, PushesWithIdsTimeAndEvidence) {
   ManualClock clock;
   EventLog log(10, clock);
-  uint64_t id = log.push("rule.enforced", "source 203.0.113.7", "blocked for 60 s",
-                         {{"rate", 950.5}});
+  uint64_t id =
+      log.push("rule.enforced", "source 203.0.113.7", "blocked for 60 s", {{"rate", 950.5}});
   EXPECT_EQ(id, 1u);
   clock.advance(milliseconds(1250));
   log.push("finding", "overall", "volume anomaly");

@@ -5,18 +5,25 @@
 namespace floodgate::telemetry {
 namespace {
 
-constexpr std::string_view kNames[] = {"requests", "errors_5xx", "rejected",
-                                       "p99_seconds", "success", "connections"};
+constexpr std::string_view kNames[] = {"requests",    "errors_5xx", "rejected",
+                                       "p99_seconds", "success",    "connections"};
 
 double field(const Sample& s, Series series) {
   switch (series) {
-    case Series::kRequests: return s.requests;
-    case Series::kErrors5xx: return s.errors_5xx;
-    case Series::kRejected: return s.rejected;
-    case Series::kP99: return s.p99_seconds;
-    case Series::kSuccess: return s.success;
-    case Series::kConnections: return s.connections;
-    case Series::kCount: break;
+    case Series::kRequests:
+      return s.requests;
+    case Series::kErrors5xx:
+      return s.errors_5xx;
+    case Series::kRejected:
+      return s.rejected;
+    case Series::kP99:
+      return s.p99_seconds;
+    case Series::kSuccess:
+      return s.success;
+    case Series::kConnections:
+      return s.connections;
+    case Series::kCount:
+      break;
   }
   return 0;
 }

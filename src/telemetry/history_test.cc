@@ -51,7 +51,8 @@ TEST(HistoryTest, MinutesAverageRatesAndKeepTheWorstP99) {
 
 TEST(HistoryTest, KeepsADayOfMinutes) {
   History h;
-  for (int64_t m = 0; m < 1500; ++m) h.record(kStart + m * 60, withRequests(static_cast<double>(m)));
+  for (int64_t m = 0; m < 1500; ++m)
+    h.record(kStart + m * 60, withRequests(static_cast<double>(m)));
   auto points = h.points(Series::kRequests, Resolution::kMinute);
   ASSERT_EQ(points.size(), History::kMinutes);
   EXPECT_EQ(points.back().value, 1498);  // the last minute is still open

@@ -8,7 +8,8 @@ Counter::Counter(int shards) : cells_(new Cell[static_cast<size_t>(shards)]), sh
 
 uint64_t Counter::value() const {
   uint64_t sum = 0;
-  for (int i = 0; i < shards_; ++i) sum += cells_[static_cast<size_t>(i)].value.load(std::memory_order_relaxed);
+  for (int i = 0; i < shards_; ++i)
+    sum += cells_[static_cast<size_t>(i)].value.load(std::memory_order_relaxed);
   return sum;
 }
 

@@ -24,11 +24,11 @@ TEST(CounterTest, ShardsWrittenFromManyThreadsSumExactly) {
 TEST(HistogramTest, CountsEachObservationInItsBucket) {
   Buckets bounds = {0.001, 0.01, 0.1};
   Histogram h(bounds, 2);
-  h.observe(0, milliseconds(1));      // exactly on a bound: that bucket (le is inclusive)
-  h.observe(1, std::chrono::microseconds(1500)); // (0.001, 0.01]
-  h.observe(0, milliseconds(50));     // (0.01, 0.1]
-  h.observe(1, seconds(3));           // +Inf
-  h.observe(0, Duration(-5));         // a clock step backwards counts as 0
+  h.observe(0, milliseconds(1));  // exactly on a bound: that bucket (le is inclusive)
+  h.observe(1, std::chrono::microseconds(1500));  // (0.001, 0.01]
+  h.observe(0, milliseconds(50));                 // (0.01, 0.1]
+  h.observe(1, seconds(3));                       // +Inf
+  h.observe(0, Duration(-5));                     // a clock step backwards counts as 0
   auto s = h.snapshot();
   ASSERT_EQ(s.counts.size(), 4u);
   EXPECT_EQ(s.counts[0], 2u);

@@ -6,15 +6,17 @@
 #include <cstdio>
 #include <cstdlib>
 
-
 namespace floodgate::telemetry {
 namespace {
 
 const char* typeName(MetricType type) {
   switch (type) {
-    case MetricType::kCounter: return "counter";
-    case MetricType::kGauge: return "gauge";
-    case MetricType::kHistogram: return "histogram";
+    case MetricType::kCounter:
+      return "counter";
+    case MetricType::kGauge:
+      return "gauge";
+    case MetricType::kHistogram:
+      return "histogram";
   }
   return "untyped";
 }

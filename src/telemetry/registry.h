@@ -33,8 +33,8 @@ class Registry {
                        const Buckets& buckets = latencyBuckets());
   // A counter or gauge whose value is read from elsewhere when scraped (the shield's counters,
   // the process's memory). Registering the same series again replaces the function.
-  void callback(std::string_view name, std::string_view help, MetricType type,
-                const Labels& labels, std::function<double()> read);
+  void callback(std::string_view name, std::string_view help, MetricType type, const Labels& labels,
+                std::function<double()> read);
 
   // Everything, in the Prometheus text format 0.0.4.
   std::string exposition() const;

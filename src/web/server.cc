@@ -64,7 +64,8 @@ void Server::acceptAll() {
       continue;
     }
     auto connection = std::make_unique<Connection>(
-        this, FileDescriptor(fd), SocketAddress::fromSockaddr(reinterpret_cast<sockaddr*>(&ss), len));
+        this, FileDescriptor(fd),
+        SocketAddress::fromSockaddr(reinterpret_cast<sockaddr*>(&ss), len));
     Connection* raw = connection.release();
     connections_.pushFront(raw);
     if (!raw->start()) raw->close();

@@ -18,8 +18,8 @@ namespace floodgate::web {
 class Connection;
 
 struct ServerOptions {
-  size_t max_body = 1 << 20;  // 413 above
-  int max_connections = 256;  // more are reset at accept
+  size_t max_body = 1 << 20;            // 413 above
+  int max_connections = 256;            // more are reset at accept
   Duration read_timeout = seconds(10);  // from a request's first byte to its last
   Duration idle_timeout = seconds(60);  // between requests, or a response the client won't read
 };

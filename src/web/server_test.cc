@@ -41,8 +41,12 @@ class ServerTest : public ::testing::Test {
   static Response echo(const Request& r) {
     nlohmann::json headers = nlohmann::json::object();
     for (const auto& [k, v] : r.headers) headers[k] = v;
-    return jsonResponse(200, {{"method", r.method}, {"path", r.path}, {"query", r.query},
-                              {"body", r.body}, {"peer", r.peer}, {"headers", headers}});
+    return jsonResponse(200, {{"method", r.method},
+                              {"path", r.path},
+                              {"query", r.query},
+                              {"body", r.body},
+                              {"peer", r.peer},
+                              {"headers", headers}});
   }
 
   EventLoop loop_;
@@ -76,9 +80,10 @@ TEST_F(ServerTest, HandsTheWholeRequestToTheHandlerAndKeepsTheConnection) {
 TEST_F(ServerTest, AnswersPipelinedRequestsInOrder) {
   start(echo);
   TestClient c(address());
-  ASSERT_TRUE(c.send("GET /one HTTP/1.1\r\nHost: h\r\n\r\n"
-                     "POST /two HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc"
-                     "GET /three HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"));
+  ASSERT_TRUE(
+      c.send("GET /one HTTP/1.1\r\nHost: h\r\n\r\n"
+             "POST /two HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc"
+             "GET /three HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n"));
   for (const char* path : {"/one", "/two", "/three"}) {
     TestResponse r = c.read();
     ASSERT_EQ(r.status, 200) << path;
@@ -90,8 +95,9 @@ TEST_F(ServerTest, AnswersPipelinedRequestsInOrder) {
 TEST_F(ServerTest, ReadsABodyThatArrivesInPiecesAndAnswersExpectContinue) {
   start(echo);
   TestClient c(address());
-  ASSERT_TRUE(c.send("PUT /x HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\n"
-                     "Content-Length: 10\r\n\r\n"));
+  ASSERT_TRUE(
+      c.send("PUT /x HTTP/1.1\r\nHost: h\r\nExpect: 100-continue\r\n"
+             "Content-Length: 10\r\n\r\n"));
   TestResponse interim = c.read();
   EXPECT_EQ(interim.status, 100);
   ASSERT_TRUE(c.send("01234"));
@@ -113,8 +119,9 @@ TEST_F(ServerTest, RefusesBodiesOverTheLimitAndChunkedBodies) {
   }
   {
     TestClient c(address());
-    ASSERT_TRUE(c.send("POST /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
-                       "1\r\na\r\n0\r\n\r\n"));
+    ASSERT_TRUE(
+        c.send("POST /x HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n"
+               "1\r\na\r\n0\r\n\r\n"));
     EXPECT_EQ(c.read().status, 411);
     EXPECT_TRUE(c.closedByPeer());
   }

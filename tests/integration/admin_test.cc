@@ -1,9 +1,8 @@
 // The admin API and /metrics end to end: a real gateway with an admin listener in front of a
 // real origin, called over HTTP with and without its token.
+#include <gtest/gtest.h>
 #include <sys/socket.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include <map>
 #include <sstream>
@@ -125,18 +124,19 @@ TEST(AdminApi, MetricsScrapeParsesAndCountsTheRequestsMade) {
       },
       seconds(5)));
   EXPECT_EQ(sumMatching(samples, "floodgate_requests_total{", "listener=\"main\""), 8);
-  EXPECT_EQ(sumMatching(samples, "floodgate_requests_total{", "code=\"2xx\""), 7 +
-            (missing->status / 100 == 2 ? 1 : 0));
+  EXPECT_EQ(sumMatching(samples, "floodgate_requests_total{", "code=\"2xx\""),
+            7 + (missing->status / 100 == 2 ? 1 : 0));
   EXPECT_EQ(sumMatching(samples, "floodgate_request_duration_seconds_count{"), 8);
   EXPECT_EQ(samples["floodgate_downstream_requests_total{cluster=\"origin\"}"], 8);
   EXPECT_EQ(samples["floodgate_upstream_attempts_total{cluster=\"origin\"}"], 8);
   EXPECT_EQ(samples["floodgate_upstream_request_duration_seconds_count{cluster=\"origin\"}"], 8);
-  EXPECT_EQ(samples["floodgate_upstream_request_duration_seconds_bucket{cluster=\"origin\",le=\"+Inf\"}"],
-            8);
+  EXPECT_EQ(
+      samples["floodgate_upstream_request_duration_seconds_bucket{cluster=\"origin\",le=\"+Inf\"}"],
+      8);
   EXPECT_GE(samples["floodgate_connections_active"], 1);  // `client` is still open
   EXPECT_GT(samples["process_resident_memory_bytes"], 1e6);
-  EXPECT_TRUE(samples.count(
-      "floodgate_rejections_total{stage=\"connection\",reason=\"blocklisted\"}"));
+  EXPECT_TRUE(
+      samples.count("floodgate_rejections_total{stage=\"connection\",reason=\"blocklisted\"}"));
   EXPECT_TRUE(samples.count("floodgate_rules_active{action=\"block\"}"));
   EXPECT_TRUE(samples.count("floodgate_control_tick_seconds"));
 
@@ -144,12 +144,14 @@ TEST(AdminApi, MetricsScrapeParsesAndCountsTheRequestsMade) {
   EXPECT_TRUE(pollUntil(
       [&] {
         auto r = call(s.admin_port, "GET", "/metrics");
-        return r && parseExposition(r->body)["floodgate_amplification_factor{cluster=\"origin\"}"] == 1;
+        return r &&
+               parseExposition(r->body)["floodgate_amplification_factor{cluster=\"origin\"}"] == 1;
       },
       seconds(5), milliseconds(200)));
   EXPECT_TRUE(pollUntil(
       [&] {
-        auto r = call(s.admin_port, "GET", "/api/v1/history?series=requests,success&resolution=second");
+        auto r =
+            call(s.admin_port, "GET", "/api/v1/history?series=requests,success&resolution=second");
         if (!r || r->status != 200) return false;
         auto j = parseJson(r->body);
         double total = 0;
@@ -192,15 +194,15 @@ TEST(AdminApi, BadBlocklistInputIsRefusedAndChangesNothing) {
   AdminSetup s = startWithAdmin();
   ASSERT_TRUE(s.ok());
   const char* bad[] = {
-      R"({"prefix": "127.0.0.9")",                    // not JSON
-      R"(["127.0.0.9"])",                             // not an object
-      R"({"prefix": "127.0.0.9", "tll": "1m"})",      // unknown field
-      R"({"prefix": "127.0.0.300"})",                 // not an address
-      R"({"prefix": "10.0.0.1/8"})",                  // bits past the length
-      R"({"prefix": 5})",                             // wrong type
-      R"({"reason": "no prefix"})",                   // missing prefix
-      R"({"prefix": "127.0.0.9", "ttl": "soon"})",    // bad duration
-      R"({"prefix": "127.0.0.9", "ttl": -3})",        // negative
+      R"({"prefix": "127.0.0.9")",                  // not JSON
+      R"(["127.0.0.9"])",                           // not an object
+      R"({"prefix": "127.0.0.9", "tll": "1m"})",    // unknown field
+      R"({"prefix": "127.0.0.300"})",               // not an address
+      R"({"prefix": "10.0.0.1/8"})",                // bits past the length
+      R"({"prefix": 5})",                           // wrong type
+      R"({"reason": "no prefix"})",                 // missing prefix
+      R"({"prefix": "127.0.0.9", "ttl": "soon"})",  // bad duration
+      R"({"prefix": "127.0.0.9", "ttl": -3})",      // negative
   };
   for (const char* body : bad) {
     auto r = call(s.admin_port, "POST", "/api/v1/blocklist", body);
@@ -268,7 +270,8 @@ TEST(AdminApi, ReloadWithABrokenConfigAnswersTheProblemAndKeepsServing) {
   auto j = parseJson(r->body);
   ASSERT_FALSE(j["problems"].empty()) << r->body;
   std::string problem = j["problems"][0];
-  EXPECT_TRUE(std::regex_search(problem, std::regex(R"(floodgate\.yaml:[0-9]+:[0-9]+: .*needs a port)")))
+  EXPECT_TRUE(
+      std::regex_search(problem, std::regex(R"(floodgate\.yaml:[0-9]+:[0-9]+: .*needs a port)")))
       << problem;
   HttpClient client(s.gateway.port);
   auto served = client.get("/");
@@ -276,8 +279,8 @@ TEST(AdminApi, ReloadWithABrokenConfigAnswersTheProblemAndKeepsServing) {
   EXPECT_EQ(served->status, 200);
 
   // The same file, fixed, with a new direct route: the reload takes, and the route answers.
-  replaceFile(s.config_path,
-              adminYaml(s.origin.port, "  - name: hello\n    match: { path_prefix: /hello }\n"
+  replaceFile(s.config_path, adminYaml(s.origin.port,
+                                       "  - name: hello\n    match: { path_prefix: /hello }\n"
                                        "    direct_response: { status: 200, body: \"hi\" }\n"));
   r = call(s.admin_port, "POST", "/api/v1/reload");
   ASSERT_TRUE(r.has_value());
@@ -320,8 +323,8 @@ TEST(AdminApi, CtlCallsTheApi) {
                                    "/api/v1/blocklist", R"({"prefix": "127.0.0.77"})"});
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_EQ(parseJson(ok.out)["prefix"], "127.0.0.77/32");
-  CommandResult list = runFloodgate({"ctl", "--admin", admin, "--token", kToken, "get",
-                                     "/api/v1/blocklist"});
+  CommandResult list =
+      runFloodgate({"ctl", "--admin", admin, "--token", kToken, "get", "/api/v1/blocklist"});
   EXPECT_EQ(list.exit_code, 0);
   EXPECT_EQ(parseJson(list.out)["entries"].size(), 1u);
   CommandResult refused = runFloodgate({"ctl", "--admin", admin, "GET", "/api/v1/shield"});

@@ -237,8 +237,8 @@ TEST(ShieldDetectorTest, KeepAliveFloodIsMitigatedWithoutCollateral) {
   ASSERT_TRUE(origin.ok());
   auto gw = startQuickGateway({origin.port}, {"--admin", "127.0.0.1:0"});
   ASSERT_TRUE(gw.ok());
-  auto admin = gw.process->waitForLine(std::regex(R"(admin API on 127\.0\.0\.1:([0-9]+))"),
-                                       seconds(5));
+  auto admin =
+      gw.process->waitForLine(std::regex(R"(admin API on 127\.0\.0\.1:([0-9]+))"), seconds(5));
   ASSERT_TRUE(admin.has_value());
   std::string scenario =
       "name: detector-keepalive-flood\n"
@@ -283,8 +283,8 @@ TEST(ShieldDetectorTest, KeepAliveFloodIsMitigatedWithoutCollateral) {
   auto metrics = api.get("/metrics");
   ASSERT_TRUE(metrics.has_value());
   std::smatch m;
-  ASSERT_TRUE(std::regex_search(metrics->body, m,
-                                std::regex(R"(floodgate_rules_active\{action="block"\} ([0-9]+))")));
+  ASSERT_TRUE(std::regex_search(
+      metrics->body, m, std::regex(R"(floodgate_rules_active\{action="block"\} ([0-9]+))")));
   EXPECT_GE(std::stoi(m[1]), 1);
 }
 
