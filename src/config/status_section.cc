@@ -8,24 +8,23 @@
 namespace floodgate::config {
 namespace {
 
-const std::vector<std::string> kStatusKeys = {"listen",      "title",        "url",
-                                              "database",    "components",   "worse_after",
+const std::vector<std::string> kStatusKeys = {"listen",       "title",        "url",
+                                              "database",     "components",   "worse_after",
                                               "better_after", "resolve_after"};
 const std::vector<std::string> kComponentKeys = {"name", "description", "clusters", "routes",
                                                  "endpoints"};
 
 // Reads a list of names (or endpoint texts) at `key`.
 std::vector<std::pair<std::string, Where>> names(Fields& f, std::string_view key,
-                                                 std::string_view example,
-                                                 ProblemList& problems) {
+                                                 std::string_view example, ProblemList& problems) {
   std::vector<std::pair<std::string, Where>> out;
   if (!f.has(key)) return out;
   YAML::Node list = f.get(key);
   if (!expectList(list, f.subject(key), example, problems)) return out;
   for (const auto& item : list) {
     if (!item.IsScalar()) {
-      problems.add(whereOf(item), f.subject(key) + ": each item must be a name, not " +
-                                      kindOf(item));
+      problems.add(whereOf(item),
+                   f.subject(key) + ": each item must be a name, not " + kindOf(item));
       continue;
     }
     out.push_back({item.Scalar(), whereOf(item)});
@@ -128,8 +127,8 @@ void readStatusSection(Fields& top, Config* config, ProblemList& problems) {
     if (auto a = parseListenAddress(s.listen_text)) {
       s.listen = *a;
     } else {
-      f.add(f.where("listen"), f.subject("listen") + " " + quoted(s.listen_text) + ": " +
-                                   a.error());
+      f.add(f.where("listen"),
+            f.subject("listen") + " " + quoted(s.listen_text) + ": " + a.error());
     }
   }
   f.text("title", &s.title);

@@ -16,11 +16,11 @@ uint64_t rejectedTotal(const ShieldState* shield) {
 
 }  // namespace
 
-TrafficTick TrafficTick::from(const shield::WorkerObservation& merged, bool anomaly,
-                              size_t rules) {
+TrafficTick TrafficTick::from(const shield::WorkerObservation& merged, bool anomaly, size_t rules) {
   TrafficTick t;
   t.requests = merged.totalRequests();
-  for (int r = 0; r < shield::WorkerObservation::kMaxRoutes; ++r) t.routes[r] = merged.routeRequests(r);
+  for (int r = 0; r < shield::WorkerObservation::kMaxRoutes; ++r)
+    t.routes[r] = merged.routeRequests(r);
   t.errors_5xx = merged.statusCount(shield::StatusClass::k5xx);
   t.local = merged.statusCount(shield::StatusClass::kLocal);
   t.p99_ms = merged.latency().count() == 0 ? 0 : merged.latency().quantileMicros(0.99) / 1000.0;
@@ -35,9 +35,7 @@ status::ServiceOptions statusServiceOptions(const config::Config& config) {
   o.title = s.title;
   o.database = s.database;
   o.page_url = s.url;
-  auto secs = [](Duration d) {
-    return static_cast<int>(std::max<int64_t>(1, toMillis(d) / 1000));
-  };
+  auto secs = [](Duration d) { return static_cast<int>(std::max<int64_t>(1, toMillis(d) / 1000)); };
   o.engine.worse_after = secs(s.worse_after);
   o.engine.better_after = secs(s.better_after);
   o.engine.resolve_after = secs(s.resolve_after);

@@ -39,7 +39,7 @@ class StatusFeed {
              const ShieldState* shield);
 
   void noteTick(const TrafficTick& tick);  // any thread
-  void second();                          // on the loop's thread, once a second
+  void second();                           // on the loop's thread, once a second
 
  private:
   struct Watched {

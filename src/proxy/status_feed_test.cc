@@ -23,8 +23,12 @@ class StatusFeedTest : public ::testing::Test {
     std::string yaml =
         "listeners: [{ address: 127.0.0.1:0 }]\n"
         "clusters:\n"
-        "  - { name: api, endpoints: [" + localAddress(open_.get()).toString() + "] }\n"
-        "  - { name: web, endpoints: [" + localAddress(refusing_.get()).toString() + "] }\n"
+        "  - { name: api, endpoints: [" +
+        localAddress(open_.get()).toString() +
+        "] }\n"
+        "  - { name: web, endpoints: [" +
+        localAddress(refusing_.get()).toString() +
+        "] }\n"
         "routes:\n"
         "  - { name: api, match: { path_prefix: /api }, cluster: api }\n"
         "  - { name: site, cluster: web }\n"
@@ -100,7 +104,8 @@ TEST_F(StatusFeedTest, AStaleTickIsNotCountedTwice) {
   feed_->second();  // the tick counts once; the next second has no new tick: no requests
   clock_.advance(std::chrono::seconds(1));
   feed_->second();
-  auto live = nlohmann::json::parse(service_->publicHandler()(web::Request{"GET", "/api/live.json"}).body);
+  auto live =
+      nlohmann::json::parse(service_->publicHandler()(web::Request{"GET", "/api/live.json"}).body);
   ASSERT_EQ(live["points"].size(), 2u);
   EXPECT_EQ(live["points"][0]["requests"], 100);
   EXPECT_EQ(live["points"][1]["requests"], 0);

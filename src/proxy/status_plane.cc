@@ -21,8 +21,8 @@ Result<std::unique_ptr<StatusPlane>> StatusPlane::start(const config::Config& co
   if (!server) return Error{"status.listen " + config.status.listen_text + ": " + server.error()};
   p->server_ = std::move(*server);
   p->address_ = p->server_->address();
-  std::string url = config.status.url.empty() ? "http://" + p->address_.toString()
-                                              : config.status.url;
+  std::string url =
+      config.status.url.empty() ? "http://" + p->address_.toString() : config.status.url;
   p->service_->setPageUrl(url);
   p->feed_ = std::make_unique<StatusFeed>(&p->loop_, config, p->service_.get(), shield);
   p->second_.setCallback([p] { p->second(); });

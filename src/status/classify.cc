@@ -35,9 +35,9 @@ std::string describeSignals(const std::string& name, ComponentStatus status, con
   };
   if (s.total_endpoints > 0 && s.healthy_endpoints <= 0) {
     sentence(fmt::format("{} is unreachable: {} accept connections.", name,
-                         s.total_endpoints == 1 ? std::string("its endpoint does not")
-                                                : fmt::format("none of its {} endpoints",
-                                                              s.total_endpoints)));
+                         s.total_endpoints == 1
+                             ? std::string("its endpoint does not")
+                             : fmt::format("none of its {} endpoints", s.total_endpoints)));
   } else if (s.healthy_endpoints < s.total_endpoints) {
     sentence(fmt::format("{} runs on reduced capacity: {} of {} endpoints accept connections.",
                          name, s.healthy_endpoints, s.total_endpoints));

@@ -9,11 +9,11 @@
 namespace floodgate::status {
 
 struct Thresholds {
-  uint64_t min_requests = 5;         // fewer in a second: error rates are not judged
+  uint64_t min_requests = 5;  // fewer in a second: error rates are not judged
   double degraded_error_rate = 0.02;
   double partial_error_rate = 0.10;
   double major_error_rate = 0.50;
-  double slow_p99_ms = 2000;         // above: degraded performance
+  double slow_p99_ms = 2000;  // above: degraded performance
 };
 
 ComponentStatus classify(const Signals& s, const Thresholds& t = {});

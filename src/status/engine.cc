@@ -60,9 +60,8 @@ Status StatusEngine::start() {
     c.updated_at = s.updated_at;
     // A restart in the middle of an outage does not claim all is well before it has seen so.
     c.status = s.status;
-    ComponentStatus derived = c.status == ComponentStatus::kUnderMaintenance
-                                  ? ComponentStatus::kOperational
-                                  : c.status;
+    ComponentStatus derived =
+        c.status == ComponentStatus::kUnderMaintenance ? ComponentStatus::kOperational : c.status;
     Tracked tr(Hysteresis(options_.worse_after, options_.better_after, derived));
     tr.derived = derived;
     if (store_->openAutomatic(causeOf(c.id))) tr.incident_key = "restored";
@@ -164,7 +163,8 @@ std::string StatusEngine::incidentBody(size_t index) const {
     sentence(fmt::format("floodgate is still watching for attack traffic against {}.", name));
   }
   if (t.failed_over_at != 0) {
-    sentence(fmt::format("Traffic moved to the alternate path at {}.", clockTime(t.failed_over_at)));
+    sentence(
+        fmt::format("Traffic moved to the alternate path at {}.", clockTime(t.failed_over_at)));
   }
   if (t.report_spike) {
     sentence(fmt::format("Visitors report problems with {}; we are investigating.", name));
@@ -359,8 +359,7 @@ Result<Incident> StatusEngine::updateIncident(const std::string& id, const std::
   return updated;
 }
 
-Result<Incident> StatusEngine::scheduleMaintenance(const std::string& name,
-                                                   const std::string& body,
+Result<Incident> StatusEngine::scheduleMaintenance(const std::string& name, const std::string& body,
                                                    int64_t scheduled_for, int64_t scheduled_until,
                                                    const std::vector<std::string>& component_ids) {
   if (scheduled_until <= scheduled_for) {

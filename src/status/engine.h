@@ -42,8 +42,7 @@ struct LivePoint {
 
 // Told of each automatic decision (a component's status changed, an automatic incident moved),
 // for the event log: kind, subject, message.
-using EventSink =
-    std::function<void(const std::string&, const std::string&, const std::string&)>;
+using EventSink = std::function<void(const std::string&, const std::string&, const std::string&)>;
 
 class StatusEngine {
  public:
@@ -90,8 +89,8 @@ class StatusEngine {
     Hysteresis hysteresis;
     ComponentStatus derived = ComponentStatus::kOperational;  // before maintenance
     Signals last;
-    int attack_streak = 0;   // consecutive seconds under attack
-    int calm_streak = 0;     // consecutive seconds without
+    int attack_streak = 0;  // consecutive seconds under attack
+    int calm_streak = 0;    // consecutive seconds without
     bool attack = false;
     bool report_spike = false;
     bool maintenance = false;
@@ -99,7 +98,7 @@ class StatusEngine {
     int64_t normal_since = 0;    // Unix ms the component last became trouble-free
     int64_t minute = -1;         // the minute being sampled and its worst status so far
     ComponentStatus minute_worst = ComponentStatus::kOperational;
-    std::string incident_key;    // what the open incident last said, to post only changes
+    std::string incident_key;  // what the open incident last said, to post only changes
   };
 
   Tracked& tracked(size_t index) { return tracked_[index]; }

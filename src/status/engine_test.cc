@@ -52,10 +52,10 @@ class EngineTest : public ::testing::Test {
 
 TEST_F(EngineTest, AnUnreachableComponentOpensAnIncidentThatResolvesAfterRecovery) {
   std::vector<std::string> events;
-  engine_->setEventSink([&](const std::string& kind, const std::string& subject,
-                            const std::string& message) {
-    events.push_back(kind + " " + subject + " " + message.substr(0, message.find('.')));
-  });
+  engine_->setEventSink(
+      [&](const std::string& kind, const std::string& subject, const std::string& message) {
+        events.push_back(kind + " " + subject + " " + message.substr(0, message.find('.')));
+      });
   seconds(3, healthy());
   EXPECT_TRUE(openIncidents().empty());
   seconds(1, down());
@@ -70,7 +70,8 @@ TEST_F(EngineTest, AnUnreachableComponentOpensAnIncidentThatResolvesAfterRecover
   EXPECT_TRUE(open[0].automatic);
   EXPECT_EQ(open[0].component_ids, std::vector<std::string>{"api"});
   ASSERT_EQ(open[0].updates.size(), 1u);
-  EXPECT_EQ(open[0].updates[0].body, "API is unreachable: its endpoint does not accept connections.");
+  EXPECT_EQ(open[0].updates[0].body,
+            "API is unreachable: its endpoint does not accept connections.");
   EXPECT_EQ(open[0].updates[0].affected_components[0].new_status, "major_outage");
   EXPECT_EQ(engine_->component("web")->status, ComponentStatus::kOperational);
 
@@ -150,8 +151,8 @@ TEST_F(EngineTest, AnAttackIsAnIncidentEvenWhileTheOriginIsHealthy) {
 
 TEST_F(EngineTest, MaintenanceWindowsShowAndComplete) {
   int64_t t = engine_->now();
-  auto m = engine_->scheduleMaintenance("Database upgrade", "We upgrade the database.",
-                                        t + 3'000, t + 20'000, {"api"});
+  auto m = engine_->scheduleMaintenance("Database upgrade", "We upgrade the database.", t + 3'000,
+                                        t + 20'000, {"api"});
   ASSERT_TRUE(m.ok()) << m.error();
   seconds(2, healthy());
   EXPECT_EQ(apiStatus(), ComponentStatus::kOperational);

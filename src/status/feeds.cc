@@ -54,15 +54,17 @@ std::string atomFeed(const PageInfo& page, const std::vector<Incident>& incident
       "<link rel=\"alternate\" type=\"text/html\" href=\"{2}\"/>\n"
       "<link rel=\"self\" type=\"application/atom+xml\" href=\"{2}/history.atom\"/>\n"
       "<updated>{3}</updated>\n",
-      http::escapeHtml(page.id), http::escapeHtml(page.name), http::escapeHtml(page.url), isoTime(page.updated_at));
+      http::escapeHtml(page.id), http::escapeHtml(page.name), http::escapeHtml(page.url),
+      isoTime(page.updated_at));
   for (const auto& i : incidents) {
     out += fmt::format(
         "<entry>\n<id>tag:floodgate,{0}:incident/{1}</id>\n<published>{2}</published>\n"
         "<updated>{3}</updated>\n<link rel=\"alternate\" type=\"text/html\" "
         "href=\"{4}/incidents/{1}\"/>\n<title>{5}</title>\n<content type=\"html\">{6}</content>\n"
         "</entry>\n",
-        http::escapeHtml(page.id), http::escapeHtml(i.id), isoTime(i.created_at), isoTime(i.updated_at),
-        http::escapeHtml(page.url), http::escapeHtml(i.name), http::escapeHtml(timeline(i)));
+        http::escapeHtml(page.id), http::escapeHtml(i.id), isoTime(i.created_at),
+        isoTime(i.updated_at), http::escapeHtml(page.url), http::escapeHtml(i.name),
+        http::escapeHtml(timeline(i)));
   }
   out += "</feed>\n";
   return out;
@@ -78,8 +80,8 @@ std::string rssFeed(const PageInfo& page, const std::vector<Incident>& incidents
     out += fmt::format(
         "<item>\n<title>{0}</title>\n<description>{1}</description>\n<pubDate>{2}</pubDate>\n"
         "<link>{3}/incidents/{4}</link>\n<guid>{3}/incidents/{4}</guid>\n</item>\n",
-        http::escapeHtml(i.name), http::escapeHtml(timeline(i)), rfc822(i.created_at), http::escapeHtml(page.url),
-        http::escapeHtml(i.id));
+        http::escapeHtml(i.name), http::escapeHtml(timeline(i)), rfc822(i.created_at),
+        http::escapeHtml(page.url), http::escapeHtml(i.id));
   }
   out += "</channel>\n</rss>\n";
   return out;

@@ -5,12 +5,10 @@
 namespace floodgate::status {
 namespace {
 
-constexpr std::array<const char*, 5> kNames = {"operational", "degraded_performance",
-                                               "partial_outage", "major_outage",
-                                               "under_maintenance"};
-constexpr std::array<const char*, 5> kLabels = {"Operational", "Degraded performance",
-                                                "Partial outage", "Major outage",
-                                                "Under maintenance"};
+constexpr std::array<const char*, 5> kNames = {
+    "operational", "degraded_performance", "partial_outage", "major_outage", "under_maintenance"};
+constexpr std::array<const char*, 5> kLabels = {
+    "Operational", "Degraded performance", "Partial outage", "Major outage", "Under maintenance"};
 
 bool oneOf(std::string_view s, std::initializer_list<std::string_view> names) {
   for (auto n : names) {

@@ -4,8 +4,8 @@
 
 #include <map>
 
-#include "status/feeds.h"
 #include "http/html_escape.h"
+#include "status/feeds.h"
 #include "status/store.h"
 
 namespace floodgate::status {
@@ -86,18 +86,17 @@ std::string uptimeBars(const ComponentView& v, int64_t today) {
     const DayUptime& d = it->second;
     minutes += d.minutes;
     weighted += d.uptime() * d.minutes;
-    const char* color = d.major > 0     ? statusColor(ComponentStatus::kMajorOutage)
-                        : d.partial > 0 ? statusColor(ComponentStatus::kPartialOutage)
-                        : d.degraded > 0
-                            ? statusColor(ComponentStatus::kDegradedPerformance)
-                            : statusColor(ComponentStatus::kOperational);
+    const char* color = d.major > 0      ? statusColor(ComponentStatus::kMajorOutage)
+                        : d.partial > 0  ? statusColor(ComponentStatus::kPartialOutage)
+                        : d.degraded > 0 ? statusColor(ComponentStatus::kDegradedPerformance)
+                                         : statusColor(ComponentStatus::kOperational);
     bars += fmt::format(
         "<span style=\"background:{}\" title=\"{}: {:.2f}% uptime ({} min major, {} min "
         "partial, {} min degraded)\"></span>",
         color, dayLabel(day), 100 * d.uptime(), d.major, d.partial, d.degraded);
   }
-  std::string total = minutes == 0 ? "no data yet"
-                                   : fmt::format("{:.2f}% uptime", 100 * weighted / minutes);
+  std::string total =
+      minutes == 0 ? "no data yet" : fmt::format("{:.2f}% uptime", 100 * weighted / minutes);
   return fmt::format(
       "<div class=\"bars\" role=\"img\" aria-label=\"uptime over 90 days\">{}</div>"
       "<div class=\"row muted\"><span>90 days ago</span><span>{}</span><span>today</span></div>",
@@ -107,9 +106,10 @@ std::string uptimeBars(const ComponentView& v, int64_t today) {
 std::string incidentCard(const Incident& i) {
   std::string items;
   for (const auto& u : i.updates) {
-    items += fmt::format("<li><span class=\"st\">{}</span> - {} <span class=\"muted\">{}</span></li>",
-                         http::escapeHtml(u.status), http::escapeHtml(u.body),
-                         http::escapeHtml(isoTime(u.created_at).substr(0, 16) + " UTC"));
+    items +=
+        fmt::format("<li><span class=\"st\">{}</span> - {} <span class=\"muted\">{}</span></li>",
+                    http::escapeHtml(u.status), http::escapeHtml(u.body),
+                    http::escapeHtml(isoTime(u.created_at).substr(0, 16) + " UTC"));
   }
   std::string when;
   if (i.maintenance && i.scheduled_for && i.scheduled_until) {
@@ -121,8 +121,8 @@ std::string incidentCard(const Incident& i) {
       "<article class=\"card incident\" id=\"incident-{0}\" data-status=\"{2}\">"
       "<div class=\"row\"><strong>{1}</strong><span class=\"muted\">{2} · impact {3}</span></div>"
       "{4}<ul class=\"timeline\">{5}</ul></article>",
-      http::escapeHtml(i.id), http::escapeHtml(i.name), http::escapeHtml(i.status), http::escapeHtml(i.impact), when,
-      items);
+      http::escapeHtml(i.id), http::escapeHtml(i.name), http::escapeHtml(i.status),
+      http::escapeHtml(i.impact), when, items);
 }
 
 std::string chartCard(const char* id, const char* title, const char* unit) {
@@ -147,9 +147,10 @@ std::string renderPage(const PageView& v) {
         "<div class=\"row\"><strong>{1}</strong><span class=\"st\" style=\"color:{4}\">{5}"
         "</span></div>{2}{6}</div>",
         http::escapeHtml(c.id), http::escapeHtml(c.name),
-        c.description.empty() ? "" : "<div class=\"muted\">" + http::escapeHtml(c.description) + "</div>",
-        statusName(c.status), statusColor(c.status), statusLabel(c.status),
-        uptimeBars(cv, today));
+        c.description.empty()
+            ? ""
+            : "<div class=\"muted\">" + http::escapeHtml(c.description) + "</div>",
+        statusName(c.status), statusColor(c.status), statusLabel(c.status), uptimeBars(cv, today));
     options += fmt::format("<option value=\"{}\">{}</option>", http::escapeHtml(c.id),
                            http::escapeHtml(c.name));
   }
@@ -163,7 +164,8 @@ std::string renderPage(const PageView& v) {
   for (const auto& i : v.past) past += incidentCard(i);
   if (past.empty()) past = "<p class=\"muted\">No incidents reported.</p>";
   std::string notice =
-      v.notice.empty() ? "" : "<p class=\"card\" role=\"status\">" + http::escapeHtml(v.notice) + "</p>";
+      v.notice.empty() ? ""
+                       : "<p class=\"card\" role=\"status\">" + http::escapeHtml(v.notice) + "</p>";
 
   return fmt::format(
       "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"

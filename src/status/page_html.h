@@ -22,10 +22,10 @@ struct PageView {
   Indicator indicator;
   int64_t now = 0;  // Unix ms
   std::vector<ComponentView> components;
-  std::vector<Incident> active;        // unresolved incidents
-  std::vector<Incident> maintenance;   // scheduled or in progress
-  std::vector<Incident> past;          // resolved, newest first
-  std::string notice;                  // e.g. "Thank you for your report."
+  std::vector<Incident> active;       // unresolved incidents
+  std::vector<Incident> maintenance;  // scheduled or in progress
+  std::vector<Incident> past;         // resolved, newest first
+  std::string notice;                 // e.g. "Thank you for your report."
 };
 
 std::string renderPage(const PageView& view);

@@ -167,8 +167,8 @@ Result<std::unique_ptr<StatusService>> StatusService::open(ServiceOptions option
 StatusService::StatusService(ServiceOptions options, const Clock& clock,
                              std::unique_ptr<Store> store)
     : options_(std::move(options)), clock_(clock), store_(std::move(store)) {
-  engine_ = std::make_unique<StatusEngine>(store_.get(), clock_, options_.engine,
-                                           options_.components);
+  engine_ =
+      std::make_unique<StatusEngine>(store_.get(), clock_, options_.engine, options_.components);
   engine_->setEventSink(options_.events);
   page_id_ = pageIdFor(options_.title);
 }
@@ -239,8 +239,8 @@ web::Response StatusService::servePublic(const web::Request& r) {
     auto list = store_->incidents(q);
     web::Response resp;
     bool atom = path == "/history.atom";
-    resp.content_type = atom ? "application/atom+xml; charset=utf-8"
-                             : "application/rss+xml; charset=utf-8";
+    resp.content_type =
+        atom ? "application/atom+xml; charset=utf-8" : "application/rss+xml; charset=utf-8";
     resp.body = atom ? atomFeed(info, list) : rssFeed(info, list);
     return withHeaders(std::move(resp), true);
   }
@@ -272,13 +272,14 @@ web::Response StatusService::servePublic(const web::Request& r) {
   q.limit = 50;
   if (api == "/incidents.json") {
     q.maintenance = false;
-    return jsonAnswer(
-        {{"page", pageJson(info)}, {"incidents", incidentsJson(store_->incidents(q), comps, info)}});
+    return jsonAnswer({{"page", pageJson(info)},
+                       {"incidents", incidentsJson(store_->incidents(q), comps, info)}});
   }
   if (api == "/scheduled-maintenances.json") {
     q.maintenance = true;
-    return jsonAnswer({{"page", pageJson(info)},
-                       {"scheduled_maintenances", incidentsJson(store_->incidents(q), comps, info)}});
+    return jsonAnswer(
+        {{"page", pageJson(info)},
+         {"scheduled_maintenances", incidentsJson(store_->incidents(q), comps, info)}});
   }
   auto filtered = [&](const char* wanted) {
     std::vector<Incident> out;
@@ -378,7 +379,8 @@ web::Response StatusService::serveAdmin(const web::Request& r) {
   }
   if (path == "/incidents" || path == "/maintenances") {
     bool maintenance = path == "/maintenances";
-    if (r.method == "POST") return maintenance ? adminScheduleMaintenance(r) : adminCreateIncident(r);
+    if (r.method == "POST")
+      return maintenance ? adminScheduleMaintenance(r) : adminCreateIncident(r);
     if (r.method != "GET") return web::errorResponse(405, "use GET or POST");
     IncidentQuery q;
     q.maintenance = maintenance;
@@ -401,8 +403,9 @@ web::Response StatusService::serveAdmin(const web::Request& r) {
     if (!i) return web::errorResponse(404, "no incident " + id);
     return web::jsonResponse(200, incidentJson(*i, comps, info));
   }
-  return web::errorResponse(404, "no such status call; see /api/v1/status/incidents, "
-                                 "/api/v1/status/maintenances, /api/v1/status/components");
+  return web::errorResponse(404,
+                            "no such status call; see /api/v1/status/incidents, "
+                            "/api/v1/status/maintenances, /api/v1/status/components");
 }
 
 web::Response StatusService::adminCreateIncident(const web::Request& r) {
@@ -429,9 +432,9 @@ web::Response StatusService::adminUpdateIncident(const std::string& id, const we
   if (!web::parseJsonObject(r, &j, &bad)) return bad;
   Fields f(j);
   std::string status, body, name, impact;
-  if (!f.allowOnly({"status", "body", "name", "impact"}) ||
-      !f.text("status", &status, true, 32) || !f.text("body", &body, true, kMaxBody) ||
-      !f.text("name", &name, false, kMaxName) || !f.text("impact", &impact, false, 32)) {
+  if (!f.allowOnly({"status", "body", "name", "impact"}) || !f.text("status", &status, true, 32) ||
+      !f.text("body", &body, true, kMaxBody) || !f.text("name", &name, false, kMaxName) ||
+      !f.text("impact", &impact, false, 32)) {
     return web::errorResponse(400, f.error());
   }
   if (!store_->incident(id)) return web::errorResponse(404, "no incident " + id);

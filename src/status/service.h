@@ -23,9 +23,9 @@ struct ServiceOptions {
   std::string database = "data/status.db";
   std::string page_url;  // public URL of the page; "" until the listener is bound
   EngineOptions engine;
-  std::vector<Component> components;  // id, name, description
+  std::vector<Component> components;     // id, name, description
   int reports_per_client_per_hour = 10;  // across components, before 429
-  EventSink events;  // optional: the engine's decisions, for the event log
+  EventSink events;                      // optional: the engine's decisions, for the event log
 };
 
 class StatusService {

@@ -75,9 +75,9 @@ class ServiceTest : public ::testing::Test {
 const std::regex kIso(R"(^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$)");
 
 void expectComponentFields(const nlohmann::json& c) {
-  for (const char* key : {"id", "name", "status", "created_at", "updated_at", "position",
-                          "description", "showcase", "start_date", "group_id", "page_id",
-                          "group", "only_show_if_degraded"}) {
+  for (const char* key :
+       {"id", "name", "status", "created_at", "updated_at", "position", "description", "showcase",
+        "start_date", "group_id", "page_id", "group", "only_show_if_degraded"}) {
     EXPECT_TRUE(c.contains(key)) << key << " in " << c.dump();
   }
   EXPECT_TRUE(std::regex_match(c["created_at"].get<std::string>(), kIso));
@@ -116,9 +116,9 @@ TEST_F(ServiceTest, AnOutageShowsInEveryView) {
   auto unresolved = getJson("/api/v2/incidents/unresolved.json");
   ASSERT_EQ(unresolved["incidents"].size(), 1u);
   const auto& i = unresolved["incidents"][0];
-  for (const char* key : {"id", "name", "status", "created_at", "updated_at", "monitoring_at",
-                          "resolved_at", "impact", "shortlink", "started_at", "page_id",
-                          "incident_updates", "components"}) {
+  for (const char* key :
+       {"id", "name", "status", "created_at", "updated_at", "monitoring_at", "resolved_at",
+        "impact", "shortlink", "started_at", "page_id", "incident_updates", "components"}) {
     EXPECT_TRUE(i.contains(key)) << key;
   }
   EXPECT_EQ(i["status"], "investigating");
@@ -232,10 +232,10 @@ TEST_F(ServiceTest, BadAdminInputIsRefusedAndChangesNothing) {
     EXPECT_EQ(r.status, 400) << body;
     EXPECT_TRUE(nlohmann::json::parse(r.body).contains("error")) << r.body;
   }
-  EXPECT_EQ(admin("POST", "/api/v1/status/incidents/nope/updates",
-                  R"({"status":"resolved","body":"x"})")
-                .status,
-            404);
+  EXPECT_EQ(
+      admin("POST", "/api/v1/status/incidents/nope/updates", R"({"status":"resolved","body":"x"})")
+          .status,
+      404);
   EXPECT_EQ(admin("POST", "/api/v1/status/maintenances",
                   R"({"name":"m","body":"b","scheduled_for":"tomorrow",)"
                   R"("scheduled_until":"2030-01-01T00:00:00Z"})")

@@ -25,8 +25,8 @@ std::string isoTime(int64_t unix_ms) {
   std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
   std::tm tm{};
   gmtime_r(&t, &tm);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900,
-                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                      static_cast<int>(unix_ms % 1000));
 }
 
@@ -73,8 +73,8 @@ nlohmann::json componentJson(const Component& c, const PageInfo& page) {
           {"created_at", isoTime(c.created_at)},
           {"updated_at", isoTime(c.updated_at)},
           {"position", c.position},
-          {"description", c.description.empty() ? nlohmann::json(nullptr)
-                                                 : nlohmann::json(c.description)},
+          {"description",
+           c.description.empty() ? nlohmann::json(nullptr) : nlohmann::json(c.description)},
           {"showcase", true},
           {"start_date", isoTime(c.created_at).substr(0, 10)},
           {"group_id", nullptr},

@@ -11,9 +11,9 @@
 namespace floodgate::status {
 
 struct PageInfo {
-  std::string id;     // stable per page
-  std::string name;   // the page's title
-  std::string url;    // where it is served, "http://127.0.0.1:8081"
+  std::string id;    // stable per page
+  std::string name;  // the page's title
+  std::string url;   // where it is served, "http://127.0.0.1:8081"
   int64_t updated_at = 0;
 };
 

@@ -117,9 +117,7 @@ Store::Store(std::unique_ptr<Database> db) : db_(std::move(db)), random_(std::ra
 
 int Store::currentSchemaVersion() { return static_cast<int>(kMigrations.size()); }
 
-int Store::schemaVersion() const {
-  return static_cast<int>(db_->pragmaInteger("user_version"));
-}
+int Store::schemaVersion() const { return static_cast<int>(db_->pragmaInteger("user_version")); }
 
 Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
   auto db = Database::open(path);
@@ -142,8 +140,8 @@ Status Store::migrate() {
   int version = schemaVersion();
   if (version > currentSchemaVersion()) {
     return Error{"the database has schema version " + std::to_string(version) +
-                 ", newer than this floodgate knows (" +
-                 std::to_string(currentSchemaVersion()) + ")"};
+                 ", newer than this floodgate knows (" + std::to_string(currentSchemaVersion()) +
+                 ")"};
   }
   for (int v = version; v < currentSchemaVersion(); ++v) {
     Transaction tx(db_.get());
@@ -350,8 +348,7 @@ std::vector<Incident> Store::incidents(const IncidentQuery& q) const {
 
 std::optional<Incident> Store::openAutomatic(const std::string& cause) const {
   auto found = selectIncidents(
-      "automatic=1 AND cause=?2 AND status NOT IN ('resolved','completed') AND ?1=?1", 0, cause,
-      1);
+      "automatic=1 AND cause=?2 AND status NOT IN ('resolved','completed') AND ?1=?1", 0, cause, 1);
   if (found.empty()) return std::nullopt;
   return found.front();
 }

@@ -23,7 +23,7 @@ inline constexpr int kUptimeDays = 90;
 struct IncidentQuery {
   bool open_only = false;
   std::optional<bool> maintenance;  // nullopt: both kinds
-  int64_t updated_since = 0;         // Unix ms
+  int64_t updated_since = 0;        // Unix ms
   int limit = 50;
 };
 
@@ -58,8 +58,7 @@ class Store {
   std::optional<Incident> openAutomatic(const std::string& cause) const;
 
   // A visitor report; false when this client already reported this component this hour.
-  Result<bool> addReport(const std::string& component_id, const std::string& client,
-                         int64_t now);
+  Result<bool> addReport(const std::string& component_id, const std::string& client, int64_t now);
   int reportsBetween(const std::string& component_id, int64_t from, int64_t to) const;
 
  private:

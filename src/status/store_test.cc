@@ -51,9 +51,9 @@ TEST(Store, SyncKeepsStatusAndFollowsTheConfiguredNames) {
   auto store = openStore();
   ASSERT_TRUE(store->syncComponents({{"api", "API", "", 1}}, 1000).ok());
   ASSERT_TRUE(store->setComponentStatus("api", ComponentStatus::kMajorOutage, 2000).ok());
-  ASSERT_TRUE(store->syncComponents({{"api", "Public API", "the API", 1}, {"web", "Web", "", 2}},
-                                    3000)
-                  .ok());
+  ASSERT_TRUE(
+      store->syncComponents({{"api", "Public API", "the API", 1}, {"web", "Web", "", 2}}, 3000)
+          .ok());
   auto cs = store->components();
   ASSERT_EQ(cs.size(), 2u);
   EXPECT_EQ(cs[0].name, "Public API");

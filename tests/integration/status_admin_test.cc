@@ -26,15 +26,21 @@ StatusAdmin start(uint16_t origin_port, const std::string& database) {
   StatusAdmin s;
   s.gateway = startGatewayWithConfig(
       "listeners: [{ address: 127.0.0.1:0, workers: 1 }]\n"
-      "clusters: [{ name: api, endpoints: [127.0.0.1:" + std::to_string(origin_port) + "] }]\n"
-      "admin: { listen: 127.0.0.1:0, token: " + kToken + " }\n"
-      "status:\n  listen: 127.0.0.1:0\n  database: " + database + "\n"
+      "clusters: [{ name: api, endpoints: [127.0.0.1:" +
+      std::to_string(origin_port) +
+      "] }]\n"
+      "admin: { listen: 127.0.0.1:0, token: " +
+      kToken +
+      " }\n"
+      "status:\n  listen: 127.0.0.1:0\n  database: " +
+      database +
+      "\n"
       "  components: [{ name: API, clusters: [api] }]\n");
   if (!s.gateway.ok()) return s;
-  auto a = s.gateway.process->waitForLine(std::regex(R"(admin API on 127\.0\.0\.1:(\d+))"),
+  auto a =
+      s.gateway.process->waitForLine(std::regex(R"(admin API on 127\.0\.0\.1:(\d+))"), seconds(10));
+  auto p = s.gateway.process->waitForLine(std::regex(R"(status page on http://127\.0\.0\.1:(\d+))"),
                                           seconds(10));
-  auto p = s.gateway.process->waitForLine(
-      std::regex(R"(status page on http://127\.0\.0\.1:(\d+))"), seconds(10));
   if (a) s.admin_port = static_cast<uint16_t>(std::stoi((*a)[1]));
   if (p) s.status_port = static_cast<uint16_t>(std::stoi((*p)[1]));
   return s;
@@ -43,8 +49,7 @@ StatusAdmin start(uint16_t origin_port, const std::string& database) {
 std::optional<Response> call(uint16_t port, std::string_view method, std::string_view target,
                              std::string_view body = "", std::string_view token = kToken) {
   HttpClient c(port, seconds(5));
-  std::vector<std::pair<std::string, std::string>> headers = {
-      {"Content-Type", "application/json"}};
+  std::vector<std::pair<std::string, std::string>> headers = {{"Content-Type", "application/json"}};
   if (!token.empty()) headers.push_back({"Authorization", "Bearer " + std::string(token)});
   return c.request(method, target, headers, body);
 }
@@ -67,9 +72,8 @@ TEST(StatusAdmin, RefusedWithoutTheToken) {
   EXPECT_TRUE(parseJson(list->body)["incidents"].empty());
   // The public listener does not take admin calls at all.
   HttpClient pub(s.status_port);
-  auto r = pub.request("POST", "/api/v1/status/incidents", {{"Authorization",
-                                                             std::string("Bearer ") + kToken}},
-                       create);
+  auto r = pub.request("POST", "/api/v1/status/incidents",
+                       {{"Authorization", std::string("Bearer ") + kToken}}, create);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->status, 405);
 }

@@ -20,11 +20,15 @@ std::string tempDatabase() { return writeTempFile("status-db", "") + ".db"; }
 
 std::string statusConfig(uint16_t origin_port, const std::string& database) {
   return "listeners: [{ address: 127.0.0.1:0, workers: 1 }]\n"
-         "clusters: [{ name: api, endpoints: [127.0.0.1:" + std::to_string(origin_port) + "] }]\n"
+         "clusters: [{ name: api, endpoints: [127.0.0.1:" +
+         std::to_string(origin_port) +
+         "] }]\n"
          "status:\n"
          "  listen: 127.0.0.1:0\n"
          "  title: Acme\n"
-         "  database: " + database + "\n"
+         "  database: " +
+         database +
+         "\n"
          "  worse_after: 2s\n"
          "  better_after: 2s\n"
          "  resolve_after: 3s\n"
@@ -82,7 +86,8 @@ void expectComponent(const nlohmann::json& c, const std::string& page_id) {
   EXPECT_EQ(c["position"], 1);
   EXPECT_EQ(c["description"], "The public API");
   EXPECT_EQ(c["showcase"], true);
-  EXPECT_TRUE(std::regex_match(c["start_date"].get<std::string>(), std::regex(R"(\d{4}-\d\d-\d\d)")));
+  EXPECT_TRUE(
+      std::regex_match(c["start_date"].get<std::string>(), std::regex(R"(\d{4}-\d\d-\d\d)")));
   EXPECT_TRUE(c["group_id"].is_null());
   EXPECT_EQ(c["page_id"], page_id);
   EXPECT_EQ(c["group"], false);
@@ -218,9 +223,8 @@ TEST(StatusPage, FeedsBadgesAndThePageAreServed) {
   ASSERT_TRUE(badge);
   EXPECT_EQ(badge->header("Content-Type"), "image/svg+xml");
   EXPECT_NE(badge->body.find("API: Operational"), std::string::npos);
-  auto report = client.request("POST", "/report",
-                               {{"Content-Type", "application/x-www-form-urlencoded"}},
-                               "component=api");
+  auto report = client.request(
+      "POST", "/report", {{"Content-Type", "application/x-www-form-urlencoded"}}, "component=api");
   ASSERT_TRUE(report);
   EXPECT_EQ(report->status, 200);
   EXPECT_NE(report->body.find("Thank you for your report about API."), std::string::npos);
