@@ -50,6 +50,10 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   run->add_option("--admin", qs.admin,
                   "Quick start: admin API address (token from $FLOODGATE_ADMIN_TOKEN)");
+  run->add_option("--status", qs.status,
+                  "Quick start: serve the status page on this address (one component per --to)");
+  run->add_option("--status-db", qs.status_database, "Quick start: the status page's database")
+      ->capture_default_str();
 
   // floodgate check
   auto* check = app.add_subcommand("check", "Validate a config file; exit 0 if valid, 2 if not");

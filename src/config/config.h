@@ -107,6 +107,33 @@ struct Admin {
   std::string token;
 };
 
+// The public status page (issue 7): off unless configured. Each component is judged by the
+// endpoints of its clusters and routes (and any endpoints of its own) and the traffic of its
+// routes (or of every route to its clusters).
+struct StatusComponent {
+  std::string id;  // from the name: lower-case letters, digits and '-'
+  std::string name;
+  std::string description;
+  std::vector<std::string> clusters;
+  std::vector<std::string> routes;
+  std::vector<Endpoint> endpoints;   // its own, beyond its clusters'
+  std::vector<int> cluster_indexes;  // resolved while loading
+  std::vector<int> route_indexes;
+};
+
+struct StatusPage {
+  bool enabled = false;
+  std::string listen_text;
+  SocketAddress listen;
+  std::string title = "floodgate";
+  std::string url;                         // public URL; "": http://<bound listen address>
+  std::string database = "data/status.db";
+  std::vector<StatusComponent> components;  // empty: one per cluster
+  Duration worse_after = seconds(2);        // bad seconds before a status drops
+  Duration better_after = seconds(10);      // good seconds before it recovers
+  Duration resolve_after = seconds(60);     // normal this long: the automatic incident resolves
+};
+
 struct Config {
   std::string source;  // file path, or "<quick start>"
   std::vector<Listener> listeners;
@@ -116,6 +143,7 @@ struct Config {
   Logging logging;
   Shield shield;
   Admin admin;
+  StatusPage status;
   Duration drain_timeout = seconds(10);
 
   int workerThreads() const;  // max over listeners, with 0 meaning hardware concurrency
@@ -150,6 +178,8 @@ struct QuickStart {
   std::string log_level = "info";
   std::string admin;        // "": no admin listener
   std::string admin_token;  // from $FLOODGATE_ADMIN_TOKEN
+  std::string status;       // "": no status page; else its listen address (one component per --to)
+  std::string status_database = "data/status.db";
 };
 LoadResult quickStartConfig(const QuickStart& qs);
 

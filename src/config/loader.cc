@@ -17,6 +17,7 @@
 #include "config/validate.h"
 #include "config/yaml_document.h"
 #include "config/shield_section.h"
+#include "config/status_section.h"
 #include "config/yaml_fields.h"
 
 namespace floodgate::config {
@@ -27,7 +28,8 @@ namespace {
 constexpr off_t kMaxConfigBytes = 16 << 20;
 
 const std::vector<std::string> kTopKeys = {"listeners", "routes", "clusters",      "limits",
-                                           "logging",   "shield", "drain_timeout", "admin"};
+                                           "logging",   "shield", "drain_timeout", "admin",
+                                           "status"};
 const std::vector<std::string> kListenerKeys = {"name", "address", "workers"};
 const std::vector<std::string> kRouteKeys = {"name", "match", "cluster", "direct_response"};
 const std::vector<std::string> kMatchKeys = {"host", "path_prefix"};
@@ -144,6 +146,7 @@ void Loader::read(const YAML::Node& root) {
   readLogging(top);
   readShieldSection(top, &config, problems_);
   readAdminSection(top, &config, problems_);
+  readStatusSection(top, &config, problems_);
   top.duration("drain_timeout", &config.drain_timeout);
 }
 

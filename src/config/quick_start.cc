@@ -6,6 +6,7 @@
 #include "config/logging_options.h"
 #include "config/messages.h"
 #include "config/problems.h"
+#include "config/status_section.h"
 #include "config/validate.h"
 
 namespace floodgate::config {
@@ -66,6 +67,18 @@ LoadResult quickStartConfig(const QuickStart& qs) {
         !why.empty()) {
       problems.add(Where{}, "--admin " + quoted(qs.admin) + ": " + why);
     }
+  }
+
+  if (!qs.status.empty()) {
+    config.status.enabled = true;
+    config.status.listen_text = qs.status;
+    config.status.database = qs.status_database;
+    if (auto a = parseListenAddress(qs.status)) {
+      config.status.listen = *a;
+    } else {
+      problems.add(Where{}, "--status " + quoted(qs.status) + ": " + a.error());
+    }
+    quickStartStatusComponents(&config);
   }
 
   // No routes: validation adds the catch-all to the one cluster, as for a file without routes.

@@ -71,6 +71,7 @@ void DefenseLoop::run() {
     if (cv_.wait_until(lock, next, [this] { return stopping_; })) break;
     lock.unlock();
     tick(MonoClock::now());
+    if (tick_listener_) tick_listener_(merged_, detector_.status().anomaly, rules_.size());
     lock.lock();
     next += tick_;
     if (next < MonoClock::now()) next = MonoClock::now() + tick_;  // a slow tick: do not chase

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <string>
@@ -28,6 +29,12 @@ class DefenseLoop {
   DefenseLoop(std::vector<Worker*> workers, ShieldState* state,
               Duration tick = std::chrono::seconds(1));
   ~DefenseLoop();
+
+  // Called on the loop's thread after each tick with the merged observation, whether the
+  // detector sees an anomaly and how many rules are active (the status page's feed). Set
+  // before start().
+  using TickListener = std::function<void(const shield::WorkerObservation&, bool, size_t)>;
+  void setTickListener(TickListener listener) { tick_listener_ = std::move(listener); }
 
   void start();
   void stop();
@@ -82,6 +89,7 @@ class DefenseLoop {
   mutable std::mutex summary_mu_;
   nlohmann::json summary_ = nlohmann::json::object();
 
+  TickListener tick_listener_;
   std::thread thread_;
   std::mutex mu_;
   std::condition_variable cv_;

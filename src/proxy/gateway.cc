@@ -9,10 +9,12 @@
 #include <thread>
 
 #include "admin/admin_api.h"
+#include "admin/auth.h"
 #include "core/log.h"
 #include "proxy/access_log.h"
 #include "proxy/control_plane.h"
 #include "proxy/defense_loop.h"
+#include "proxy/status_plane.h"
 #include "proxy/gateway_telemetry.h"
 #include "proxy/operator_blocklist.h"
 #include "proxy/worker.h"
@@ -66,6 +68,7 @@ class Gateway final : public admin::GatewayControl {
     // The control thread's listeners bind before any worker runs: a taken admin port stops the
     // start cleanly. Their handlers run only once the control thread starts, after the workers.
     control_ = std::make_unique<ControlPlane>([this] { everySecond(); });
+    if (config_->status.enabled && !startStatusPage()) return 1;
     if (config_->admin.enabled && !startAdmin()) return 1;
     for (const auto& l : config_->listeners) {
       if (!startListener(l)) return 1;
@@ -75,6 +78,12 @@ class Gateway final : public admin::GatewayControl {
     for (auto& w : workers_) raw.push_back(w.get());
     defense_ = std::make_unique<DefenseLoop>(std::move(raw), shield_.get());
     defense_->setEventLog(&events_);
+    if (status_) {
+      defense_->setTickListener([plane = status_.get()](const shield::WorkerObservation& merged,
+                                                        bool anomaly, size_t rules) {
+        plane->noteTick(TrafficTick::from(merged, anomaly, rules));
+      });
+    }
     defense_->start();
     registerGatewayMetrics(registry_.get(), shield_.get(), defense_.get());
     control_->start();
@@ -108,10 +117,26 @@ class Gateway final : public admin::GatewayControl {
     return true;
   }
 
+  bool startStatusPage() {
+    auto plane = StatusPlane::start(
+        *config_, shield_.get(),
+        [this](const std::string& kind, const std::string& subject, const std::string& message) {
+          events_.push(kind, subject, message);
+        });
+    if (!plane) {
+      spdlog::error("status page: {}", plane.error());
+      return false;
+    }
+    status_ = std::move(*plane);
+    return true;
+  }
+
   bool startAdmin() {
     admin::AdminContext context{this, registry_.get(), &history_, &events_};
-    auto bound =
-        control_->serve(config_->admin.listen, admin::adminHandler(context, config_->admin.token));
+    web::Router router = admin::adminRouter(context);
+    if (status_) router.add("*", "/api/v1/status", status_->adminHandler());
+    auto bound = control_->serve(config_->admin.listen,
+                                 admin::requireToken(config_->admin.token, std::move(router)));
     if (!bound) {
       spdlog::error("admin API on {}: {}", config_->admin.listen_text, bound.error());
       return false;
@@ -269,6 +294,7 @@ class Gateway final : public admin::GatewayControl {
   std::unique_ptr<AccessLog> access_log_;
   std::unique_ptr<ShieldState> shield_;  // outlives the workers, who hold pointers to it
   std::vector<std::unique_ptr<Worker>> workers_;
+  std::unique_ptr<StatusPlane> status_;    // fed by the defense loop: destroyed after it
   std::unique_ptr<DefenseLoop> defense_;   // stopped before the workers go
   std::unique_ptr<ControlPlane> control_;  // declared last: its handlers use all of the above
 };

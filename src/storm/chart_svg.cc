@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <functional>
 
+#include "http/html_escape.h"
+
 namespace floodgate::storm {
 namespace {
 
@@ -21,28 +23,7 @@ std::string fmt(const char* f, double v) {
   return buf;
 }
 
-std::string escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
+std::string escape(const std::string& s) { return http::escapeHtml(s); }
 
 // A "nice" axis top at or above v: 1, 2 or 5 times a power of ten.
 double niceCeil(double v) {
