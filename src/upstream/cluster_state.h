@@ -29,6 +29,7 @@ enum class Outcome : uint8_t {
   kSuccess,         // a response below 500
   kServerError,     // 5xx from the origin
   kGatewayFailure,  // no usable response: connect failure, reset, timeout
+  kCancelled,       // no verdict on the endpoint (the client left, a stale pooled connection)
 };
 
 // Per-cluster counters, merged across workers by being shared.

@@ -164,6 +164,7 @@ void Picker::finish(const Pick& pick, Outcome outcome, Duration latency, bool se
   EndpointStats& s = shared.endpoint(static_cast<size_t>(pick.endpoint));
   s.outstanding.fetch_sub(1, std::memory_order_relaxed);
   if (sent) shared.counters().upstream_attempts.fetch_add(1, std::memory_order_relaxed);
+  if (outcome == Outcome::kCancelled) return;
   s.requests.fetch_add(1, std::memory_order_relaxed);
   auto us = std::chrono::duration_cast<std::chrono::microseconds>(latency).count();
   s.latency_us.fetch_add(static_cast<uint64_t>(std::max<int64_t>(us, 0)),
@@ -181,6 +182,8 @@ void Picker::finish(const Pick& pick, Outcome outcome, Duration latency, bool se
     case Outcome::kGatewayFailure:
       s.failures.fetch_add(1, std::memory_order_relaxed);
       s.consecutive_gateway.fetch_add(1, std::memory_order_relaxed);
+      break;
+    case Outcome::kCancelled:
       break;
   }
 }
