@@ -11,6 +11,7 @@
 #include "proxy/access_log.h"
 #include "proxy/defense_loop.h"
 #include "proxy/worker.h"
+#include "upstream/upstream_control.h"
 
 namespace floodgate::proxy {
 namespace {
@@ -55,10 +56,15 @@ class Gateway {
     for (int i = 0; i < n; ++i) {
       workers_.push_back(std::make_unique<Worker>(i, snapshot, access_log_.get(), shield_.get()));
     }
+    upstream_ = std::make_unique<upstream::UpstreamControl>(
+        config_, n, [this, n](std::shared_ptr<const upstream::UpstreamView> view) {
+          for (auto& w : workers_) w->swapUpstream(view, n);
+        });
     for (const auto& l : config_->listeners) {
       if (!startListener(l)) return 1;
     }
     for (auto& w : workers_) w->start();
+    upstream_->start();
     std::vector<Worker*> raw;
     for (auto& w : workers_) raw.push_back(w.get());
     defense_ = std::make_unique<DefenseLoop>(std::move(raw), shield_.get());
@@ -113,6 +119,7 @@ class Gateway {
     auto snapshot = std::make_shared<const RuntimeSnapshot>(loaded.config);
     shield_->apply(next.shield);
     for (auto& w : workers_) w->swapSnapshot(snapshot, keep);
+    upstream_->reconfigure(loaded.config);
     if (!next.logging.level.empty()) initLogging(next.logging.level);
     config_ = loaded.config;
     spdlog::info("reloaded config from {}", path_);
@@ -122,6 +129,7 @@ class Gateway {
     spdlog::info("draining: no new connections, finishing requests in flight (up to {} ms)",
                  toMillis(config_->drain_timeout));
     defense_->stop();
+    upstream_->stop();
     for (auto& w : workers_) w->drain();
     auto deadline = MonoClock::now() + config_->drain_timeout;
     while (MonoClock::now() < deadline) {
@@ -171,6 +179,8 @@ class Gateway {
   std::unique_ptr<AccessLog> access_log_;
   std::unique_ptr<ShieldState> shield_;  // outlives the workers, who hold pointers to it
   std::vector<std::unique_ptr<Worker>> workers_;
+  // Health checks, outlier detection and the views workers pick endpoints from.
+  std::unique_ptr<upstream::UpstreamControl> upstream_;
   std::unique_ptr<DefenseLoop> defense_;  // declared last: stopped before the workers go
 };
 

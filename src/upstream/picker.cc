@@ -111,9 +111,10 @@ int Picker::chooseInLevel(size_t level, const PickRequest& req, uint64_t exclude
 }
 
 Pick Picker::tryLevel(size_t level, const PickRequest& req, uint64_t exclude, double scale,
-                      MonoTime now) {
+                      MonoTime now, bool* had_candidate) {
   int e = chooseInLevel(level, req, exclude, now);
   if (e < 0) return {};
+  *had_candidate = true;
   LevelGate& gate = runtime_.shared->gate(level);
   if (!gate.tryAcquire(req.cls, std::min(1.0, scale), now)) return {};
   runtime_.shared->endpoint(static_cast<size_t>(e)).outstanding.fetch_add(1,
@@ -126,7 +127,9 @@ Pick Picker::pick(const PickRequest& req, MonoTime now) {
   const size_t levels = by_level_.size();
   double scale[16];
   uint64_t exclude = req.tried;
-  // A retry avoids endpoints that already failed it, unless nothing else is left.
+  // A retry avoids endpoints that already failed it, unless nothing else is left (an endpoint
+  // that is merely full does not send the retry back to the one that failed).
+  bool had_candidate = false;
   for (int pass = 0; pass < 2; ++pass, exclude = 0) {
     bool skipped[16] = {};
     size_t last_available = 0;
@@ -144,15 +147,15 @@ Pick Picker::pick(const PickRequest& req, MonoTime now) {
         skipped[l] = true;
         continue;
       }
-      Pick p = tryLevel(l, req, exclude, scale[l], now);
+      Pick p = tryLevel(l, req, exclude, scale[l], now, &had_candidate);
       if (p.ok()) return p;
     }
     for (size_t l = 0; l < levels && l < 16; ++l) {
       if (!skipped[l]) continue;
-      Pick p = tryLevel(l, req, exclude, scale[l], now);
+      Pick p = tryLevel(l, req, exclude, scale[l], now, &had_candidate);
       if (p.ok()) return p;
     }
-    if (req.tried == 0) break;
+    if (req.tried == 0 || had_candidate) break;
   }
   return {};
 }

@@ -37,6 +37,11 @@ class Picker {
   ClusterShared& shared() { return *runtime_.shared; }
   const config::Cluster& cluster() const { return *cluster_; }
 
+  // Counts a downstream request (for the amplification factor and the retry budget).
+  void onRequest(MonoTime now) {
+    runtime_.shared->counters().downstream_requests.fetch_add(1, std::memory_order_relaxed);
+    budget_.onRequest(now);
+  }
   // A level slot and an endpoint, or !ok() when every level is full or down (shed).
   Pick pick(const PickRequest& req, MonoTime now);
   // Ends a try begun with pick(): frees its slot and records what the endpoint did. `sent`:
@@ -53,8 +58,9 @@ class Picker {
   // The level's available share (0..1): slow-start weights of its usable endpoints over all.
   double availability(size_t level, MonoTime now) const;
   int chooseInLevel(size_t level, const PickRequest& req, uint64_t exclude, MonoTime now);
+  // `*had_candidate` becomes true when the level had an endpoint to offer (full or not).
   Pick tryLevel(size_t level, const PickRequest& req, uint64_t exclude, double scale,
-                MonoTime now);
+                MonoTime now, bool* had_candidate);
   uint64_t random();
   double uniform() { return static_cast<double>(random() >> 11) * 0x1.0p-53; }
 

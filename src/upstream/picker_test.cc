@@ -123,6 +123,16 @@ TEST(Picker, RetryAvoidsTheEndpointThatFailed) {
     EXPECT_NE(p.endpoint, 1);
     f.picker->finish(p, Outcome::kSuccess, milliseconds(1), true);
   }
+  // A full alternate does not send the retry back to the endpoint that failed it.
+  config::Level tiny;
+  tiny.concurrency = 1;
+  Fixture full(makeCluster({1, 1}, {config::Level{}, tiny}));
+  Pick holder = full.picker->pick({}, full.clock.now());  // takes level 0
+  ASSERT_EQ(holder.endpoint, 0);
+  full.runtime.shared->gate(1).tryAcquire(PriorityClass::kKnownGood, 1, full.clock.now());
+  PickRequest retry;
+  retry.tried = 1;
+  EXPECT_FALSE(full.picker->pick(retry, full.clock.now()).ok());
   // With nothing else left, the same endpoint is better than none.
   Fixture single(makeCluster({1}));
   PickRequest req;
