@@ -44,6 +44,8 @@ const std::vector<std::string> kLimitsKeys = {"max_header_bytes",    "max_header
                                               "client_idle_timeout", "client_body_timeout"};
 const std::vector<std::string> kLoggingKeys = {"level", "access_log"};
 
+constexpr size_t kMaxLevels = 16;  // the pickers keep per-level state in fixed arrays
+
 constexpr std::string_view kQuoteIpv6 =
     "; an address starting with \"[\" must be quoted: address: \"[::1]:8080\"";
 
@@ -368,6 +370,12 @@ void Loader::readLevels(Fields& f, Cluster& c) {
   }
   if (!listItems(f, "levels", kExample, "list at least one level with its endpoints")) return;
   YAML::Node list = f.get("levels");
+  if (list.size() > kMaxLevels) {
+    f.add(f.where("levels"), f.subject("levels") + " has " + std::to_string(list.size()) +
+                                 " levels; at most " + std::to_string(kMaxLevels) +
+                                 " (the primary path and its alternates)");
+    return;
+  }
   c.levels.clear();
   for (size_t i = 0; i < list.size(); ++i) {
     Level& level = c.levels.emplace_back();

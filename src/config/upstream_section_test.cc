@@ -119,5 +119,16 @@ TEST(UpstreamSection, ProblemsSayWhereAndWhat) {
   }
 }
 
+TEST(UpstreamSection, AtMostSixteenLevels) {
+  std::string yaml = "    levels:\n";
+  for (int i = 0; i < 17; ++i) {
+    yaml += "      - { endpoints: [127.0.0.1:" + std::to_string(9000 + i) + "] }\n";
+  }
+  auto r = load(yaml);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.describeProblems().find("has 17 levels; at most 16"), std::string::npos)
+      << r.describeProblems();
+}
+
 }  // namespace
 }  // namespace floodgate::config

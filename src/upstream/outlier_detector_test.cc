@@ -13,6 +13,16 @@ config::OutlierDetection defaults() {
   return o;
 }
 
+// The changes after one rate window in which the endpoints did `window` (from zero counters).
+std::vector<OutlierChange> judgeOneWindow(const config::OutlierDetection& config,
+                                          const std::vector<EndpointSample>& window) {
+  ManualClock clock;
+  OutlierDetector d(config, window.size());
+  d.tick(clock.now(), std::vector<EndpointSample>(window.size()));
+  clock.advance(config.interval);
+  return d.tick(clock.now(), window);
+}
+
 TEST(OutlierDetector, ConsecutiveGatewayFailuresEject) {
   ManualClock clock;
   OutlierDetector d(defaults(), 3);
@@ -65,63 +75,40 @@ TEST(OutlierDetector, CapsTheEjectedShareButAlwaysAllowsOne) {
 }
 
 TEST(OutlierDetector, SuccessRateFarBelowTheCluster) {
-  ManualClock clock;
-  auto config = defaults();
-  config.interval = seconds(5);
-  OutlierDetector d(config, 5);
   std::vector<EndpointSample> s(5);
-  d.tick(clock.now(), s);
-  for (size_t i = 0; i < 5; ++i) {
-    s[i].requests = 1000;
-    s[i].failures = i == 3 ? 400 : 5;
-  }
-  clock.advance(seconds(5));
-  auto changes = d.tick(clock.now(), s);
+  for (size_t i = 0; i < 5; ++i) s[i] = {1000, i == 3 ? 400u : 5u, 0, 0, 0};
+  auto changes = judgeOneWindow(defaults(), s);
   ASSERT_EQ(changes.size(), 1u);
   EXPECT_EQ(changes[0].endpoint, 3u);
   EXPECT_NE(changes[0].reason.find("success rate"), std::string::npos);
 }
 
 TEST(OutlierDetector, MinimumSuccessRate) {
-  ManualClock clock;
   auto config = defaults();
   config.min_success_rate = 90;
   config.success_rate_stdev = 0;
-  OutlierDetector d(config, 2);
-  std::vector<EndpointSample> s(2);
-  d.tick(clock.now(), s);
-  s[0] = {100, 20, 0, 0, 0};
-  s[1] = {100, 5, 0, 0, 0};
-  clock.advance(config.interval);
-  auto changes = d.tick(clock.now(), s);
+  auto changes = judgeOneWindow(config, {{100, 20, 0, 0, 0}, {100, 5, 0, 0, 0}});
   ASSERT_EQ(changes.size(), 1u);
   EXPECT_EQ(changes[0].endpoint, 0u);
 }
 
 TEST(OutlierDetector, LatencyFarAboveTheClusterMedian) {
-  ManualClock clock;
   auto config = defaults();
   config.latency_factor = 3;
-  OutlierDetector d(config, 4);
   std::vector<EndpointSample> s(4);
-  d.tick(clock.now(), s);
-  for (size_t i = 0; i < 4; ++i) s[i] = {100, 0, i == 2 ? 100000u : 1000u, 0, 0};  // 1 s vs 10 ms
-  clock.advance(config.interval);
-  auto changes = d.tick(clock.now(), s);
+  // 100 requests each: a mean of 1 ms on endpoint 2, 10 us on the others.
+  for (size_t i = 0; i < 4; ++i) s[i] = {100, 0, i == 2 ? 100000u : 1000u, 0, 0};
+  auto changes = judgeOneWindow(config, s);
   ASSERT_EQ(changes.size(), 1u);
   EXPECT_EQ(changes[0].endpoint, 2u);
+  EXPECT_NE(changes[0].reason.find("latency"), std::string::npos);
 }
 
 TEST(OutlierDetector, QuietEndpointsAreNotJudgedOnRate) {
-  ManualClock clock;
   auto config = defaults();
   config.min_success_rate = 90;
-  OutlierDetector d(config, 2);
-  std::vector<EndpointSample> s(2);
-  d.tick(clock.now(), s);
-  s[0] = {10, 10, 0, 0, 0};  // below success_rate_request_volume
-  clock.advance(config.interval);
-  EXPECT_TRUE(d.tick(clock.now(), s).empty());
+  // All failed, but 10 requests are below success_rate_request_volume.
+  EXPECT_TRUE(judgeOneWindow(config, {{10, 10, 0, 0, 0}, {0, 0, 0, 0, 0}}).empty());
 }
 
 TEST(OutlierDetector, DisabledNeverEjects) {

@@ -21,6 +21,7 @@ Picker::Picker(const config::Cluster* cluster, ClusterRuntime runtime, int worke
       budget_(cluster->retry.budget_percent,
               static_cast<double>(cluster->retry.budget_min_per_second) / std::max(workers, 1)),
       rng_(seed | 1) {
+  scratch_.reserve(cluster->endpoints.size());
   for (size_t i = 0; i < cluster->endpoints.size(); ++i) {
     size_t level = static_cast<size_t>(std::clamp(cluster->endpoints[i].level, 0,
                                                   static_cast<int>(by_level_.size()) - 1));
@@ -59,12 +60,13 @@ double Picker::availability(size_t level, MonoTime now) const {
 }
 
 int Picker::chooseInLevel(size_t level, const PickRequest& req, uint64_t exclude, MonoTime now) {
-  int candidates[64];
-  size_t n = 0;
+  std::vector<int>& candidates = scratch_;  // sized for the cluster once: no allocation here
+  candidates.clear();
   for (int e : by_level_[level]) {
     if (e < 64 && (exclude >> e) & 1) continue;
-    if (usable(static_cast<size_t>(e)) && n < 64) candidates[n++] = e;
+    if (usable(static_cast<size_t>(e))) candidates.push_back(e);
   }
+  size_t n = candidates.size();
   if (n == 0) return -1;
   if (n == 1) return candidates[0];
   switch (cluster_->load_balancing.policy) {

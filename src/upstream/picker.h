@@ -23,7 +23,9 @@ struct Pick {
 
 struct PickRequest {
   shield::PriorityClass cls = shield::PriorityClass::kUnknown;
-  uint64_t tried = 0;  // bit i: endpoint i already failed this request (a retry avoids it)
+  // Bit i: endpoint i already failed this request, so a retry avoids it (the first 64
+  // endpoints of a cluster; later ones may be retried on).
+  uint64_t tried = 0;
   bool has_key = false;
   uint64_t key = 0;    // with hash load balancing: the hashed header or cookie
 };
@@ -68,6 +70,7 @@ class Picker {
   ClusterRuntime runtime_;
   std::vector<std::vector<int>> by_level_;  // endpoint indexes per level
   std::vector<size_t> round_robin_;         // per level
+  std::vector<int> scratch_;                // candidates of one pick
   RetryBudget budget_;
   uint64_t rng_;
 };
