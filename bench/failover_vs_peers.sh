@@ -115,7 +115,6 @@ write_front() {
         esac
         echo "    health_check: { type: http, path: /, interval: 500ms, timeout: 250ms, unhealthy_threshold: 2, healthy_threshold: 2 }"
         echo "    outlier_detection: { consecutive_connect_failures: 3, base_ejection: 2s, max_ejected_percent: 50 }"
-        echo "    panic_threshold: 0"
         echo "    slow_start: 5s"
         echo "    retry: { per_try_timeout: 500ms, on_status: [500, 502, 503, 504] }"
       } > "$dir/floodgate.yaml"
@@ -192,6 +191,7 @@ frontend fe
   bind $HOST:$FRONT_PORT
   default_backend web
 backend web
+$([[ $SCEN != flaky ]] && printf '  option httpchk GET /\n  http-check expect status 200-399')
 $servers
 EOF
       ;;
@@ -239,7 +239,8 @@ MD="### failover_vs_peers — $(date -u '+%Y-%m-%d %H:%M UTC')
 - columns: legit success over the run; legit errors (non-2xx or no answer) in total and in the
   seconds from the kill to one second after it; the seconds with any error after the kill;
   what the alternate (or the other endpoints) served, and the 503s the alternate gave itself
-  (over its capacity); for flaky, upstream requests per downstream request (amplification)
+  (over its capacity); for flaky, the origin's requests per legit request (amplification; the
+  origin's count includes the front's health checks, 2/s for floodgate and HAProxy)
 "
 for SCEN in "${SCENARIO_LIST[@]}"; do
   MD+="

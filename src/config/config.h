@@ -115,7 +115,7 @@ struct Cluster {
   std::vector<Level> levels = {Level{}};   // at least one; endpoints name theirs by index
   HealthCheck health_check;
   OutlierDetection outlier_detection;
-  int panic_threshold = 50;                // percent healthy below which health is ignored
+  int panic_threshold = 50;  // percent available; with every level below it, health is ignored
   Duration slow_start{0};                  // weight ramp after recovery; 0: at once
   RetryPolicy retry;
   LoadBalancing load_balancing;

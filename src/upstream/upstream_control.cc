@@ -186,13 +186,27 @@ void UpstreamControl::publish() {
       health->endpoints.push_back(e);
     }
     size_t total = c.endpoints.size();
-    health->panic = total > 0 && available * 100 < total * static_cast<size_t>(
-                                                              c.config->panic_threshold);
+    // Panic when no level has at least panic_threshold% of its endpoints available: a dead
+    // primary with a healthy alternate is a failover, not a reason to spread onto the dead.
+    std::vector<size_t> level_total(c.config->levels.size()), level_available(level_total.size());
+    for (size_t i = 0; i < total; ++i) {
+      auto l = static_cast<size_t>(c.config->endpoints[i].level);
+      if (l >= level_total.size()) continue;
+      ++level_total[l];
+      level_available[l] += health->endpoints[i].available();
+    }
+    health->panic = total > 0;
+    for (size_t l = 0; l < level_total.size(); ++l) {
+      if (level_total[l] > 0 && level_available[l] * 100 >=
+                                    level_total[l] * static_cast<size_t>(c.config->panic_threshold)) {
+        health->panic = false;
+      }
+    }
     if (health->panic != c.panic) {
       c.panic = health->panic;
       emit(c.panic ? "upstream.panic" : "upstream.panic_over", c.config->name,
-           c.panic ? fmt::format("only {} of {} endpoints available, below the panic threshold "
-                                 "of {}%: spreading over all of them",
+           c.panic ? fmt::format("only {} of {} endpoints available, every level below the panic "
+                                 "threshold of {}%: spreading over all of them",
                                  available, total, c.config->panic_threshold)
                    : "enough endpoints available again",
            {{"available", available}, {"total", total}});

@@ -83,7 +83,7 @@ TEST(UpstreamControl, PanicWhenTooFewAreAvailable) {
   UpstreamControl control(
       twoLevels(), 1, [&](auto view) { rec.views.push_back(view); }, clock);
   ASSERT_TRUE(control.drainEndpoint("127.0.0.1:9000").ok());
-  EXPECT_FALSE(rec.views.back()->clusters[0].health->panic);  // 1 of 2: at the threshold
+  EXPECT_FALSE(rec.views.back()->clusters[0].health->panic);  // the alternate level is whole
   ASSERT_TRUE(control.drainEndpoint("127.0.0.1:9001").ok());
   EXPECT_TRUE(rec.views.back()->clusters[0].health->panic);
 }
