@@ -233,7 +233,7 @@ MD="### failover_vs_peers — $(date -u '+%Y-%m-%d %H:%M UTC')
 
 - command: \`$CMDLINE\`
 - machine: $(bench_machine); load average at start: $LOAD_AT_START
-- software: floodgate $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'), $("$NGINX_BIN" -v 2>&1 | sed 's|.*/||'), HAProxy $("$HAPROXY_BIN" -v | awk 'NR==1 {print $3}')
+- software: floodgate $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'), nginx $("$NGINX_BIN" -v 2>&1 | sed 's|.*/||'), HAProxy $("$HAPROXY_BIN" -v | awk 'NR==1 {print $3}')
 - load: \`floodgate storm\`, $RATE legit requests/s from 50 addresses for $DURATION s, one round; primary
   origin capacity $CAPACITY/s; each front 1 worker; the primary is killed at ${KILL_AT} s and restarted at ${BACK_AT} s (kill, fifth)
 - columns: legit success over the run; legit errors (non-2xx or no answer) in total and in the
