@@ -11,6 +11,7 @@
 #include "http/status.h"
 #include "proxy/access_log.h"
 #include "proxy/worker.h"
+#include "upstream/hash_key.h"
 
 namespace floodgate::proxy {
 namespace {
@@ -662,19 +663,10 @@ void ClientConnection::hashKey(uint64_t* key, bool* has_key) const {
       *has_key = true;
       return;
     }
-    // Cookie: a=1; session=xyz
-    while (!value.empty()) {
-      size_t end = value.find(';');
-      std::string_view pair = value.substr(0, end);
-      while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
-      if (pair.size() > lb.hash_cookie.size() && pair.substr(0, lb.hash_cookie.size()) == lb.hash_cookie &&
-          pair[lb.hash_cookie.size()] == '=') {
-        *key = hashValue(pair.substr(lb.hash_cookie.size() + 1), 0);
-        *has_key = true;
-        return;
-      }
-      if (end == std::string_view::npos) break;
-      value.remove_prefix(end + 1);
+    if (auto cookie = upstream::cookieValue(value, lb.hash_cookie)) {
+      *key = hashValue(*cookie, 0);
+      *has_key = true;
+      return;
     }
   }
 }

@@ -8,6 +8,7 @@
 #include <atomic>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "integration/support.h"
@@ -289,6 +290,34 @@ TEST(UpstreamFailoverTest, RetryBudgetBoundsAmplificationWhenHalfFail) {
   EXPECT_GT(amplification, 1.02) << "retries were not used at all";
   // Retries within the budget turned some failures into successes.
   EXPECT_GT(static_cast<double>(ok) / static_cast<double>(downstream), 0.52);
+}
+
+TEST(UpstreamBalancingTest, CookieHashingKeepsAUserOnOneEndpoint) {
+  auto a = startOrigin({"--name", "a"});
+  auto b = startOrigin({"--name", "b"});
+  auto c = startOrigin({"--name", "c"});
+  ASSERT_TRUE(a.ok() && b.ok() && c.ok());
+  auto gateway = startGatewayWithConfig(
+      "listeners: [{ address: 127.0.0.1:0, workers: 2 }]\n"
+      "clusters:\n"
+      "  - name: web\n"
+      "    endpoints: [127.0.0.1:" + std::to_string(a.port) + ", 127.0.0.1:" +
+      std::to_string(b.port) + ", 127.0.0.1:" + std::to_string(c.port) + "]\n"
+      "    load_balancing: { hash: { cookie: session } }\n");
+  ASSERT_TRUE(gateway.ok());
+  std::set<std::string> seen;
+  for (int user = 0; user < 12; ++user) {
+    std::string first;
+    for (int i = 0; i < 5; ++i) {
+      HttpClient client(gateway.port);  // a new connection each time: any worker may take it
+      auto r = client.get("/", {{"Cookie", "theme=dark; session=user" + std::to_string(user)}});
+      ASSERT_TRUE(r && r->status == 200) << client.error();
+      if (i == 0) first = r->header("X-Origin");
+      EXPECT_EQ(r->header("X-Origin"), first) << "user " << user;
+    }
+    seen.insert(first);
+  }
+  EXPECT_GE(seen.size(), 2u) << "twelve users all hashed to one endpoint";
 }
 
 TEST(UpstreamFailoverTest, ExampleFailoverConfigIsValid) {
