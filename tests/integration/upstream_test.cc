@@ -320,6 +320,30 @@ TEST(UpstreamBalancingTest, CookieHashingKeepsAUserOnOneEndpoint) {
   EXPECT_GE(seen.size(), 2u) << "twelve users all hashed to one endpoint";
 }
 
+TEST(UpstreamFailoverTest, ReloadSwapsTheLevels) {
+  auto one = startOrigin({"--name", "one"});
+  auto two = startOrigin({"--name", "two"});
+  ASSERT_TRUE(one.ok() && two.ok());
+  auto gateway = startGatewayWithConfig(twoLevelConfig(one.port, two.port));
+  ASSERT_TRUE(gateway.ok());
+  HttpClient c(gateway.port);
+  auto r = c.get("/");
+  ASSERT_TRUE(r && r->status == 200);
+  EXPECT_EQ(r->header("X-Origin"), "one");
+  replaceFile(gateway.config_path, twoLevelConfig(two.port, one.port));
+  ASSERT_TRUE(gateway.process->signal(SIGHUP));
+  // The new primary takes over once the workers have the new config and its upstream view.
+  EXPECT_TRUE(pollUntil([&] {
+    auto again = c.get("/");
+    return again && again->status == 200 && again->header("X-Origin") == "two";
+  }, seconds(5)));
+  for (int i = 0; i < 20; ++i) {
+    auto again = c.get("/");
+    ASSERT_TRUE(again && again->status == 200);
+    EXPECT_EQ(again->header("X-Origin"), "two");
+  }
+}
+
 TEST(UpstreamFailoverTest, ExampleFailoverConfigIsValid) {
   auto r = runFloodgate({"check", "-c", sourceDir() + "/examples/failover.yaml"});
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
