@@ -127,7 +127,6 @@ write_front() {
         blackhole) servers="server $HOST:$P max_fails=1 fail_timeout=2s; server $HOST:$X max_fails=1 fail_timeout=2s; server $HOST:$A max_fails=1 fail_timeout=2s;" ;;
         flaky) servers="server $HOST:$P;" ;;
       esac
-      mkdir -p "$dir/tmp"
       cat > "$dir/nginx.conf" <<EOF
 $(nginx_user_line)
 worker_processes 1;
@@ -137,11 +136,7 @@ error_log $dir/error.log error;
 events { worker_connections 8192; }
 http {
   access_log off;
-  client_body_temp_path $dir/tmp/client;
-  proxy_temp_path $dir/tmp/proxy;
-  fastcgi_temp_path $dir/tmp/fastcgi;
-  uwsgi_temp_path $dir/tmp/uwsgi;
-  scgi_temp_path $dir/tmp/scgi;
+$(bench_nginx_temp_paths "$dir/tmp")
   upstream web { $servers keepalive 64; }
   server {
     listen $HOST:$FRONT_PORT backlog=4096;
