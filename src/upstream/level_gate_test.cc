@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <thread>
+#include <vector>
+
 namespace floodgate::upstream {
 namespace {
 
@@ -76,6 +80,26 @@ TEST(LevelGate, RateUnderPressureServesKnownGoodFirst) {
   }
   EXPECT_GT(good, 4 * suspicious);
   EXPECT_LE(good + suspicious, 1000 + 10);
+}
+
+TEST(LevelGate, WorkersRacingNeverPassTheCapacityTogether) {
+  ManualClock clock;  // time stands still: only the burst may pass, however many workers ask
+  LevelGate rate(1000, 0);   // burst 50
+  LevelGate slots(0, 64);
+  std::atomic<int> by_rate{0}, by_slots{0};
+  std::vector<std::thread> workers;
+  for (int w = 0; w < 4; ++w) {
+    workers.emplace_back([&] {
+      for (int i = 0; i < 20000; ++i) {
+        by_rate += rate.tryAcquire(PriorityClass::kKnownGood, 1, clock.now());
+        by_slots += slots.tryAcquire(PriorityClass::kKnownGood, 1, clock.now());
+      }
+    });
+  }
+  for (auto& t : workers) t.join();
+  EXPECT_EQ(by_rate.load(), 50);
+  EXPECT_EQ(by_slots.load(), 64);
+  EXPECT_EQ(slots.inFlight(), 64);
 }
 
 }  // namespace
