@@ -133,6 +133,16 @@ bench_on_exit() {
   exit "$rc"
 }
 
+# bench_nginx_temp_paths DIR: create DIR and print nginx http{} lines that keep every temp file
+# in it (nginx's defaults point into its install prefix, which a benchmark must not touch).
+bench_nginx_temp_paths() {
+  mkdir -p "$1"
+  local t
+  for t in client_body proxy fastcgi uwsgi scgi; do
+    printf '  %s_temp_path %s/%s;\n' "$t" "$1" "${t%_body}"
+  done
+}
+
 # bench_http_probe URL: print "CODE BYTES" of one GET (keep-alive off, 2 s timeout); "000 0" if no answer.
 bench_http_probe() {
   curl -s -o /dev/null --max-time 2 -w '%{http_code} %{size_download}' "$1" 2>/dev/null || true

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/clock.h"
@@ -47,6 +48,60 @@ struct Route {
 struct Endpoint {
   std::string address_text;
   SocketAddress address;
+  int level = 0;  // index into Cluster::levels: 0 the primary path, then the alternates
+};
+
+// Upstream resilience (issue 6): the cluster's paths, health and what a request in trouble may
+// do. Read by config/upstream_section.cc; defaults are what an Envoy or HAProxy user expects.
+struct Level {
+  double requests_per_second = 0;  // declared capacity; 0: not limited
+  int concurrency = 0;             // requests in flight at once; 0: not limited
+};
+
+struct HealthCheck {
+  enum class Type { kNone, kHttp, kTcp };
+  Type type = Type::kNone;
+  std::string path = "/";
+  std::vector<std::pair<int, int>> expect = {{200, 399}};  // inclusive status ranges
+  std::string body_contains;
+  Duration timeout = seconds(1);
+  Duration interval = seconds(2);
+  Duration jitter = milliseconds(200);
+  int healthy_threshold = 2;
+  int unhealthy_threshold = 3;
+};
+
+struct OutlierDetection {
+  bool enabled = true;
+  int consecutive_5xx = 5;                  // 0: off
+  int consecutive_connect_failures = 5;     // connect failures, resets and per-try timeouts
+  double min_success_rate = 0;              // percent over `interval`; 0: off
+  double success_rate_stdev = 1.9;          // below mean - k*stdev of the cluster; 0: off
+  int success_rate_minimum_hosts = 3;
+  int success_rate_request_volume = 50;     // per endpoint per interval, to judge its rate
+  double latency_factor = 0;                // mean latency above k x the cluster's median; 0: off
+  Duration interval = seconds(5);           // the window of the rate and latency judgements
+  Duration base_ejection = seconds(30);     // times the number of ejections so far
+  Duration max_ejection = seconds(300);
+  int max_ejected_percent = 10;             // at least one endpoint may always be ejected
+};
+
+struct RetryPolicy {
+  Duration per_try_timeout{0};  // 0: the cluster's request_timeout
+  Duration deadline{0};         // whole request, all tries and backoff; 0: no more than the tries
+  int max_attempts = 3;
+  double budget_percent = 10;   // retries within this share of recent requests
+  int budget_min_per_second = 3;
+  Duration backoff_base = milliseconds(25);
+  Duration backoff_max = milliseconds(250);
+  std::vector<int> on_status = {502, 503, 504};  // responses retried (idempotent, no body)
+};
+
+struct LoadBalancing {
+  enum class Policy { kLeastRequest, kRoundRobin, kHash };
+  Policy policy = Policy::kLeastRequest;
+  std::string hash_header;  // with kHash: one of these two
+  std::string hash_cookie;
 };
 
 struct Cluster {
@@ -57,6 +112,13 @@ struct Cluster {
   Duration idle_timeout = seconds(60);     // pooled keep-alive upstream connection
   int max_idle_connections = 128;          // per endpoint, per worker
   int max_connections = 4096;              // per endpoint, per worker
+  std::vector<Level> levels = {Level{}};   // at least one; endpoints name theirs by index
+  HealthCheck health_check;
+  OutlierDetection outlier_detection;
+  int panic_threshold = 50;  // percent available; with every level below it, health is ignored
+  Duration slow_start{0};                  // weight ramp after recovery; 0: at once
+  RetryPolicy retry;
+  LoadBalancing load_balancing;
 };
 
 struct Logging {

@@ -18,6 +18,7 @@
 #include "config/yaml_document.h"
 #include "config/shield_section.h"
 #include "config/status_section.h"
+#include "config/upstream_section.h"
 #include "config/yaml_fields.h"
 
 namespace floodgate::config {
@@ -45,6 +46,8 @@ const std::vector<std::string> kLimitsKeys = {"max_header_bytes",    "max_header
                                               "max_body_bytes",      "header_read_timeout",
                                               "client_idle_timeout", "client_body_timeout"};
 const std::vector<std::string> kLoggingKeys = {"level", "access_log"};
+
+constexpr size_t kMaxLevels = 16;  // the pickers keep per-level state in fixed arrays
 
 constexpr std::string_view kQuoteIpv6 =
     "; an address starting with \"[\" must be quoted: address: \"[::1]:8080\"";
@@ -110,7 +113,8 @@ class Loader {
   void readDirectResponse(Fields& route_fields, Route& route);
   void readClusters(Fields& top);
   void readCluster(const YAML::Node& item, size_t index);
-  void readEndpoints(Fields& fields, Cluster& cluster);
+  void readEndpoints(Fields& fields, Cluster& cluster, int level = 0);
+  void readLevels(Fields& fields, Cluster& cluster);
   void readLimits(Fields& top);
   void readLogging(Fields& top);
 
@@ -345,8 +349,15 @@ void Loader::readCluster(const YAML::Node& item, size_t index) {
                                  " may contain only letters, digits, \"_\", \".\" and \"-\"");
     }
   }
-  f.allowOnly(kClusterKeys);
-  readEndpoints(f, c);
+  std::vector<std::string> keys = kClusterKeys;
+  keys.insert(keys.end(), kUpstreamClusterKeys.begin(), kUpstreamClusterKeys.end());
+  f.allowOnly(keys);
+  if (f.has("levels")) {
+    readLevels(f, c);
+  } else {
+    readEndpoints(f, c);
+  }
+  readUpstreamSettings(f, &c, problems_);
   f.duration("connect_timeout", &c.connect_timeout);
   f.duration("request_timeout", &c.request_timeout);
   f.duration("idle_timeout", &c.idle_timeout);
@@ -354,7 +365,38 @@ void Loader::readCluster(const YAML::Node& item, size_t index) {
   f.integer("max_connections", &c.max_connections, 1, std::numeric_limits<int>::max());
 }
 
-void Loader::readEndpoints(Fields& f, Cluster& c) {
+void Loader::readLevels(Fields& f, Cluster& c) {
+  constexpr std::string_view kExample =
+      "levels: [{ endpoints: [10.0.0.1:80] }, { endpoints: [10.0.1.1:80], capacity: 200/s }]";
+  if (f.has("endpoints")) {
+    f.add(f.where("endpoints"), f.name() +
+                                    " has both endpoints: and levels:; list the endpoints "
+                                    "inside each level (the first level is the primary path)");
+  }
+  if (!listItems(f, "levels", kExample, "list at least one level with its endpoints")) return;
+  YAML::Node list = f.get("levels");
+  if (list.size() > kMaxLevels) {
+    f.add(f.where("levels"), f.subject("levels") + " has " + std::to_string(list.size()) +
+                                 " levels; at most " + std::to_string(kMaxLevels) +
+                                 " (the primary path and its alternates)");
+    return;
+  }
+  c.levels.clear();
+  for (size_t i = 0; i < list.size(); ++i) {
+    Level& level = c.levels.emplace_back();
+    std::string label = f.subject("levels") + "[" + std::to_string(i) + "]";
+    if (!expectMap(list[i], label, "- { endpoints: [10.0.1.1:80], capacity: 200/s }",
+                   problems_)) {
+      continue;
+    }
+    Fields lf(list[i], label, Fields::Style::kItem, problems_);
+    lf.allowOnly({"endpoints", "capacity", "concurrency"});
+    readEndpoints(lf, c, static_cast<int>(i));
+    readLevelCapacity(lf, &level);
+  }
+}
+
+void Loader::readEndpoints(Fields& f, Cluster& c, int level) {
   constexpr std::string_view kExample = "endpoints: [127.0.0.1:9000, 127.0.0.1:9001]";
   if (!f.get("endpoints").IsDefined()) {
     f.add(f.where(), f.name() + " has no endpoints; list where to send requests (e.g. " +
@@ -369,6 +411,7 @@ void Loader::readEndpoints(Fields& f, Cluster& c) {
   for (size_t i = 0; i < list.size(); ++i) {
     YAML::Node item = list[i];
     Endpoint e;
+    e.level = level;
     marks.endpoint.back().push_back(whereOf(item));
     if (!item.IsScalar()) {
       f.add(whereOf(item), f.name() + ": endpoints[" + std::to_string(i) +

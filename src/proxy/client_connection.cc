@@ -5,11 +5,13 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "http/chars.h"
 #include "http/status.h"
 #include "proxy/access_log.h"
 #include "proxy/worker.h"
+#include "upstream/hash_key.h"
 
 namespace floodgate::proxy {
 namespace {
@@ -20,7 +22,6 @@ constexpr size_t kHighWater = 64 * 1024;   // per direction: beyond it, stop rea
 constexpr size_t kMaxResponseHead = 64 * 1024;
 constexpr Duration kCloseGrace = seconds(5);  // to flush a last response to a slow client
 constexpr Duration kLingerTime = seconds(2);  // to drain unread input before closing
-constexpr int kMaxAttempts = 3;               // upstream tries per request
 
 // Reads from fd into buf until EAGAIN, EOF or `cap` bytes are buffered.
 // Returns bytes read; sets *eof, *blocked (EAGAIN) or *failed. With edge-triggered epoll a short
@@ -108,6 +109,7 @@ ClientConnection::ClientConnection(Worker* worker, FileDescriptor fd, const Sock
     : worker_(worker), fd_(std::move(fd)), peer_(peer), key_(key), tracked_(tracked) {
   peer_ip_len_ = peer_.formatIp(peer_ip_, sizeof(peer_ip_));
   timer_.setCallback([this] { onTimer(); });
+  backoff_timer_.setCallback([this] { onBackoff(); });
   req_.headers.reserve(32);
 }
 
@@ -145,8 +147,9 @@ void ClientConnection::onUpstreamEvent(UpstreamConnection* conn, uint32_t events
     int err = socketError(conn->fd());
     if (err != 0) {
       // Nothing was sent: another endpoint may take the request.
+      try_outcome_ = upstream::Outcome::kGatewayFailure;
       releaseUpstream(false);
-      if (attempts_ < kMaxAttempts && !req_body_started_ && connectUpstream()) {
+      if (mayRetry(true) && connectUpstream()) {
         process();
       } else if (upstream_ == nullptr && phase_ == Phase::kUpstream) {
         upstreamFailed(502, "cannot connect to upstream");
@@ -155,7 +158,8 @@ void ClientConnection::onUpstreamEvent(UpstreamConnection* conn, uint32_t events
       return;
     }
     conn->setConnected();
-    conn->armTimer(cluster_->request_timeout);
+    try_sent_ = true;
+    conn->armTimer(perTryTimeout());
   }
   if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) conn->can_read = true;
   if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) conn->hangup = true;
@@ -171,7 +175,16 @@ void ClientConnection::onUpstreamTimeout(UpstreamConnection* conn) {
     abort();  // the head is out: the only way to say "incomplete" is to close
     return;
   }
-  upstreamFailed(504, connecting ? "upstream connect timed out" : "upstream response timed out");
+  // A black hole (accepts, never answers) ends here: the try fails, counts against the
+  // endpoint, and an idempotent request goes to another endpoint.
+  try_outcome_ = upstream::Outcome::kGatewayFailure;
+  releaseUpstream(false);
+  const char* why = connecting ? "upstream connect timed out" : "upstream response timed out";
+  if (mayRetry(connecting)) {
+    retry(connecting, 504, why);
+  } else {
+    upstreamFailed(504, why);
+  }
   process();
 }
 
@@ -492,6 +505,25 @@ void ClientConnection::startProxy(const config::Route& route) {
   resp_done_ = false;
   resp_chunked_.reset();
   attempts_ = 0;
+  retry_shed_ = false;
+  retries_ = 0;
+  tried_ = 0;
+  pick_ = {};
+  MonoTime now = worker_->loop().now();
+  deadline_ = cluster_->retry.deadline.count() > 0 ? now + cluster_->retry.deadline
+                                                    : MonoTime::max();
+  picker_ = worker_->picker(cluster_index_, snapshot_->config.get());
+  if (picker_) {
+    picker_->onRequest(now);
+    upstream::PickRequest req;
+    req.cls = priority_;
+    hashKey(&req.key, &req.has_key);
+    pick_ = picker_->pick(req, now);
+    if (!pick_.ok()) {
+      respondShed();
+      return;
+    }
+  }
 
   replay_.clear();
   ForwardContext ctx;
@@ -514,15 +546,42 @@ bool ClientConnection::connectUpstream() {
   // At most three tries per request, rotating over the endpoints: a connect failure moves to
   // the next one, and a stale pooled connection (the upstream closed it while idle) is retried
   // even when the cluster has a single endpoint.
+  // With an upstream view, each try takes a slot in a level with room (pick_), avoiding the
+  // endpoints that already failed this request.
   const char* error = "upstream connect failed";
-  while (attempts_ < kMaxAttempts) {
-    EndpointPool* pool = worker_->pickEndpoint(cluster_index_);
+  MonoTime now = worker_->loop().now();
+  while (attempts_ < cluster_->retry.max_attempts) {
+    EndpointPool* pool = nullptr;
+    if (picker_) {
+      if (!pick_.ok()) {
+        upstream::PickRequest req;
+        req.cls = priority_;
+        req.tried = tried_;
+        hashKey(&req.key, &req.has_key);
+        pick_ = picker_->pick(req, now);
+        if (!pick_.ok()) {
+          retry_shed_ = true;
+          return false;
+        }
+      }
+      pool = worker_->endpointPool(cluster_index_, pick_.endpoint);
+    } else {
+      pool = worker_->pickEndpoint(cluster_index_);
+    }
     ++attempts_;
     upstream_ = pool->acquire(this, cluster_->max_connections, &error);
     last_endpoint_ = pool;
     if (upstream_ != nullptr) break;
+    // Our own connection cap says nothing about the endpoint; a refused connect does.
+    bool capped = std::string_view(error).find("limit") != std::string_view::npos;
+    try_outcome_ = capped ? upstream::Outcome::kCancelled : upstream::Outcome::kGatewayFailure;
+    try_sent_ = false;
+    releaseUpstream(false);
   }
   if (upstream_ == nullptr) return false;
+  try_started_ = now;
+  try_outcome_ = upstream::Outcome::kCancelled;
+  try_sent_ = !upstream_->connecting();
   upstream_->out.clear();
   upstream_->out.append(replay_.view());
   upstream_->eof = false;
@@ -530,9 +589,89 @@ bool ClientConnection::connectUpstream() {
   upstream_->can_write = !upstream_->connecting();
   upstream_->parser.setLimits({kMaxResponseHead, 256});
   upstream_->parser.reset();
-  upstream_->armTimer(upstream_->connecting() ? cluster_->connect_timeout
-                                              : cluster_->request_timeout);
+  upstream_->armTimer(upstream_->connecting() ? std::min(cluster_->connect_timeout, perTryTimeout())
+                                              : perTryTimeout());
   return true;
+}
+
+Duration ClientConnection::perTryTimeout() const {
+  const auto& retry = cluster_->retry;
+  Duration t = retry.per_try_timeout.count() > 0 ? retry.per_try_timeout : cluster_->request_timeout;
+  if (deadline_ != MonoTime::max()) {
+    t = std::min(t, std::max<Duration>(deadline_ - worker_->loop().now(), milliseconds(1)));
+  }
+  return t;
+}
+
+bool ClientConnection::mayRetry(bool nothing_sent) {
+  if (attempts_ >= cluster_->retry.max_attempts || req_body_started_) return false;
+  MonoTime now = worker_->loop().now();
+  if (now >= deadline_) return false;
+  if (nothing_sent) return true;  // the origin never saw it: no load to multiply
+  if (!http::isIdempotent(method_) || req_framing_ != http::BodyFraming::kNone || !picker_) {
+    return false;
+  }
+  auto& counters = picker_->shared().counters();
+  if (!picker_->budget().tryRetry(now)) {
+    counters.retries_refused_by_budget.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  return true;
+}
+
+void ClientConnection::retry(bool nothing_sent, int status, const char* why) {
+  ++retries_;
+  if (picker_) picker_->shared().counters().retries.fetch_add(1, std::memory_order_relaxed);
+  retry_status_ = status;
+  retry_why_ = why;
+  if (!nothing_sent && picker_) {
+    // The origin saw the failed try: wait a little (full jitter) so retries do not arrive
+    // as one wave.
+    Duration wait = picker_->backoff(retries_);
+    if (wait >= milliseconds(1)) {
+      worker_->loop().schedule(&backoff_timer_, wait);
+      return;
+    }
+  }
+  if (!connectUpstream()) upstreamFailed(status, why);
+}
+
+void ClientConnection::onBackoff() {
+  if (phase_ != Phase::kUpstream || upstream_ != nullptr || resp_head_done_) return;
+  if (!connectUpstream()) upstreamFailed(retry_status_, retry_why_);
+  process();
+}
+
+void ClientConnection::respondShed() {
+  if (picker_) {
+    auto& counters = picker_->shared().counters();
+    counters.shed.fetch_add(1, std::memory_order_relaxed);
+    counters.shed_by_class[static_cast<size_t>(priority_)].fetch_add(1,
+                                                                    std::memory_order_relaxed);
+  }
+  respondLocally(503, "503 Service Unavailable: no upstream capacity for this request now\n",
+                 "text/plain; charset=utf-8", "Retry-After: 1\r\n");
+}
+
+void ClientConnection::hashKey(uint64_t* key, bool* has_key) const {
+  const auto& lb = cluster_->load_balancing;
+  *has_key = false;
+  if (lb.policy != config::LoadBalancing::Policy::kHash) return;
+  std::string_view wanted = lb.hash_header.empty() ? std::string_view("cookie") : lb.hash_header;
+  for (const auto& h : req_.headers) {
+    if (!http::equalsIgnoreCase(h.name, wanted)) continue;
+    std::string_view value = h.value;
+    if (!lb.hash_header.empty()) {
+      *key = hashValue(value, 0);
+      *has_key = true;
+      return;
+    }
+    if (auto cookie = upstream::cookieValue(value, lb.hash_cookie)) {
+      *key = hashValue(*cookie, 0);
+      *has_key = true;
+      return;
+    }
+  }
 }
 
 void ClientConnection::pumpRequestBody() {
@@ -590,13 +729,27 @@ bool ClientConnection::parseResponseHead() {
       if (!up->eof) return false;
       // Closed before a complete head. A pooled connection the upstream had already given up
       // on is the usual cause: retry once on a fresh one if nothing but the head was sent.
-      bool retryable = up->reused() && up->in.empty() && !req_body_started_;
+      bool stale = up->reused() && up->in.empty() && !req_body_started_;
+      try_outcome_ = stale ? upstream::Outcome::kCancelled : upstream::Outcome::kGatewayFailure;
+      const char* why = "upstream closed the connection before responding";
+      if (stale) {
+        // The origin had closed it before this request: not the endpoint's failure. Keep the
+        // endpoint and its level slot for a fresh connection.
+        upstream::Pick keep = std::exchange(pick_, upstream::Pick{});
+        releaseUpstream(false);
+        pick_ = keep;
+        if (attempts_ < cluster_->retry.max_attempts && connectUpstream()) return false;
+      }
       releaseUpstream(false);
-      if (retryable && attempts_ < kMaxAttempts && connectUpstream()) return false;
-      upstreamFailed(502, "upstream closed the connection before responding");
+      if (!stale && mayRetry(false)) {
+        retry(false, 502, why);
+        return false;
+      }
+      upstreamFailed(502, why);
       return false;
     }
     if (st == http::ParseState::kError) {
+      try_outcome_ = upstream::Outcome::kGatewayFailure;
       upstreamFailed(502, up->parser.error().reason);
       return false;
     }
@@ -612,6 +765,17 @@ bool ClientConnection::parseResponseHead() {
       up->in.consume(resp_.head_bytes);
       up->parser.reset();
       continue;
+    }
+    try_outcome_ =
+        resp_.status >= 500 ? upstream::Outcome::kServerError : upstream::Outcome::kSuccess;
+    const auto& on_status = cluster_->retry.on_status;
+    if (std::find(on_status.begin(), on_status.end(), resp_.status) != on_status.end() &&
+        mayRetry(false)) {
+      // Not relayed: another endpoint gets the request (the connection, with its unread
+      // body, is closed).
+      releaseUpstream(false);
+      retry(false, 502, "upstream failed and the retry found no endpoint");
+      return false;
     }
     plan_ = planResponse(minor_version_, resp_, keep_alive_);
     // A body we stop reading would be taken for the next request: close after the response.
@@ -710,6 +874,14 @@ void ClientConnection::finishExchange() {
 }
 
 void ClientConnection::releaseUpstream(bool reusable) {
+  if (picker_ && pick_.ok()) {
+    picker_->finish(pick_, try_outcome_, worker_->loop().now() - try_started_, try_sent_);
+    if (try_outcome_ == upstream::Outcome::kGatewayFailure ||
+        try_outcome_ == upstream::Outcome::kServerError) {
+      if (pick_.endpoint < 64) tried_ |= uint64_t{1} << pick_.endpoint;
+    }
+    pick_ = {};
+  }
   if (upstream_ == nullptr) return;
   UpstreamConnection* up = upstream_;
   upstream_ = nullptr;
@@ -718,14 +890,18 @@ void ClientConnection::releaseUpstream(bool reusable) {
 
 void ClientConnection::upstreamFailed(int status, const char* why) {
   releaseUpstream(false);
-  if (!resp_head_done_) {
+  if (!resp_head_done_ && retry_shed_) {
+    // A retry found no level with room: the client may come back, the gateway is not broken.
+    sendError(503, "no upstream capacity left for a retry", "Retry-After: 1\r\n");
+  } else if (!resp_head_done_) {
     sendError(status, why);
   } else {
     abort();
   }
 }
 
-void ClientConnection::sendError(int status, std::string_view why) {
+void ClientConnection::sendError(int status, std::string_view why,
+                                 std::string_view extra_headers) {
   if (phase_ == Phase::kClosing || phase_ == Phase::kLingering || phase_ == Phase::kClosed) return;
   char body[256];
   std::string_view reason = http::reasonPhrase(status);
@@ -733,7 +909,8 @@ void ClientConnection::sendError(int status, std::string_view why) {
                         static_cast<int>(reason.size()), reason.data(),
                         static_cast<int>(why.size()), why.data());
   std::string_view text(body, static_cast<size_t>(std::clamp(n, 0, static_cast<int>(sizeof(body) - 1))));
-  http::appendSimpleResponse(&out_, status, text, false, {}, method_ == http::Method::kHead &&
+  http::appendSimpleResponse(&out_, status, text, false, extra_headers,
+                             method_ == http::Method::kHead &&
                                                                   phase_ == Phase::kUpstream);
   resp_status_ = status;
   logAccess(status);
@@ -758,6 +935,7 @@ void ClientConnection::close() {
   phase_ = Phase::kClosed;
   releaseUpstream(false);
   worker_->loop().cancel(&timer_);
+  worker_->loop().cancel(&backoff_timer_);
   worker_->loop().remove(fd_.get());
   worker_->release(this);
 }

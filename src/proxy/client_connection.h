@@ -15,6 +15,8 @@
 #include "proxy/runtime.h"
 #include "proxy/upstream_pool.h"
 #include "shield/ip_prefix.h"
+#include "shield/priority.h"
+#include "upstream/picker.h"
 
 namespace floodgate::proxy {
 
@@ -62,9 +64,19 @@ class ClientConnection final : public IoHandler, public UpstreamUser, public Def
   void finishExchange();
   void upstreamFailed(int status, const char* why);
   void releaseUpstream(bool reusable);
+  // Requests in trouble (issue 6): whether another try may go out, and sending it (after a
+  // jittered backoff when the origin saw the failed one). `nothing_sent`: the failed try never
+  // reached the origin, so it costs the origin nothing and needs no budget.
+  bool mayRetry(bool nothing_sent);
+  void retry(bool nothing_sent, int status, const char* why);
+  void onBackoff();
+  Duration perTryTimeout() const;
+  // A 503 with Retry-After: no level of the cluster has room for this request now.
+  void respondShed();
+  void hashKey(uint64_t* key, bool* has_key) const;
 
   // Answers with a short text error and closes the connection afterwards.
-  void sendError(int status, std::string_view why);
+  void sendError(int status, std::string_view why, std::string_view extra_headers = {});
   void close();
   void abort();  // close without flushing, e.g. when a response can no longer be completed
   void updateTimers();
@@ -137,6 +149,21 @@ class ClientConnection final : public IoHandler, public UpstreamUser, public Def
   MonoTime exchange_started_;
   MonoTime resp_head_at_;
   bool observed_ = false;  // the request was recorded for the detector; its response is due
+  // Which class of client this is when upstream capacity is contested; the shield sets it
+  // for each request (kUnknown until it does).
+  shield::PriorityClass priority_ = shield::PriorityClass::kUnknown;
+  std::shared_ptr<upstream::Picker> picker_;  // null: plain round robin (during a reload)
+  upstream::Pick pick_;                       // the try in flight: its level slot and endpoint
+  upstream::Outcome try_outcome_ = upstream::Outcome::kCancelled;
+  bool try_sent_ = false;  // the try reached its endpoint (an upstream attempt)
+  MonoTime try_started_;
+  MonoTime deadline_ = MonoTime::max();
+  uint64_t tried_ = 0;  // endpoints that failed this request, as bits
+  int retries_ = 0;
+  bool retry_shed_ = false;  // a retry found no level with room
+  Timer backoff_timer_;
+  int retry_status_ = 502;
+  const char* retry_why_ = "";
 
   // Kept only for the access log (copied: the parsed views die with the read buffer).
   std::string log_method_, log_host_, log_path_, log_request_id_;

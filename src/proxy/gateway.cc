@@ -19,6 +19,7 @@
 #include "proxy/operator_blocklist.h"
 #include "proxy/worker.h"
 #include "telemetry/sampler.h"
+#include "upstream/upstream_control.h"
 
 namespace floodgate::proxy {
 namespace {
@@ -67,6 +68,10 @@ class Gateway final : public admin::GatewayControl {
     }
     // The control thread's listeners bind before any worker runs: a taken admin port stops the
     // start cleanly. Their handlers run only once the control thread starts, after the workers.
+    upstream_ = std::make_unique<upstream::UpstreamControl>(
+        config_, n, [this, n](std::shared_ptr<const upstream::UpstreamView> view) {
+          for (auto& w : workers_) w->swapUpstream(view, n);
+        });
     control_ = std::make_unique<ControlPlane>([this] { everySecond(); });
     if (config_->status.enabled && !startStatusPage()) return 1;
     if (config_->admin.enabled && !startAdmin()) return 1;
@@ -74,6 +79,7 @@ class Gateway final : public admin::GatewayControl {
       if (!startListener(l)) return 1;
     }
     for (auto& w : workers_) w->start();
+    upstream_->start();
     std::vector<Worker*> raw;
     for (auto& w : workers_) raw.push_back(w.get());
     defense_ = std::make_unique<DefenseLoop>(std::move(raw), shield_.get());
@@ -219,6 +225,7 @@ class Gateway final : public admin::GatewayControl {
     auto snapshot = makeSnapshot(loaded.config);
     shield_->apply(next.shield);
     for (auto& w : workers_) w->swapSnapshot(snapshot, keep);
+    upstream_->reconfigure(loaded.config);
     if (!next.logging.level.empty()) initLogging(next.logging.level);
     {
       std::lock_guard<std::mutex> lock(config_mu_);
@@ -234,6 +241,7 @@ class Gateway final : public admin::GatewayControl {
     spdlog::info("draining: no new connections, finishing requests in flight (up to {} ms)",
                  toMillis(timeout));
     defense_->stop();
+    upstream_->stop();
     for (auto& w : workers_) w->drain();
     auto deadline = MonoClock::now() + timeout;
     while (MonoClock::now() < deadline) {
@@ -295,6 +303,8 @@ class Gateway final : public admin::GatewayControl {
   std::unique_ptr<ShieldState> shield_;  // outlives the workers, who hold pointers to it
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<StatusPlane> status_;    // fed by the defense loop: destroyed after it
+  // Health checks, outlier detection and the views workers pick endpoints from.
+  std::unique_ptr<upstream::UpstreamControl> upstream_;
   std::unique_ptr<DefenseLoop> defense_;   // stopped before the workers go
   std::unique_ptr<ControlPlane> control_;  // declared last: its handlers use all of the above
 };

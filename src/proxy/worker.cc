@@ -122,6 +122,32 @@ EndpointPool* Worker::pickEndpoint(int cluster_index) {
   return pool;
 }
 
+void Worker::swapUpstream(std::shared_ptr<const upstream::UpstreamView> view, int workers) {
+  loop_.post([this, view = std::move(view), workers] {
+    bool same_config = upstream_view_ && upstream_view_->config == view->config &&
+                       pickers_.size() == view->clusters.size();
+    upstream_view_ = view;
+    if (same_config) {
+      for (size_t i = 0; i < pickers_.size(); ++i) pickers_[i]->setHealth(view->clusters[i].health);
+      return;
+    }
+    pickers_.clear();
+    for (size_t i = 0; i < view->clusters.size(); ++i) {
+      uint64_t seed = (static_cast<uint64_t>(index_) + 1) * 0x9e3779b97f4a7c15ULL + i;
+      pickers_.push_back(std::make_shared<upstream::Picker>(&view->config->clusters[i],
+                                                            view->clusters[i], workers, seed));
+    }
+  });
+}
+
+std::shared_ptr<upstream::Picker> Worker::picker(int cluster_index, const config::Config* config) {
+  if (!upstream_view_ || upstream_view_->config.get() != config ||
+      static_cast<size_t>(cluster_index) >= pickers_.size()) {
+    return nullptr;
+  }
+  return pickers_[static_cast<size_t>(cluster_index)];
+}
+
 void Worker::shedIdle() {
   constexpr int kMaxShed = 64;
   MonoTime now = loop_.now();

@@ -18,6 +18,8 @@
 #include "proxy/runtime.h"
 #include "proxy/shield_runtime.h"
 #include "proxy/upstream_pool.h"
+#include "upstream/cluster_state.h"
+#include "upstream/picker.h"
 
 namespace floodgate::proxy {
 
@@ -68,6 +70,15 @@ class Worker {
   void shedIdle();
   // Round robin over the cluster's endpoints: each call (a retry too) takes the next one.
   EndpointPool* pickEndpoint(int cluster_index);
+  // Thread-safe: the upstream control side's latest health view (worker count for the pickers'
+  // share of the retry floor).
+  void swapUpstream(std::shared_ptr<const upstream::UpstreamView> view, int workers);
+  // The picker for a cluster of `config`, or null when the upstream view is for another config
+  // (a reload in between): then pickEndpoint's round robin serves.
+  std::shared_ptr<upstream::Picker> picker(int cluster_index, const config::Config* config);
+  EndpointPool* endpointPool(int cluster_index, int endpoint) {
+    return cluster_pools_[static_cast<size_t>(cluster_index)][static_cast<size_t>(endpoint)];
+  }
   void adopt(ClientConnection* conn);
   void release(ClientConnection* conn);
   size_t connections() const { return connections_.size(); }
@@ -95,6 +106,8 @@ class Worker {
   std::map<std::string, std::unique_ptr<EndpointPool>> pools_;  // by endpoint address
   std::vector<std::vector<EndpointPool*>> cluster_pools_;         // by cluster index
   std::vector<size_t> round_robin_;
+  std::shared_ptr<const upstream::UpstreamView> upstream_view_;
+  std::vector<std::shared_ptr<upstream::Picker>> pickers_;  // by cluster index
   IntrusiveList<ClientConnection> connections_;
 };
 
