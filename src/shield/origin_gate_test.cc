@@ -1,0 +1,84 @@
+#include "shield/origin_gate.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+#include <vector>
+
+namespace floodgate::shield {
+namespace {
+
+TEST(OriginGate, ClassesFillDifferentSharesOfTheLimit) {
+  OriginGate gate;
+  gate.setLimit(16);
+  int suspicious = 0, unknown = 0, known = 0;
+  while (gate.tryAcquire(PriorityClass::kSuspicious)) ++suspicious;
+  while (gate.tryAcquire(PriorityClass::kUnknown)) ++unknown;
+  while (gate.tryAcquire(PriorityClass::kKnownGood)) ++known;
+  EXPECT_EQ(suspicious, 8);
+  EXPECT_EQ(unknown, 6);  // up to 14 in all
+  EXPECT_EQ(known, 2);    // the last slots are theirs
+  EXPECT_EQ(gate.inFlight(), 16);
+  EXPECT_EQ(OriginGate::capFor(1, PriorityClass::kSuspicious), 1);
+}
+
+TEST(OriginGate, SampleCountsWhatCameBack) {
+  OriginGate gate;
+  gate.setLimit(2);
+  ASSERT_TRUE(gate.tryAcquire(PriorityClass::kKnownGood));
+  ASSERT_TRUE(gate.tryAcquire(PriorityClass::kKnownGood));
+  EXPECT_FALSE(gate.tryAcquire(PriorityClass::kKnownGood));
+  gate.release(false, milliseconds(4), MonoTime());
+  gate.release(true, std::nullopt, MonoTime());
+  LimitSample s = gate.takeSample();
+  EXPECT_EQ(s.completed, 2u);
+  EXPECT_EQ(s.overloaded, 1u);
+  EXPECT_EQ(s.latency_count, 1u);
+  EXPECT_DOUBLE_EQ(s.latency_sum_ms, 4);
+  EXPECT_EQ(s.peak_in_flight, 2);
+  EXPECT_EQ(s.wanted_more, 1u);
+  EXPECT_EQ(gate.takeSample().completed, 0u);
+}
+
+TEST(OriginGate, AnOverloadedAnswerCutsAtOnceButNotTooOften) {
+  OriginGate gate;
+  gate.setLimit(1000);
+  gate.setMinLimit(4);
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(gate.tryAcquire(PriorityClass::kUnknown));
+  MonoTime t0 = MonoTime(seconds(100));
+  gate.release(true, std::nullopt, t0);  // 20 were in flight
+  EXPECT_EQ(gate.limit(), 16);
+  gate.release(true, std::nullopt, t0 + milliseconds(10));  // too soon for another cut
+  EXPECT_EQ(gate.limit(), 16);
+  gate.release(false, milliseconds(5), t0 + milliseconds(30));  // a success never cuts
+  EXPECT_EQ(gate.limit(), 16);
+  gate.release(true, std::nullopt, t0 + milliseconds(30));  // 17 were in flight
+  EXPECT_EQ(gate.limit(), 12);  // min(16, 17) × 4/5
+  for (int i = 0; i < 16; ++i) gate.release(true, std::nullopt, t0 + seconds(1 + i));
+  EXPECT_EQ(gate.limit(), 4);  // never below the floor
+  EXPECT_EQ(gate.takeSample().overloaded, 19u);
+}
+
+TEST(OriginGate, NeverAdmitsPastTheLimitAcrossThreads) {
+  OriginGate gate;
+  gate.setLimit(5);
+  std::atomic<int> holders{0}, over{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 20000; ++i) {
+        if (!gate.tryAcquire(PriorityClass::kKnownGood)) continue;
+        if (holders.fetch_add(1) + 1 > 5) over.fetch_add(1);
+        holders.fetch_sub(1);
+        gate.release(false, std::nullopt, MonoTime());
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(over.load(), 0);
+  EXPECT_EQ(gate.inFlight(), 0);
+  EXPECT_LE(gate.takeSample().peak_in_flight, 5);
+}
+
+}  // namespace
+}  // namespace floodgate::shield
