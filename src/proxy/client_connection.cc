@@ -115,6 +115,7 @@ ClientConnection::~ClientConnection() {
   // A connection cut short (drain timeout, worker shutdown) still owns its upstream exchange.
   releaseUpstream(false);
   releaseOriginSlot();
+  if (queued_) worker_->originQueue().cancel(this);
   ShieldState& shield = worker_->shield();
   if (tracked_) shield.connections().close(*key_);
   shield.releaseConnection();
@@ -591,17 +592,22 @@ bool ClientConnection::takeOriginSlot() {
                                  ? worker_->shield().originGate(cluster_index_)
                                  : nullptr;
   if (gate == nullptr) return true;
+  // The detector's saturated-concurrency signal (origin stress).
+  if (observed_) worker_->observation().recordConcurrency(gate->inFlight(), gate->limit());
   OriginQueue& queue = worker_->originQueue();
   // Behind waiters as good or better: queue too, so a free slot goes to the best class first.
-  bool behind = queue.hasWaitersAtOrAbove(priority_);
+  size_t ahead = queue.waitersAtOrAbove(priority_);
+  bool behind = ahead > 0;
   if (!behind && gate->tryAcquire(priority_)) {
     origin_gate_ = gate;
     slot_at_ = worker_->loop().now();
     return true;
   }
   if (behind) gate->noteWanted();
-  // Suspicious requests do not wait: they are the first to go when slots are short.
+  // Suspicious requests do not wait: they are the first to go when slots are short. Nor does
+  // a request the queue ahead of it could not make room for in time: it learns so at once.
   if (priority_ != shield::PriorityClass::kSuspicious &&
+      gate->drainsWithin(ahead, worker_->shield().workers(), policy.queue_timeout) &&
       queue.enqueue(this, cluster_index_, priority_, worker_->loop().now() + policy.queue_timeout,
                     policy.queue_size)) {
     queued_ = true;

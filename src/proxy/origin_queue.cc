@@ -24,11 +24,10 @@ size_t OriginQueue::size() const {
   return waiting_[0].size() + waiting_[1].size() + waiting_[2].size();
 }
 
-bool OriginQueue::hasWaitersAtOrAbove(shield::PriorityClass c) const {
-  for (size_t i = 0; i <= static_cast<size_t>(c); ++i) {
-    if (!waiting_[i].empty()) return true;
-  }
-  return false;
+size_t OriginQueue::waitersAtOrAbove(shield::PriorityClass c) const {
+  size_t n = 0;
+  for (size_t i = 0; i <= static_cast<size_t>(c); ++i) n += waiting_[i].size();
+  return n;
 }
 
 bool OriginQueue::enqueue(ClientConnection* conn, int cluster, shield::PriorityClass c,

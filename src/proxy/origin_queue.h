@@ -24,8 +24,9 @@ class OriginQueue {
   bool enqueue(ClientConnection* conn, int cluster, shield::PriorityClass c, MonoTime deadline,
                size_t capacity);
   void cancel(ClientConnection* conn);
-  // Whether a newcomer of class `c` must queue behind someone rather than take a free slot.
-  bool hasWaitersAtOrAbove(shield::PriorityClass c) const;
+  // Waiters a newcomer of class `c` would queue behind (the same class or better); while there
+  // are any it must not take a free slot before them.
+  size_t waitersAtOrAbove(shield::PriorityClass c) const;
   // A slot came free on this worker: hand out slots soon (from the loop, not the caller).
   void slotFreed();
   size_t size() const;

@@ -119,6 +119,8 @@ void ShieldState::tuneOriginLimits() {
     int before = limits_[i].limit();
     shield::AdaptiveLimit::Step step = limits_[i].update(sample);
     gates_[i].setLimit(limits_[i].limit());
+    gates_[i].setNormalLatency(std::chrono::duration_cast<Duration>(
+        std::chrono::duration<double, std::milli>(limits_[i].normalLatencyMs())));
     if (step == shield::AdaptiveLimit::Step::kCutOverload ||
         step == shield::AdaptiveLimit::Step::kCutLatency) {
       spdlog::info(

@@ -93,6 +93,7 @@ class ShieldState {
   uint64_t total(Rejection r) const;
   uint64_t totalByClass(shield::PriorityClass c, bool shed) const;
   uint64_t rateSeed() const { return rate_seed_; }
+  int workers() const { return static_cast<int>(counters_.size()); }
   const shield::ChallengeKeys& challenge() const { return challenge_; }
 
   // Origin protection: the gate toward cluster `index` (shared by all workers), or nullptr for

@@ -50,6 +50,15 @@ void OriginGate::release(bool overloaded, std::optional<Duration> latency, MonoT
   }
 }
 
+bool OriginGate::drainsWithin(size_t ahead, int workers, Duration wait) const {
+  int64_t normal = normal_ns_.load(std::memory_order_relaxed);
+  if (normal <= 0) return true;
+  double slots = std::max(1.0, static_cast<double>(limit_.load(std::memory_order_relaxed)) /
+                                   std::max(1, workers));
+  double expected_ns = static_cast<double>(ahead + 1) * static_cast<double>(normal) / slots;
+  return expected_ns <= static_cast<double>(wait.count()) / 2;
+}
+
 LimitSample OriginGate::takeSample() {
   LimitSample s;
   s.completed = completed_.exchange(0, std::memory_order_relaxed);

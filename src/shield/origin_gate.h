@@ -35,6 +35,15 @@ class alignas(64) OriginGate {
   LimitSample takeSample();
   void setLimit(int limit) { limit_.store(limit, std::memory_order_relaxed); }
   void setMinLimit(int min_limit) { min_limit_.store(min_limit, std::memory_order_relaxed); }
+  // The origin's normal latency as the control tick learned it (0: not known).
+  void setNormalLatency(Duration d) { normal_ns_.store(d.count(), std::memory_order_relaxed); }
+
+  // Whether a request with `ahead` others queued before it on its worker (one of `workers`
+  // sharing the limit) can expect a slot within half of `wait`, slots turning over at the
+  // normal latency. Half: the estimate is optimistic (other classes and workers take slots
+  // too), and a request that waits only to time out has cost its client the whole wait for
+  // nothing. True while the normal is not known: then only the wait itself decides.
+  bool drainsWithin(size_t ahead, int workers, Duration wait) const;
   static constexpr Duration kFastCutSpacing = std::chrono::milliseconds(20);
   int limit() const { return limit_.load(std::memory_order_relaxed); }
   int inFlight() const { return in_flight_.load(std::memory_order_relaxed); }
@@ -43,6 +52,7 @@ class alignas(64) OriginGate {
   std::atomic<int> in_flight_{0};
   std::atomic<int> limit_{1 << 30};
   std::atomic<int> min_limit_{1};
+  std::atomic<int64_t> normal_ns_{0};
   std::atomic<int64_t> last_cut_ns_{INT64_MIN / 2};
   std::atomic<int> peak_{0};
   std::atomic<uint64_t> completed_{0};

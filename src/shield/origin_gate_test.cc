@@ -59,6 +59,18 @@ TEST(OriginGate, AnOverloadedAnswerCutsAtOnceButNotTooOften) {
   EXPECT_EQ(gate.takeSample().overloaded, 19u);
 }
 
+TEST(OriginGate, KnowsWhenAQueueCannotDrainInTime) {
+  OriginGate gate;
+  gate.setLimit(20);
+  EXPECT_TRUE(gate.drainsWithin(100000, 2, milliseconds(500)));  // no normal yet: wait
+  gate.setNormalLatency(milliseconds(20));
+  // 10 slots per worker, 20 ms each: 500 slots a second, 125 within half of 500 ms.
+  EXPECT_TRUE(gate.drainsWithin(124, 2, milliseconds(500)));
+  EXPECT_FALSE(gate.drainsWithin(125, 2, milliseconds(500)));
+  EXPECT_TRUE(gate.drainsWithin(0, 64, milliseconds(40)));  // at least one slot per worker
+  EXPECT_FALSE(gate.drainsWithin(0, 64, milliseconds(39)));
+}
+
 TEST(OriginGate, NeverAdmitsPastTheLimitAcrossThreads) {
   OriginGate gate;
   gate.setLimit(5);
