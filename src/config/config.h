@@ -101,7 +101,7 @@ struct OriginProtection {
   double latency_tolerance = 2;           // latency above this × the learned normal is stress
   Duration queue_timeout = milliseconds(500);  // longest a request waits for a slot
   int queue_size = 256;     // waiting requests per worker; beyond it the lowest class is shed
-  uint64_t buffer_body_bytes = 64 * 1024;  // request bodies up to this are read before a slot
+  uint64_t buffer_body_bytes = 64 * 1024;  // this much of a body is read before a slot; 0: off
 };
 
 struct Shield {

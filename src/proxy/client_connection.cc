@@ -253,8 +253,8 @@ bool ClientConnection::readClient() {
 
 size_t ClientConnection::maxInputBytes() const {
   size_t head = worker_->snapshot()->config->limits.max_header_bytes + 1024;
-  // A body being read whole may be buffered whole (it is at most buffer_body_bytes).
-  return buffering_ ? std::max(head, static_cast<size_t>(req_remaining_)) : head;
+  // A body being buffered may be held up to buffer_body_bytes.
+  return buffering_ ? std::max(head, static_cast<size_t>(buffer_bytes_)) : head;
 }
 
 bool ClientConnection::flushClient() {
@@ -494,7 +494,6 @@ bool ClientConnection::passesChallenge() {
   if (method_ != http::Method::kGet && method_ != http::Method::kHead) {
     // 403 rather than 429: waiting will not help, the cookie will (a browser that loaded a
     // page of the site first has it).
-    keep_alive_ = false;
     respondLocally(403, "403 Forbidden: this request needs the site's challenge cookie\n",
                    "text/plain; charset=utf-8");
     return false;
@@ -559,11 +558,14 @@ void ClientConnection::startProxy(const config::Route& route) {
   phase_ = Phase::kUpstream;
   // floodgate answers 100-continue itself and streams the body as it comes (as nginx does).
   if (expect_continue) out_.append("HTTP/1.1 100 Continue\r\n\r\n");
-  // Slow POST: a small body is read whole (under the minimum rate) before the request may hold
-  // an origin slot or connection; a larger one streams, as nginx's proxy_request_buffering.
+  // Slow POST: a body's first buffer_body_bytes (all of a small one) are read, under the
+  // minimum rate, before the request may hold an origin slot or connection; the rest of a
+  // larger one streams (HAProxy's http-buffer-request). Chunked bodies stream from the start.
   const ShieldPolicy& policy = snapshot_->shield;
-  buffering_ = policy.enabled && req_framing_ == http::BodyFraming::kContentLength &&
-               req_remaining_ > 0 && req_remaining_ <= policy.buffer_body_bytes;
+  buffer_bytes_ = policy.enabled && req_framing_ == http::BodyFraming::kContentLength
+                      ? std::min<uint64_t>(req_remaining_, policy.buffer_body_bytes)
+                      : 0;
+  buffering_ = buffer_bytes_ > 0;
   phase_ = Phase::kWaiting;
   continueWaiting();
 }
@@ -571,7 +573,7 @@ void ClientConnection::startProxy(const config::Route& route) {
 void ClientConnection::continueWaiting() {
   if (queued_) return;
   if (buffering_) {
-    if (in_.readable() < req_remaining_) {
+    if (in_.readable() < buffer_bytes_) {
       if (client_eof_) {
         abort();
       } else {

@@ -158,7 +158,8 @@ class ClientConnection final : public IoHandler, public UpstreamUser, public Def
   shield::OriginGate* origin_gate_ = nullptr;  // the slot held, if any
   MonoTime slot_at_;
   bool queued_ = false;     // in the worker's OriginQueue
-  bool buffering_ = false;  // reading a small body whole before taking a slot
+  bool buffering_ = false;    // reading the start of a body before taking a slot
+  uint64_t buffer_bytes_ = 0; // how much of it: all of a small body, buffer_body_bytes of a big one
 
   // Kept only for the access log (copied: the parsed views die with the read buffer).
   std::string log_method_, log_host_, log_path_, log_request_id_;
