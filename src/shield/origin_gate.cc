@@ -32,10 +32,12 @@ void OriginGate::release(bool overloaded, std::optional<Duration> latency, MonoT
   completed_.fetch_add(1, std::memory_order_relaxed);
   if (overloaded) {
     overloaded_.fetch_add(1, std::memory_order_relaxed);
+    int refusals = refusals_since_cut_.fetch_add(1, std::memory_order_relaxed) + 1;
     int64_t t = now.time_since_epoch().count();
     int64_t last = last_cut_ns_.load(std::memory_order_relaxed);
-    if (t - last >= kFastCutSpacing.count() &&
+    if (refusals >= kFastCutRefusals && t - last >= kFastCutSpacing.count() &&
         last_cut_ns_.compare_exchange_strong(last, t, std::memory_order_relaxed)) {
+      refusals_since_cut_.store(0, std::memory_order_relaxed);
       int limit = limit_.load(std::memory_order_relaxed);
       int cut = std::max(min_limit_.load(std::memory_order_relaxed),
                          std::min(limit, was_in_flight) * 4 / 5);

@@ -20,9 +20,10 @@ class alignas(64) OriginGate {
   // Request path, lock-free. True: a slot is held until release().
   bool tryAcquire(PriorityClass c);
   // `overloaded`: the origin refused or failed the exchange; latency: to the response head,
-  // when there was one. An overloaded exchange also cuts the limit at once to 4/5 of what is in
-  // flight (at most once per kFastCutSpacing), so the origin is not flooded for the rest of
-  // the control tick; the tick then sets the limit it has learned.
+  // when there was one. Refusals also cut the limit at once to 4/5 of what is in flight — at
+  // the kFastCutRefusals-th since the last cut, and at most once per kFastCutSpacing — so the
+  // origin is not flooded for the rest of the control tick, while a stray refusal (a token
+  // bucket's edge) does not pin the limit down; the tick then sets the limit it has learned.
   void release(bool overloaded, std::optional<Duration> latency, MonoTime now);
   // A request found no slot (it will wait or be shed): the limit binds.
   void noteWanted() { wanted_.fetch_add(1, std::memory_order_relaxed); }
@@ -45,6 +46,7 @@ class alignas(64) OriginGate {
   // nothing. True while the normal is not known: then only the wait itself decides.
   bool drainsWithin(size_t ahead, int workers, Duration wait) const;
   static constexpr Duration kFastCutSpacing = std::chrono::milliseconds(20);
+  static constexpr int kFastCutRefusals = 4;
   int limit() const { return limit_.load(std::memory_order_relaxed); }
   int inFlight() const { return in_flight_.load(std::memory_order_relaxed); }
 
@@ -54,6 +56,7 @@ class alignas(64) OriginGate {
   std::atomic<int> min_limit_{1};
   std::atomic<int64_t> normal_ns_{0};
   std::atomic<int64_t> last_cut_ns_{INT64_MIN / 2};
+  std::atomic<int> refusals_since_cut_{0};
   std::atomic<int> peak_{0};
   std::atomic<uint64_t> completed_{0};
   std::atomic<uint64_t> overloaded_{0};

@@ -40,23 +40,26 @@ TEST(OriginGate, SampleCountsWhatCameBack) {
   EXPECT_EQ(gate.takeSample().completed, 0u);
 }
 
-TEST(OriginGate, AnOverloadedAnswerCutsAtOnceButNotTooOften) {
+TEST(OriginGate, RefusalsCutAtOnceButNotTooOften) {
   OriginGate gate;
   gate.setLimit(1000);
   gate.setMinLimit(4);
-  for (int i = 0; i < 20; ++i) ASSERT_TRUE(gate.tryAcquire(PriorityClass::kUnknown));
+  for (int i = 0; i < 40; ++i) ASSERT_TRUE(gate.tryAcquire(PriorityClass::kUnknown));
   MonoTime t0 = MonoTime(seconds(100));
-  gate.release(true, std::nullopt, t0);  // 20 were in flight
-  EXPECT_EQ(gate.limit(), 16);
-  gate.release(true, std::nullopt, t0 + milliseconds(10));  // too soon for another cut
-  EXPECT_EQ(gate.limit(), 16);
+  for (int i = 0; i < 3; ++i) gate.release(true, std::nullopt, t0);  // a stray refusal or three
+  EXPECT_EQ(gate.limit(), 1000);
+  gate.release(true, std::nullopt, t0);  // the fourth: 37 were in flight
+  EXPECT_EQ(gate.limit(), 29);
+  for (int i = 0; i < 4; ++i) gate.release(true, std::nullopt, t0 + milliseconds(10));
+  EXPECT_EQ(gate.limit(), 29);  // too soon for another cut
   gate.release(false, milliseconds(5), t0 + milliseconds(30));  // a success never cuts
-  EXPECT_EQ(gate.limit(), 16);
-  gate.release(true, std::nullopt, t0 + milliseconds(30));  // 17 were in flight
-  EXPECT_EQ(gate.limit(), 12);  // min(16, 17) × 4/5
-  for (int i = 0; i < 16; ++i) gate.release(true, std::nullopt, t0 + seconds(1 + i));
+  EXPECT_EQ(gate.limit(), 29);
+  gate.release(true, std::nullopt, t0 + milliseconds(30));  // 4 refusals since the cut; 31 in flight
+  EXPECT_EQ(gate.limit(), 23);  // min(29, 31) × 4/5
+  for (int i = 0; i < 28; ++i) gate.release(true, std::nullopt, t0 + seconds(1 + i));
   EXPECT_EQ(gate.limit(), 4);  // never below the floor
-  EXPECT_EQ(gate.takeSample().overloaded, 19u);
+  EXPECT_EQ(gate.inFlight(), 2);
+  EXPECT_EQ(gate.takeSample().overloaded, 37u);
 }
 
 TEST(OriginGate, KnowsWhenAQueueCannotDrainInTime) {
