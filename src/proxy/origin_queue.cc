@@ -41,10 +41,9 @@ bool OriginQueue::enqueue(ClientConnection* conn, int cluster, shield::PriorityC
       waiting_[i].pop_back();
       break;
     }
-    if (victim == nullptr) return false;
+    if (victim == nullptr) return false;  // also when capacity is 0: nothing ever waits
     victim->onOriginShed();
   }
-  if (capacity == 0) return false;
   waiting_[static_cast<size_t>(c)].push_back({conn, cluster, deadline});
   arm();
   return true;
