@@ -146,6 +146,26 @@ struct RateLimit {
   std::vector<int> route_indexes;    // resolved by validation
 };
 
+// The challenge action: a signed cookie handed out with a redirect (shield/challenge.h).
+struct ChallengeOptions {
+  Duration cookie_ttl = std::chrono::minutes(30);
+  Duration rotation = std::chrono::hours(1);  // the signing key's period; >= cookie_ttl
+  std::string cookie_name = "fg_challenge";
+  int prefix_v4 = 24;  // a cookie is good for the client's whole /24 or /64
+  int prefix_v6 = 64;
+};
+
+// Adaptive concurrency toward each cluster, with a bounded wait by priority class.
+struct OriginProtection {
+  bool enabled = true;
+  int min_limit = 4;        // requests in flight per cluster, all workers together
+  int max_limit = 1024;     // also where a fresh limit starts: no throttling until trouble
+  double latency_tolerance = 2;           // latency above this × the learned normal is stress
+  Duration queue_timeout = milliseconds(500);  // longest a request waits for a slot
+  int queue_size = 256;     // waiting requests per worker; beyond it the lowest class is shed
+  uint64_t buffer_body_bytes = 64 * 1024;  // this much of a body is read before a slot; 0: off
+};
+
 struct Shield {
   bool enabled = true;
   std::vector<BlockEntry> blocklist;
@@ -157,6 +177,8 @@ struct Shield {
   std::vector<RateLimit> rate_limits;
   int table_slots = 1 << 18;                  // per-client state: fixed, whatever the clients
   bool detect = true;  // the detector proposes rules from live traffic, enforced directly for now
+  ChallengeOptions challenge;
+  OriginProtection origin_protection;
 };
 
 // The admin API listener (issue 7): off unless configured. The token is resolved at load time

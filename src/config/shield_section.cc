@@ -1,5 +1,6 @@
 #include "config/shield_section.h"
 
+#include <cctype>
 #include <charconv>
 #include <limits>
 
@@ -11,7 +12,13 @@ namespace {
 
 const std::vector<std::string> kShieldKeys = {
     "enabled",        "blocklist",     "max_connections_per_source", "new_connections_per_source",
-    "connection_budget", "min_request_rate", "min_rate_grace", "rate_limits", "table_slots", "detect"};
+    "connection_budget", "min_request_rate", "min_rate_grace", "rate_limits", "table_slots", "detect",
+    "challenge", "origin_protection"};
+const std::vector<std::string> kChallengeKeys = {"cookie_ttl", "rotation", "cookie_name",
+                                                 "prefix_v4", "prefix_v6"};
+const std::vector<std::string> kOriginProtectionKeys = {
+    "enabled",       "min_limit",  "max_limit",        "latency_tolerance",
+    "queue_timeout", "queue_size", "buffer_body_bytes"};
 const std::vector<std::string> kBlockKeys = {"prefix", "reason", "ttl"};
 const std::vector<std::string> kRateLimitKeys = {"name",      "key",   "prefix_v4", "prefix_v6",
                                                  "rate",      "burst", "routes"};
@@ -44,6 +51,80 @@ void readBlockEntry(const YAML::Node& item, size_t index, Shield* shield, Proble
     return;
   }
   shield->blocklist.push_back(std::move(entry));
+}
+
+void readBool(Fields& f, std::string_view key, bool* out) {
+  if (!f.has(key)) return;
+  bool value = true;
+  if (!YAML::convert<bool>::decode(f.get(key), value)) {
+    f.add(f.where(key), f.subject(key) + " must be true or false");
+  } else {
+    *out = value;
+  }
+}
+
+void readChallenge(const YAML::Node& node, ChallengeOptions* c, ProblemList& problems) {
+  if (!expectMap(node, "shield.challenge", "challenge: { cookie_ttl: 30m, rotation: 1h }",
+                 problems)) {
+    return;
+  }
+  Fields f(node, "shield.challenge", Fields::Style::kSection, problems);
+  f.allowOnly(kChallengeKeys);
+  f.duration("cookie_ttl", &c->cookie_ttl);
+  f.duration("rotation", &c->rotation);
+  f.integer("prefix_v4", &c->prefix_v4, 8, 32);
+  f.integer("prefix_v6", &c->prefix_v6, 16, 128);
+  std::string name;
+  if (f.text("cookie_name", &name)) {
+    bool token = !name.empty() && name.size() <= 64;
+    for (char ch : name) token = token && (std::isalnum(static_cast<unsigned char>(ch)) ||
+                                           ch == '_' || ch == '-');
+    if (token) {
+      c->cookie_name = name;
+    } else {
+      f.add(f.where("cookie_name"), f.subject("cookie_name") + " " + quoted(name) +
+                                        " must be 1 to 64 letters, digits, '_' or '-'");
+    }
+  }
+  // Tokens are accepted under the current and the previous key: one that outlived two
+  // periods would be refused before its expiry, which would puzzle whoever set the ttl.
+  if (c->cookie_ttl > c->rotation) {
+    f.add(f.where("cookie_ttl"), f.subject("cookie_ttl") +
+                                     " must not be longer than shield.challenge.rotation");
+  }
+}
+
+void readOriginProtection(const YAML::Node& node, OriginProtection* o, ProblemList& problems) {
+  if (!expectMap(node, "shield.origin_protection",
+                 "origin_protection: { max_limit: 256, queue_timeout: 500ms }", problems)) {
+    return;
+  }
+  Fields f(node, "shield.origin_protection", Fields::Style::kSection, problems);
+  f.allowOnly(kOriginProtectionKeys);
+  readBool(f, "enabled", &o->enabled);
+  f.integer("min_limit", &o->min_limit, 1, 1 << 20);
+  f.integer("max_limit", &o->max_limit, 1, 1 << 20);
+  if (o->min_limit > o->max_limit) {
+    f.add(f.where("min_limit"), f.subject("min_limit") + " (" + std::to_string(o->min_limit) +
+                                    ") must not be above max_limit (" +
+                                    std::to_string(o->max_limit) + ")");
+  }
+  std::string tolerance;
+  if (f.text("latency_tolerance", &tolerance)) {
+    double value = 0;
+    auto [p, ec] = std::from_chars(tolerance.data(), tolerance.data() + tolerance.size(), value);
+    if (ec != std::errc() || p != tolerance.data() + tolerance.size() || value < 1.1 ||
+        value > 100) {
+      f.add(f.where("latency_tolerance"),
+            f.subject("latency_tolerance") + " " + quoted(tolerance) +
+                " must be a factor from 1.1 to 100 (e.g. 2: twice the normal latency)");
+    } else {
+      o->latency_tolerance = value;
+    }
+  }
+  f.duration("queue_timeout", &o->queue_timeout);
+  f.integer("queue_size", &o->queue_size, 0, 1 << 20);
+  f.size("buffer_body_bytes", &o->buffer_body_bytes, 0, 64ull << 20);
 }
 
 bool parseKey(std::string_view text, RateLimit* limit) {
@@ -153,14 +234,11 @@ void readShieldSection(Fields& top, Config* config, ProblemList& problems) {
   Fields f(node, "shield", Fields::Style::kSection, problems);
   f.allowOnly(kShieldKeys);
   Shield& s = config->shield;
-  for (auto [key, flag] : {std::pair{"enabled", &s.enabled}, std::pair{"detect", &s.detect}}) {
-    if (!f.has(key)) continue;
-    bool value = true;
-    if (!YAML::convert<bool>::decode(f.get(key), value)) {
-      f.add(f.where(key), f.subject(key) + " must be true or false");
-    } else {
-      *flag = value;
-    }
+  readBool(f, "enabled", &s.enabled);
+  readBool(f, "detect", &s.detect);
+  if (f.has("challenge")) readChallenge(f.get("challenge"), &s.challenge, problems);
+  if (f.has("origin_protection")) {
+    readOriginProtection(f.get("origin_protection"), &s.origin_protection, problems);
   }
   f.integer("max_connections_per_source", &s.max_connections_per_source, 0, kMaxInt);
   f.integer("new_connections_per_source", &s.new_connections_per_source, 0, kMaxInt);

@@ -106,7 +106,48 @@ INSTANTIATE_TEST_SUITE_P(
                 7},
         BadCase{"shield:\n  rate_limits: [{ key: source }]\n", "rate", 7},
         BadCase{"shield:\n  rate_limits: [{ rate: 5, burst: 0 }]\n", "at least 1", 7},
-        BadCase{"shield: [1, 2]\n", "shield", 6}));
+        BadCase{"shield: [1, 2]\n", "shield", 6},
+        BadCase{"shield:\n  challenge: { cookie_ttl: 2h, rotation: 1h }\n",
+                "must not be longer than shield.challenge.rotation", 7},
+        BadCase{"shield:\n  challenge: { cookie_name: \"a b\" }\n", "letters, digits", 7},
+        BadCase{"shield:\n  challenge: { prefix_v4: 40 }\n", "prefix_v4", 7},
+        BadCase{"shield:\n  challenge: on\n", "shield.challenge", 7},
+        BadCase{"shield:\n  origin_protection: { min_limit: 10, max_limit: 5 }\n",
+                "must not be above max_limit", 7},
+        BadCase{"shield:\n  origin_protection: { latency_tolerance: 1 }\n", "from 1.1 to 100",
+                7},
+        BadCase{"shield:\n  origin_protection: { queue_timout: 1s }\n", "queue_timeout", 7},
+        BadCase{"shield:\n  origin_protection: { enabled: sometimes }\n",
+                "must be true or false", 7}));
+
+TEST(ShieldSection, ChallengeAndOriginProtection) {
+  auto defaults = load("");
+  ASSERT_TRUE(defaults.ok()) << defaults.describeProblems();
+  EXPECT_TRUE(defaults.config->shield.origin_protection.enabled);
+  EXPECT_EQ(defaults.config->shield.challenge.cookie_name, "fg_challenge");
+  auto r = load(
+      "shield:\n"
+      "  challenge: { cookie_ttl: 10m, rotation: 20m, cookie_name: gate, prefix_v4: 32,\n"
+      "               prefix_v6: 56 }\n"
+      "  origin_protection: { enabled: false, min_limit: 2, max_limit: 50,\n"
+      "                       latency_tolerance: 3.5, queue_timeout: 250ms, queue_size: 10,\n"
+      "                       buffer_body_bytes: 8KiB }\n");
+  ASSERT_TRUE(r.ok()) << r.describeProblems();
+  const Shield& s = r.config->shield;
+  EXPECT_EQ(s.challenge.cookie_ttl, std::chrono::minutes(10));
+  EXPECT_EQ(s.challenge.rotation, std::chrono::minutes(20));
+  EXPECT_EQ(s.challenge.cookie_name, "gate");
+  EXPECT_EQ(s.challenge.prefix_v4, 32);
+  EXPECT_EQ(s.challenge.prefix_v6, 56);
+  const OriginProtection& o = s.origin_protection;
+  EXPECT_FALSE(o.enabled);
+  EXPECT_EQ(o.min_limit, 2);
+  EXPECT_EQ(o.max_limit, 50);
+  EXPECT_DOUBLE_EQ(o.latency_tolerance, 3.5);
+  EXPECT_EQ(o.queue_timeout, milliseconds(250));
+  EXPECT_EQ(o.queue_size, 10);
+  EXPECT_EQ(o.buffer_body_bytes, 8192u);
+}
 
 TEST(ParseRequestRate, Units) {
   double r = 0;

@@ -116,6 +116,8 @@ ClientConnection::ClientConnection(Worker* worker, FileDescriptor fd, const Sock
 ClientConnection::~ClientConnection() {
   // A connection cut short (drain timeout, worker shutdown) still owns its upstream exchange.
   releaseUpstream(false);
+  releaseOriginSlot();
+  if (queued_) worker_->originQueue().cancel(this);
   ShieldState& shield = worker_->shield();
   if (tracked_) shield.connections().close(*key_);
   shield.releaseConnection();
@@ -205,6 +207,9 @@ void ClientConnection::process() {
         if (!in_.empty()) onHead();
         else if (client_eof_) close();
         break;
+      case Phase::kWaiting:
+        continueWaiting();
+        break;
       case Phase::kUpstream:
         pumpRequestBody();
         if (phase_ == Phase::kUpstream) pumpResponse();
@@ -247,7 +252,8 @@ bool ClientConnection::readClient() {
   if (phase_ == Phase::kClosing) return false;
   size_t cap = std::max(maxInputBytes(), kHighWater);
   bool eof = false, blocked = false, failed = false;
-  size_t chunk = phase_ == Phase::kUpstream && !req_body_done_ ? kHighWater : kReadChunk;
+  bool body = (phase_ == Phase::kUpstream || phase_ == Phase::kWaiting) && !req_body_done_;
+  size_t chunk = body ? kHighWater : kReadChunk;
   size_t n = readInto(fd_.get(), &in_, cap, chunk, client_hangup_, &eof, &blocked, &failed);
   if (blocked) can_read_ = false;
   if (failed) {
@@ -259,7 +265,9 @@ bool ClientConnection::readClient() {
 }
 
 size_t ClientConnection::maxInputBytes() const {
-  return worker_->snapshot()->config->limits.max_header_bytes + 1024;
+  size_t head = worker_->snapshot()->config->limits.max_header_bytes + 1024;
+  // A body being buffered may be held up to buffer_body_bytes.
+  return buffering_ ? std::max(head, static_cast<size_t>(buffer_bytes_)) : head;
 }
 
 bool ClientConnection::flushClient() {
@@ -393,10 +401,16 @@ void ClientConnection::respondTooManyRequests(uint32_t retry_after_ms, uint32_t 
 
 bool ClientConnection::admitRequest(int route_index) {
   const ShieldPolicy& policy = snapshot_->shield;
+  priority_ = shield::PriorityClass::kKnownGood;  // no shield, no classes: nobody goes last
   if (!policy.enabled || !key_) return true;
   const auto& limits = snapshot_->config->shield.rate_limits;
   ShieldState& state = worker_->shield();
-  if (policy.detect && !applyMitigationRules(route_index)) return false;
+  if (policy.detect) {
+    if (!applyMitigationRules(route_index)) return false;
+  } else {
+    priority_ = shield::classifyRequest(
+        state.knownGood().isKnownGood(*key_, worker_->loop().now()), false, false);
+  }
   for (int i : policy.route_limits[static_cast<size_t>(route_index)]) {
     const config::RateLimit& limit = limits[static_cast<size_t>(i)];
     uint64_t seed = state.rateSeed() ^ (static_cast<uint64_t>(i + 1) * 0x9e3779b97f4a7c15ULL);
@@ -428,6 +442,7 @@ bool ClientConnection::admitRequest(int route_index) {
     respondTooManyRequests(d.retry_after_ms, 3600, "429 Too Many Requests: rate limit exceeded\n");
     return false;
   }
+  ShieldCounters::bump(worker_->counters().by_class, priority_);
   return true;
 }
 
@@ -438,6 +453,7 @@ bool ClientConnection::applyMitigationRules(int route_index) {
   bool known_good = state.knownGood().isKnownGood(*key_, now);
   worker_->observation().recordRequest(*key_, fingerprint, route_index, known_good);
   observed_ = true;
+  priority_ = shield::classifyRequest(known_good, false, false);
   const shield::RuleSet& rules = worker_->rules();
   if (rules.empty()) return true;
   auto headers = [this](std::string_view name) -> std::optional<std::string_view> {
@@ -456,8 +472,9 @@ bool ClientConnection::applyMitigationRules(int route_index) {
       respondLocally(403, "403 Forbidden: blocked by a mitigation rule\n",
                      "text/plain; charset=utf-8");
       return false;
-    case shield::RuleAction::kRateLimit:
-    case shield::RuleAction::kChallenge: {  // no challenge page yet: limited like a rate rule
+    case shield::RuleAction::kChallenge:
+      return passesChallenge();
+    case shield::RuleAction::kRateLimit: {
       shield::RateSpec spec = shield::RateSpec::perSecond(std::max(rule->rate, 1.0),
                                                           std::max(rule->burst, 1.0));
       uint64_t hash = shield::mix64(state.rateSeed() ^ (rule->id * 0xd6e8feb86659fd93ULL));
@@ -469,9 +486,46 @@ bool ClientConnection::applyMitigationRules(int route_index) {
       return false;
     }
     case shield::RuleAction::kDeprioritise:
-      return true;  // priority classes act at the origin's admission, not here
+      // Priority classes act at the origin's admission (OriginGate, OriginQueue), not here.
+      priority_ = shield::classifyRequest(known_good, true, state.anomalyActive());
+      return true;
   }
   return true;
+}
+
+bool ClientConnection::passesChallenge() {
+  const ShieldPolicy& policy = snapshot_->shield;
+  const shield::ChallengeKeys& keys = worker_->shield().challenge();
+  MonoTime now = worker_->loop().now();
+  for (const auto& h : req_.headers) {
+    if (!http::equalsIgnoreCase(h.name, "cookie")) continue;
+    std::string_view token = shield::findCookie(h.value, policy.challenge_cookie);
+    if (!token.empty() &&
+        keys.verify(*key_, token, now, policy.challenge) == shield::ChallengeVerdict::kValid) {
+      worker_->counters().challenge_passed.fetch_add(1, std::memory_order_relaxed);
+      return true;
+    }
+  }
+  worker_->counters().count(Rejection::kChallenged);
+  if (method_ != http::Method::kGet && method_ != http::Method::kHead) {
+    // 403 rather than 429: waiting will not help, the cookie will (a browser that loaded a
+    // page of the site first has it).
+    respondLocally(403, "403 Forbidden: this request needs the site's challenge cookie\n",
+                   "text/plain; charset=utf-8");
+    return false;
+  }
+  char token[shield::ChallengeKeys::kTokenChars];
+  keys.issue(*key_, now, policy.challenge, token);
+  auto max_age = std::chrono::duration_cast<std::chrono::seconds>(policy.challenge.cookie_ttl);
+  std::string extra;
+  extra.reserve(req_.path.size() + policy.challenge_cookie.size() + 160);
+  extra.append("Location: ").append(req_.path).append("\r\nSet-Cookie: ");
+  extra.append(policy.challenge_cookie).append("=").append(token, sizeof(token));
+  extra.append("; Path=/; Max-Age=").append(std::to_string(max_age.count()));
+  extra.append("; HttpOnly; SameSite=Lax\r\nCache-Control: no-store\r\n");
+  respondLocally(302, "302 Found: checking the client; follow the redirect with cookies on\n",
+                 "text/plain; charset=utf-8", extra);
+  return false;
 }
 
 bool ClientConnection::keepsMinimumRate(MonoTime since, uint64_t bytes) {
@@ -539,7 +593,118 @@ void ClientConnection::startProxy(const config::Route& route) {
   phase_ = Phase::kUpstream;
   // floodgate answers 100-continue itself and streams the body as it comes (as nginx does).
   if (expect_continue) out_.append("HTTP/1.1 100 Continue\r\n\r\n");
+  // Slow POST: a body's first buffer_body_bytes (all of a small one) are read, under the
+  // minimum rate, before the request may hold an origin slot or connection; the rest of a
+  // larger one streams (HAProxy's http-buffer-request). Chunked bodies stream from the start.
+  const ShieldPolicy& policy = snapshot_->shield;
+  buffer_bytes_ = policy.enabled && req_framing_ == http::BodyFraming::kContentLength
+                      ? std::min<uint64_t>(req_remaining_, policy.buffer_body_bytes)
+                      : 0;
+  buffering_ = buffer_bytes_ > 0;
+  phase_ = Phase::kWaiting;
+  continueWaiting();
+}
+
+void ClientConnection::continueWaiting() {
+  if (queued_) return;
+  if (buffering_) {
+    if (in_.readable() < buffer_bytes_) {
+      if (client_eof_) {
+        abort();
+      } else {
+        keepsMinimumRate(body_started_, in_.readable());
+      }
+      return;
+    }
+    buffering_ = false;
+  }
+  if (!takeOriginSlot()) return;
+  phase_ = Phase::kUpstream;
   if (!connectUpstream()) upstreamFailed(502, "cannot connect to upstream");
+}
+
+bool ClientConnection::takeOriginSlot() {
+  const ShieldPolicy& policy = snapshot_->shield;
+  shield::OriginGate* gate = policy.enabled && policy.origin_protection
+                                 ? worker_->shield().originGate(cluster_index_)
+                                 : nullptr;
+  if (gate == nullptr) return true;
+  // The detector's saturated-concurrency signal (origin stress).
+  if (observed_) worker_->observation().recordConcurrency(gate->inFlight(), gate->limit());
+  OriginQueue& queue = worker_->originQueue();
+  // Behind waiters as good or better: queue too, so a free slot goes to the best class first.
+  size_t ahead = queue.waitersAtOrAbove(priority_);
+  bool behind = ahead > 0;
+  if (!behind && gate->tryAcquire(priority_)) {
+    origin_gate_ = gate;
+    slot_at_ = worker_->loop().now();
+    return true;
+  }
+  if (behind) gate->noteWanted();
+  // Suspicious requests do not wait: they are the first to go when slots are short. Nor does
+  // a request the queue ahead of it could not make room for in time: it learns so at once.
+  if (priority_ != shield::PriorityClass::kSuspicious &&
+      gate->drainsWithin(ahead, worker_->shield().workers(), policy.queue_timeout) &&
+      queue.enqueue(this, cluster_index_, priority_, worker_->loop().now() + policy.queue_timeout,
+                    policy.queue_size)) {
+    queued_ = true;
+    worker_->counters().queued.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  shedForOrigin();
+  return false;
+}
+
+void ClientConnection::onOriginSlot() {
+  queued_ = false;
+  origin_gate_ = worker_->shield().originGate(cluster_index_);
+  slot_at_ = worker_->loop().now();
+  if (phase_ != Phase::kWaiting) {
+    releaseOriginSlot();
+    return;
+  }
+  phase_ = Phase::kUpstream;
+  if (!connectUpstream()) upstreamFailed(502, "cannot connect to upstream");
+  process();
+}
+
+void ClientConnection::onOriginShed() {
+  queued_ = false;
+  if (phase_ != Phase::kWaiting) return;
+  shedForOrigin();
+  process();
+}
+
+void ClientConnection::shedForOrigin() {
+  worker_->counters().count(Rejection::kOriginShed);
+  ShieldCounters::bump(worker_->counters().shed_by_class, priority_);
+  // A body wholly in hand is dropped and the connection kept; one still coming is not read.
+  if (req_framing_ == http::BodyFraming::kContentLength && in_.readable() >= req_remaining_) {
+    in_.consume(req_remaining_);
+    req_remaining_ = 0;
+  } else if (req_framing_ != http::BodyFraming::kNone) {
+    keep_alive_ = false;
+    linger_after_close_ = true;
+  }
+  buffering_ = false;
+  http::appendSimpleResponse(&out_, 503,
+                             "503 Service Unavailable: the origin is at capacity; retry shortly\n",
+                             keep_alive_, "Retry-After: 1\r\n", method_ == http::Method::kHead);
+  resp_status_ = 503;
+  logAccess(503);
+  snapshot_.reset();
+  phase_ = keep_alive_ ? Phase::kIdle : Phase::kClosing;
+}
+
+void ClientConnection::releaseOriginSlot() {
+  if (origin_gate_ == nullptr) return;
+  // Refused or failed by the origin (or unreachable): the controller's overload signal.
+  bool overloaded = resp_status_ == 502 || resp_status_ == 503 || resp_status_ == 504;
+  std::optional<Duration> latency;
+  if (resp_head_done_) latency = resp_head_at_ - slot_at_;
+  origin_gate_->release(overloaded, latency, worker_->loop().now());
+  origin_gate_ = nullptr;
+  worker_->originQueue().slotFreed();
 }
 
 bool ClientConnection::connectUpstream() {
@@ -864,6 +1029,7 @@ void ClientConnection::pumpResponse() {
 void ClientConnection::finishExchange() {
   bool reusable = resp_.keep_alive && req_body_done_ && plan_.mode != ResponseBodyMode::kUntilClose;
   releaseUpstream(reusable);
+  releaseOriginSlot();
   logAccess(resp_status_);
   snapshot_.reset();
   if (!plan_.keep_alive || client_eof_ || draining_) {
@@ -915,6 +1081,7 @@ void ClientConnection::sendError(int status, std::string_view why,
   resp_status_ = status;
   logAccess(status);
   releaseUpstream(false);
+  releaseOriginSlot();
   phase_ = Phase::kClosing;
   // Unread request bytes would turn our close into a reset and lose the answer: linger.
   linger_after_close_ = true;
@@ -934,6 +1101,9 @@ void ClientConnection::close() {
   }
   phase_ = Phase::kClosed;
   releaseUpstream(false);
+  releaseOriginSlot();
+  if (queued_) worker_->originQueue().cancel(this);
+  queued_ = false;
   worker_->loop().cancel(&timer_);
   worker_->loop().cancel(&backoff_timer_);
   worker_->loop().remove(fd_.get());
@@ -974,6 +1144,13 @@ void ClientConnection::updateTimers() {
         loop.scheduleAt(&timer_, head_started_ + limits.header_read_timeout);
       }
       break;
+    case Phase::kWaiting:  // waiting for a slot has its own deadline (OriginQueue)
+      if (buffering_) {
+        loop.schedule(&timer_, limits.client_body_timeout);
+      } else {
+        loop.cancel(&timer_);
+      }
+      break;
     case Phase::kUpstream:
       if (!req_body_done_ || !out_.empty()) {
         loop.schedule(&timer_, limits.client_body_timeout);
@@ -1000,6 +1177,7 @@ void ClientConnection::onTimer() {
       sendError(408, "request header not received in time");
       process();
       break;
+    case Phase::kWaiting:
     case Phase::kUpstream:
       if (!resp_head_done_ && !req_body_done_) {
         sendError(408, "request body not received in time");

@@ -15,6 +15,7 @@
 #include "proxy/runtime.h"
 #include "proxy/upstream_pool.h"
 #include "shield/ip_prefix.h"
+#include "shield/origin_gate.h"
 #include "shield/priority.h"
 #include "upstream/picker.h"
 
@@ -42,12 +43,22 @@ class ClientConnection final : public IoHandler, public UpstreamUser, public Def
   // The listener it came from (its key), for the metrics' listener label.
   void setListener(std::string key) { listener_key_ = std::move(key); }
 
+  // The request's priority class, set by the shield before it is proxied (known-good when the
+  // shield is off); for the upstream picker.
+  shield::PriorityClass priority() const { return priority_; }
+  // From the worker's OriginQueue: a slot toward the cluster is now held for this request, or
+  // the request could not wait any longer.
+  void onOriginSlot();
+  void onOriginShed();
+
   // Intrusive list of the worker's connections.
   ClientConnection* prev = nullptr;
   ClientConnection* next = nullptr;
 
  private:
-  enum class Phase : uint8_t { kIdle, kHead, kUpstream, kClosing, kLingering, kClosed };
+  // kWaiting: the head is taken; a small body is being read whole, or the request waits for
+  // an origin slot (OriginQueue).
+  enum class Phase : uint8_t { kIdle, kHead, kWaiting, kUpstream, kClosing, kLingering, kClosed };
 
   void process();
   bool readClient();
@@ -94,6 +105,14 @@ class ClientConnection final : public IoHandler, public UpstreamUser, public Def
   bool admitRequest(int route_index);
   // Records the request for the detector and applies the mitigation rules it produced.
   bool applyMitigationRules(int route_index);
+  // A challenge rule matched: true with a valid cookie, else a 302 that sets one (GET, HEAD)
+  // or a 403 (other methods: a redirect would lose the body) and false.
+  bool passesChallenge();
+  // Origin protection and request buffering, between startProxy and connectUpstream.
+  void continueWaiting();
+  bool takeOriginSlot();  // false: queued, or shed (answered)
+  void releaseOriginSlot();
+  void shedForOrigin();   // 503 + Retry-After
   // Slowloris and slow POST: false (and a 408 on its way) when the client sends slower than
   // the configured minimum rate once the grace period is over.
   bool keepsMinimumRate(MonoTime since, uint64_t bytes);
@@ -149,9 +168,6 @@ class ClientConnection final : public IoHandler, public UpstreamUser, public Def
   MonoTime exchange_started_;
   MonoTime resp_head_at_;
   bool observed_ = false;  // the request was recorded for the detector; its response is due
-  // Which class of client this is when upstream capacity is contested; the shield sets it
-  // for each request (kUnknown until it does).
-  shield::PriorityClass priority_ = shield::PriorityClass::kUnknown;
   std::shared_ptr<upstream::Picker> picker_;  // null: plain round robin (during a reload)
   upstream::Pick pick_;                       // the try in flight: its level slot and endpoint
   upstream::Outcome try_outcome_ = upstream::Outcome::kCancelled;
@@ -164,6 +180,12 @@ class ClientConnection final : public IoHandler, public UpstreamUser, public Def
   Timer backoff_timer_;
   int retry_status_ = 502;
   const char* retry_why_ = "";
+  shield::PriorityClass priority_ = shield::PriorityClass::kKnownGood;
+  shield::OriginGate* origin_gate_ = nullptr;  // the slot held, if any
+  MonoTime slot_at_;
+  bool queued_ = false;     // in the worker's OriginQueue
+  bool buffering_ = false;    // reading the start of a body before taking a slot
+  uint64_t buffer_bytes_ = 0; // how much of it: all of a small body, buffer_body_bytes of a big one
 
   // Kept only for the access log (copied: the parsed views die with the read buffer).
   std::string log_method_, log_host_, log_path_, log_request_id_;

@@ -23,10 +23,9 @@ shield::DetectorConfig detectorConfig() {
 }
 
 shield::ProposalConfig proposalConfig() {
-  shield::ProposalConfig config;
-  // There is no challenge page yet: a heavy fingerprint is rate-limited instead.
-  config.challenge_fingerprints = false;
-  return config;
+  // A heavy fingerprint is challenged (ProposalConfig's default): clients that keep cookies
+  // pass, flood tools do not.
+  return shield::ProposalConfig{};
 }
 
 // One tick's hand-over: workers fill it from their own threads; the loop reads it under the
@@ -113,6 +112,8 @@ void DefenseLoop::tick(MonoTime now) {
   collect();
   std::vector<shield::Finding> findings = detector_.tick(merged_, now);
   ticks_.fetch_add(1, std::memory_order_relaxed);
+  state_->setAnomalyActive(detector_.status().anomaly);
+  state_->tuneOriginLimits();
   spdlog::debug("defense tick: {} requests ({} known-good), anomaly {}, {} findings, {:.0f} us",
                 merged_.totalRequests(), merged_.knownGoodRequests(), detector_.status().anomaly,
                 findings.size(), detector_.stats().last_tick_us);

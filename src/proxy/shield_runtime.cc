@@ -34,6 +34,8 @@ const char* rejectionName(Rejection r) {
     case Rejection::kSlowRequest: return "slow_request";
     case Rejection::kHeaderTimeout: return "header_timeout";
     case Rejection::kBadRequest: return "bad_request";
+    case Rejection::kChallenged: return "challenged";
+    case Rejection::kOriginShed: return "origin_shed";
     case Rejection::kCount: break;
   }
   return "unknown";
@@ -68,6 +70,16 @@ ShieldPolicy ShieldPolicy::compile(const config::Config& config, MonoTime now) {
   p.min_request_rate = s.min_request_rate;
   p.min_rate_grace = s.min_rate_grace;
   p.detect = s.detect;
+  p.challenge.cookie_ttl = s.challenge.cookie_ttl;
+  p.challenge.rotation = s.challenge.rotation;
+  p.challenge.prefix_v4 = static_cast<unsigned>(s.challenge.prefix_v4);
+  p.challenge.prefix_v6 = static_cast<unsigned>(s.challenge.prefix_v6);
+  p.challenge_cookie = s.challenge.cookie_name;
+  const config::OriginProtection& o = s.origin_protection;
+  p.origin_protection = o.enabled;
+  p.queue_timeout = o.queue_timeout;
+  p.queue_size = static_cast<size_t>(o.queue_size);
+  p.buffer_body_bytes = o.buffer_body_bytes;
   return p;
 }
 
@@ -77,10 +89,52 @@ ShieldState::ShieldState(const config::Shield& config, int workers)
       known_good_(static_cast<size_t>(config.table_slots), MonoClock::now()),
       fingerprint_(randomSeed()),
       counters_(static_cast<size_t>(workers)),
-      rate_seed_(randomSeed()) {
+      rate_seed_(randomSeed()),
+      challenge_(MonoClock::now()),
+      gates_(new shield::OriginGate[kMaxGuardedClusters]),
+      limits_(kMaxGuardedClusters, shield::AdaptiveLimit(limitConfigFor(config))) {
   observation_config_.seed = randomSeed();
   known_good_.setMinTenure(seconds(10));
   budget_.store(budgetFor(config));
+  for (size_t i = 0; i < kMaxGuardedClusters; ++i) {
+    gates_[i].setLimit(limits_[i].limit());
+    gates_[i].setMinLimit(config.origin_protection.min_limit);
+  }
+}
+
+shield::AdaptiveLimitConfig ShieldState::limitConfigFor(const config::Shield& config) {
+  shield::AdaptiveLimitConfig c;
+  c.min_limit = config.origin_protection.min_limit;
+  c.max_limit = config.origin_protection.max_limit;
+  c.latency_tolerance = config.origin_protection.latency_tolerance;
+  return c;
+}
+
+void ShieldState::tuneOriginLimits() {
+  std::lock_guard<std::mutex> lock(limits_mu_);
+  for (size_t i = 0; i < kMaxGuardedClusters; ++i) {
+    shield::LimitSample sample = gates_[i].takeSample();
+    if (sample.completed == 0 && sample.wanted_more == 0) continue;
+    limits_[i].adopt(gates_[i].limit());  // the data path may have cut it since
+    int before = limits_[i].limit();
+    shield::AdaptiveLimit::Step step = limits_[i].update(sample);
+    gates_[i].setLimit(limits_[i].limit());
+    gates_[i].setNormalLatency(std::chrono::duration_cast<Duration>(
+        std::chrono::duration<double, std::milli>(limits_[i].normalLatencyMs())));
+    if (step == shield::AdaptiveLimit::Step::kCutOverload ||
+        step == shield::AdaptiveLimit::Step::kCutLatency) {
+      spdlog::info(
+          "origin protection: cluster #{} limit {} -> {}: {} ({} of {} exchanges refused or "
+          "failed, mean latency {:.1f} ms, normal {:.1f} ms, peak in flight {})",
+          i, before, limits_[i].limit(), shield::AdaptiveLimit::stepName(step),
+          sample.overloaded, sample.completed,
+          sample.latency_count ? sample.latency_sum_ms / sample.latency_count : 0.0,
+          limits_[i].normalLatencyMs(), sample.peak_in_flight);
+    } else if (step == shield::AdaptiveLimit::Step::kGrow) {
+      spdlog::debug("origin protection: cluster #{} limit {} -> {}", i, before,
+                    limits_[i].limit());
+    }
+  }
 }
 
 int64_t ShieldState::budgetFor(const config::Shield& config) {
@@ -95,6 +149,12 @@ int64_t ShieldState::budgetFor(const config::Shield& config) {
 void ShieldState::apply(const config::Shield& config) {
   connections_.setCaps(capsOf(config));
   budget_.store(budgetFor(config));
+  std::lock_guard<std::mutex> lock(limits_mu_);
+  for (size_t i = 0; i < kMaxGuardedClusters; ++i) {
+    limits_[i].reconfigure(limitConfigFor(config));
+    gates_[i].setLimit(limits_[i].limit());
+    gates_[i].setMinLimit(config.origin_protection.min_limit);
+  }
 }
 
 bool ShieldState::claimConnection() {
@@ -104,6 +164,15 @@ bool ShieldState::claimConnection() {
     return false;
   }
   return true;
+}
+
+uint64_t ShieldState::totalByClass(shield::PriorityClass c, bool shed) const {
+  uint64_t sum = 0;
+  for (const auto& counters : counters_) {
+    const auto* by = shed ? counters.shed_by_class : counters.by_class;
+    sum += by[static_cast<size_t>(c)].load(std::memory_order_relaxed);
+  }
+  return sum;
 }
 
 uint64_t ShieldState::total(Rejection r) const {

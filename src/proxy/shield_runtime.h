@@ -6,15 +6,21 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <string>
 #include <vector>
 
 #include "config/config.h"
+#include "shield/adaptive_limit.h"
 #include "shield/blocklist.h"
+#include "shield/challenge.h"
 #include "shield/connection_limiter.h"
 #include "shield/fingerprint.h"
 #include "shield/known_good.h"
 #include "shield/mitigation_rule.h"
 #include "shield/observation.h"
+#include "shield/origin_gate.h"
+#include "shield/priority.h"
 #include "shield/rate_limit_table.h"
 
 namespace floodgate::proxy {
@@ -28,6 +34,12 @@ struct ShieldPolicy {
   uint64_t min_request_rate = 0;
   Duration min_rate_grace{};
   bool detect = true;
+  shield::ChallengeSettings challenge;
+  std::string challenge_cookie;          // the cookie's name
+  bool origin_protection = true;
+  Duration queue_timeout{};
+  size_t queue_size = 0;                 // per worker
+  uint64_t buffer_body_bytes = 0;        // bodies up to this are read before an origin slot
 
   static ShieldPolicy compile(const config::Config& config, MonoTime now);
 };
@@ -44,6 +56,8 @@ enum class Rejection : uint8_t {
   kSlowRequest,        // request: head or body slower than min_request_rate (408)
   kHeaderTimeout,      // request: head not complete within header_read_timeout (408)
   kBadRequest,         // request: malformed, 4xx from the parser
+  kChallenged,         // request: a challenge rule matched and no valid cookie came (302/403)
+  kOriginShed,         // request: no origin slot within the wait, or the queue was full (503)
   kCount
 };
 const char* rejectionName(Rejection r);
@@ -54,8 +68,15 @@ const char* rejectionStage(Rejection r);
 struct alignas(64) ShieldCounters {
   std::atomic<uint64_t> rejected[static_cast<size_t>(Rejection::kCount)] = {};
   std::atomic<uint64_t> idle_closed_for_budget{0};
+  std::atomic<uint64_t> by_class[3] = {};       // requests admitted by the shield, by class
+  std::atomic<uint64_t> shed_by_class[3] = {};  // kOriginShed, by class
+  std::atomic<uint64_t> queued{0};              // waited for an origin slot
+  std::atomic<uint64_t> challenge_passed{0};    // came back with a valid cookie
   void count(Rejection r) {
     rejected[static_cast<size_t>(r)].fetch_add(1, std::memory_order_relaxed);
+  }
+  static void bump(std::atomic<uint64_t>* by, shield::PriorityClass c) {
+    by[static_cast<size_t>(c)].fetch_add(1, std::memory_order_relaxed);
   }
 };
 
@@ -70,7 +91,25 @@ class ShieldState {
   const shield::ObservationConfig& observationConfig() const { return observation_config_; }
   ShieldCounters& counters(int worker) { return counters_[static_cast<size_t>(worker)]; }
   uint64_t total(Rejection r) const;
+  uint64_t totalByClass(shield::PriorityClass c, bool shed) const;
   uint64_t rateSeed() const { return rate_seed_; }
+  int workers() const { return static_cast<int>(counters_.size()); }
+  const shield::ChallengeKeys& challenge() const { return challenge_; }
+
+  // Origin protection: the gate toward cluster `index` (shared by all workers), or nullptr for
+  // clusters past kMaxGuardedClusters, which go unguarded.
+  static constexpr size_t kMaxGuardedClusters = 64;
+  shield::OriginGate* originGate(int index) {
+    return index >= 0 && static_cast<size_t>(index) < kMaxGuardedClusters
+               ? &gates_[static_cast<size_t>(index)]
+               : nullptr;
+  }
+  // Control tick: one AdaptiveLimit step per cluster that saw traffic.
+  void tuneOriginLimits();
+  // The detector's verdict, for the priority classes (a deprioritise rule demotes to
+  // suspicious only while an anomaly is active).
+  bool anomalyActive() const { return anomaly_.load(std::memory_order_relaxed); }
+  void setAnomalyActive(bool active) { anomaly_.store(active, std::memory_order_relaxed); }
 
   // The global budget: claim a slot for a new connection, or learn it is spent.
   bool claimConnection();
@@ -83,6 +122,7 @@ class ShieldState {
 
  private:
   static int64_t budgetFor(const config::Shield& config);
+  static shield::AdaptiveLimitConfig limitConfigFor(const config::Shield& config);
 
   shield::ConnectionLimiter connections_;
   shield::SharedRateLimiter rates_;
@@ -93,6 +133,11 @@ class ShieldState {
   std::atomic<int64_t> live_{0};
   std::atomic<int64_t> budget_{0};
   uint64_t rate_seed_;
+  shield::ChallengeKeys challenge_;
+  std::atomic<bool> anomaly_{false};
+  std::unique_ptr<shield::OriginGate[]> gates_;
+  std::mutex limits_mu_;  // control side only: reloads and ticks
+  std::vector<shield::AdaptiveLimit> limits_;  // by cluster index, beside gates_
 };
 
 }  // namespace floodgate::proxy

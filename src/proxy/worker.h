@@ -14,6 +14,7 @@
 #include "core/event_loop.h"
 #include "core/intrusive_list.h"
 #include "core/socket.h"
+#include "proxy/origin_queue.h"
 #include "proxy/request_id.h"
 #include "proxy/runtime.h"
 #include "proxy/shield_runtime.h"
@@ -65,6 +66,8 @@ class Worker {
   void swapRules(std::shared_ptr<const shield::RuleSet> rules,
                  std::shared_ptr<const shield::Blocklist> blocklist);
   ShieldCounters& counters() { return shield_->counters(index_); }
+  // Requests of this worker waiting for a slot toward their cluster (origin protection).
+  OriginQueue& originQueue() { return origin_queue_; }
   // The connection budget ran out: close some idle keep-alive connections (at most once per
   // 100 ms), so waiting clients with work get the slots.
   void shedIdle();
@@ -90,6 +93,7 @@ class Worker {
 
   int index_;
   EventLoop loop_;
+  OriginQueue origin_queue_{this};
   SnapshotPtr snapshot_;
   AccessLog* access_log_;
   ShieldState* shield_;

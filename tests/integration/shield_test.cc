@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -209,6 +210,86 @@ TEST(ShieldTest, SlowPostGets408) {
   }
   std::string answer = slow.readHead();
   EXPECT_EQ(answer.rfind("HTTP/1.1 408", 0), 0u) << answer;
+  // A body larger than buffer_body_bytes streams only once its first 64 KiB are in: this one
+  // never got that far.
+  EXPECT_EQ(originRequestCount(origin.port), 0);
+}
+
+// Request buffering: a small body is read whole before the request takes an origin slot or
+// connection, so a slow POST ties up nothing at the origin.
+TEST(ShieldTest, SlowSmallPostNeverReachesTheOrigin) {
+  auto origin = startOrigin();
+  ASSERT_TRUE(origin.ok());
+  auto gw = startGatewayWithConfig(shieldConfig(
+      origin.port, "shield: { min_request_rate: 500, min_rate_grace: 1s }\n", 1));
+  ASSERT_TRUE(gw.ok());
+  SourceSocket slow("127.0.102.1", gw.port);
+  ASSERT_TRUE(slow.send("POST /__origin/upload HTTP/1.1\r\nHost: shield.test\r\n"
+                        "Content-Length: 50000\r\n\r\n"));
+  auto start = Clock::now();
+  while (Clock::now() - start < seconds(3)) {
+    if (!slow.send("x")) break;
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  std::string answer = slow.readHead();
+  EXPECT_EQ(answer.rfind("HTTP/1.1 408", 0), 0u) << answer;
+  EXPECT_EQ(originRequestCount(origin.port), 0);
+  // The same size sent at once is buffered and delivered whole.
+  HttpClient client(gw.port);
+  std::string body(50000, 'y');
+  auto r = client.request("POST", "/__origin/upload", {}, body);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, 200);
+  auto json = parseJson(r->body);
+  EXPECT_EQ(json["bytes"].get<uint64_t>(), 50000u);
+  EXPECT_EQ(hexValue(json["fnv1a"]), fnv1a(kFnvOffset, body.data(), body.size()));
+  EXPECT_EQ(originRequestCount(origin.port), 1);
+}
+
+// Origin protection: with one slot toward the cluster, a second request waits its bounded time
+// in the queue and is shed with a fast 503 and Retry-After, never reaching the origin; a
+// request that waits less gets the slot when it frees.
+TEST(OriginProtectionTest, OverTheLimitWaitsThenIsShedWith503AndRetryAfter) {
+  auto origin = startOrigin({"--latency", "1500"});
+  ASSERT_TRUE(origin.ok());
+  auto gw = startGatewayWithConfig(shieldConfig(
+      origin.port,
+      "shield:\n  origin_protection: { min_limit: 1, max_limit: 1, queue_timeout: 200ms }\n",
+      1));
+  ASSERT_TRUE(gw.ok());
+  std::thread holder([&] { EXPECT_EQ(getOnce("127.0.120.1", gw.port), 200); });
+  ASSERT_TRUE(pollUntil(
+      [&] {
+        auto stats = HttpClient(origin.port).get("/__origin/stats");
+        return stats && parseJson(stats->body)["in_flight"].get<int>() == 1;
+      },
+      seconds(5)));
+  SourceSocket second("127.0.120.2", gw.port);
+  EXPECT_EQ(second.get("/"), 503);
+  EXPECT_NE(second.lastHead().find("Retry-After: 1"), std::string::npos) << second.lastHead();
+  EXPECT_EQ(second.get("/__origin/stats"), 503);  // the connection stays usable
+  holder.join();
+  EXPECT_EQ(originRequestCount(origin.port), 1);
+}
+
+TEST(OriginProtectionTest, AQueuedRequestGetsTheSlotWhenItFrees) {
+  auto origin = startOrigin({"--latency", "300"});
+  ASSERT_TRUE(origin.ok());
+  auto gw = startGatewayWithConfig(shieldConfig(
+      origin.port,
+      "shield:\n  origin_protection: { min_limit: 1, max_limit: 1, queue_timeout: 5s }\n", 2));
+  ASSERT_TRUE(gw.ok());
+  std::vector<std::thread> clients;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 4; ++i) {
+    clients.emplace_back([&, i] {
+      std::string source = "127.0.121." + std::to_string(i + 1);
+      if (getOnce(source.c_str(), gw.port) == 200) ok.fetch_add(1);
+    });
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(ok.load(), 4);
+  EXPECT_EQ(originRequestCount(origin.port), 4);
 }
 
 TEST(ShieldTest, ReloadAddsABlocklistEntry) {
@@ -228,6 +309,94 @@ TEST(ShieldTest, ReloadAddsABlocklistEntry) {
 
 namespace floodgate::integration {
 namespace {
+
+// Runs a storm scenario with a report; the report's JSON (null when there is none).
+nlohmann::json runStorm(const std::string& scenario, CommandResult* run) {
+  std::string path = writeTempFile("storm.yaml", scenario);
+  std::string dir = path + ".report";
+  *run = runFloodgate({"storm", path, "--report", dir, "--quiet"}, seconds(90));
+  std::string text = readFileText(dir + "/report.json");
+  return text.empty() ? nlohmann::json() : parseJson(text);
+}
+
+const nlohmann::json& group(const nlohmann::json& report, const std::string& name) {
+  for (const auto& g : report["groups"]) {
+    if (g["name"] == name) return g;
+  }
+  static const nlohmann::json none;
+  return none;
+}
+
+std::string stormHead(const std::string& name, uint16_t gw_port, uint16_t origin_port) {
+  return "name: " + name + "\ntarget: http://127.0.0.1:" + std::to_string(gw_port) +
+         "\norigin_stats: http://127.0.0.1:" + std::to_string(origin_port) + "/__origin/stats\n";
+}
+
+// The challenge end to end: a distributed flood from 20,000 addresses, each far below any
+// per-address limit, shares one request fingerprint; the detector challenges it. Browser-like
+// users follow the redirect with their cookie and pass; the flood tool never gets past it.
+TEST(ShieldDetectorTest, ChallengedFloodIsStoppedWhileUsersPass) {
+  auto origin = startOrigin({"--capacity", "3000", "--latency", "5"});
+  ASSERT_TRUE(origin.ok());
+  auto gw = startQuickGateway({origin.port});
+  ASSERT_TRUE(gw.ok());
+  std::string scenario = stormHead("challenge", gw.port, origin.port) +
+                         "phases:\n"
+                         "  - { name: calm, duration: 10s }\n"
+                         "  - { name: attack, duration: 10s, attack: true }\n"
+                         "  - { name: after, duration: 3s }\n"
+                         "clients:\n"
+                         "  - { name: users, kind: legit, sources: 127.10.0.0/16, count: 200,\n"
+                         "      rate: 400, paths: [/, /products, /cart] }\n"
+                         "  - { name: flood, kind: distributed_flood, sources: 127.66.0.0/16,\n"
+                         "      count: 20000, rate: 2500, requests_per_connection: 3 }\n";
+  CommandResult run;
+  auto report = runStorm(scenario, &run);
+  ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
+  const auto& derived = report["derived"];
+  ASSERT_FALSE(derived["time_to_mitigate_s"].is_null()) << run.out;
+  EXPECT_LE(derived["time_to_mitigate_s"].get<double>(), 3.0) << run.out;
+  EXPECT_GE(report["legit"]["success"].get<double>(), 0.99) << run.out;
+  EXPECT_EQ(derived["collateral_users"].get<int>(), 0) << run.out;
+  EXPECT_LE(derived["attack_admitted_share"].get<double>(), 0.15) << run.out;
+  // The flood was answered with the challenge's redirect, which it does not follow.
+  EXPECT_GT(report["attack"]["counts"]["status_3xx"].get<uint64_t>(), 0u) << run.out;
+  EXPECT_NE(gw.process->stderrText().find("challenge"), std::string::npos);
+}
+
+// Origin protection end to end: regulars (known-good after their calm seconds) and then a crowd
+// of new clients at five times what the origin serves. The edge sheds the excess with 503 and
+// Retry-After, lowest class first; the regulars keep being served and the origin itself
+// refuses next to nothing.
+TEST(OriginProtectionTest, KnownGoodClientsKeepTheOriginUnderACrowd) {
+  auto origin = startOrigin({"--capacity", "600", "--latency", "20"});
+  ASSERT_TRUE(origin.ok());
+  auto gw = startQuickGateway({origin.port});
+  ASSERT_TRUE(gw.ok());
+  std::string scenario = stormHead("origin-protection", gw.port, origin.port) +
+                         "phases:\n"
+                         "  - { name: calm, duration: 13s }\n"
+                         "  - { name: crowd, duration: 8s, attack: true }\n"
+                         "clients:\n"
+                         "  - { name: regulars, kind: legit, sources: 127.10.0.0/24, count: 50,\n"
+                         "      rate: 100 }\n"
+                         "  - { name: crowd, kind: legit, sources: 127.77.0.0/16, count: 3000,\n"
+                         "      rate: 3000, phases: [crowd] }\n";
+  CommandResult run;
+  auto report = runStorm(scenario, &run);
+  ASSERT_FALSE(report.is_null()) << run.out << run.err;
+  const auto& regulars = group(report, "regulars");
+  const auto& crowd = group(report, "crowd");
+  EXPECT_GE(regulars["success"].get<double>(), 0.97) << run.out;
+  EXPECT_GT(crowd["counts"]["status_503"].get<uint64_t>(), 0u) << run.out;
+  auto stats = parseJson(HttpClient(origin.port).get("/__origin/stats")->body);
+  uint64_t refused = stats["rejected"].get<uint64_t>();
+  uint64_t served = stats["served"].get<uint64_t>();
+  EXPECT_LE(static_cast<double>(refused), 0.05 * static_cast<double>(served + refused))
+      << "origin served " << served << ", refused " << refused << "\n" << run.out;
+  EXPECT_NE(gw.process->stderrText().find("origin protection: cluster #0 limit"),
+            std::string::npos);
+}
 
 // The detector end to end: the storm lab plays 200 users and a keep-alive flood from four
 // addresses against a real gateway; the flood is recognised and its sources blocked, and the
@@ -252,11 +421,9 @@ TEST(ShieldDetectorTest, KeepAliveFloodIsMitigatedWithoutCollateral) {
       "  - { name: users, kind: legit, sources: 127.10.0.0/16, count: 200, rate: 400 }\n"
       "  - { name: flood, kind: keepalive_flood, sources: 127.66.0.0/24, count: 4,\n"
       "      connections: 32, rate: 4000 }\n";
-  std::string path = writeTempFile("detector.yaml", scenario);
-  std::string dir = path + ".report";
-  auto run = runFloodgate({"storm", path, "--report", dir, "--quiet"}, seconds(60));
+  CommandResult run;
+  auto report = runStorm(scenario, &run);
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
-  auto report = parseJson(readFileText(dir + "/report.json"));
   const auto& derived = report["derived"];
   ASSERT_FALSE(derived["time_to_mitigate_s"].is_null()) << run.out;
   EXPECT_LE(derived["time_to_mitigate_s"].get<double>(), 3.0) << run.out;

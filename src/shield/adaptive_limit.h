@@ -1,0 +1,66 @@
+// AdaptiveLimit: how many requests one cluster may have in flight, learned each control tick
+// from what the origin does with them — AIMD on overload and latency. Deterministic: it sees
+// only the samples it is given, so tests drive it with synthetic ticks.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+
+namespace floodgate::shield {
+
+struct AdaptiveLimitConfig {
+  int min_limit = 4;
+  int max_limit = 1024;  // also the starting point: no throttling before the origin shows trouble
+  // A tick whose mean latency exceeds the learned normal × this (plus 1 ms, so a sub-millisecond
+  // normal does not make jitter look like stress) is a stressed tick.
+  double latency_tolerance = 2;
+  // A tick where more than this share of exchanges came back refused or failed (503, 502, 504)
+  // is an overloaded tick.
+  double overload_share = 0.01;
+  // The cut on trouble, applied to what was actually in flight. On overload, when the normal
+  // latency is known, the limit also comes down to what the origin served: served per second
+  // × normal latency (Little's law) — fast refusals free slots so quickly that a limit cut by
+  // a fraction per tick would take many ticks to bite.
+  double decrease = 0.8;
+  // The normal latency is the lowest tick mean over this many ticks in which the limit did not
+  // bind (none while it binds: a gateway started under attack judges by overload alone).
+  int baseline_ticks = 60;
+  uint64_t min_samples = 10; // fewer exchanges than this in a tick: latency is not judged
+  int careful_ticks = 5;     // after a cut, grow by one per tick for this many ticks
+};
+
+// One control tick's worth of one cluster, as the gate collected it.
+struct LimitSample {
+  uint64_t completed = 0;   // exchanges that held a slot and ended
+  uint64_t overloaded = 0;  // of which the origin refused or failed
+  uint64_t latency_count = 0;
+  double latency_sum_ms = 0;  // time to the response head, for exchanges that got one
+  int peak_in_flight = 0;
+  uint64_t wanted_more = 0;  // requests that found every slot taken (queued or shed)
+};
+
+class AdaptiveLimit {
+ public:
+  enum class Step : uint8_t { kHold, kGrow, kCutOverload, kCutLatency };
+
+  explicit AdaptiveLimit(const AdaptiveLimitConfig& config = {});
+
+  // One tick: returns what it did; limit() is the new limit.
+  Step update(const LimitSample& sample);
+  // A reload: new bounds (the limit is clamped into them, the learned latency kept).
+  void reconfigure(const AdaptiveLimitConfig& config);
+  // The data path cut the limit between ticks (OriginGate's fast cut): start from there.
+  void adopt(int limit);
+
+  int limit() const { return limit_; }
+  double normalLatencyMs() const;  // 0 until learned
+  static const char* stepName(Step step);
+
+ private:
+  AdaptiveLimitConfig config_;
+  int limit_;
+  int calm_ticks_ = 0;          // ticks since the last cut
+  std::deque<double> means_;    // recent tick mean latencies, at most baseline_ticks
+};
+
+}  // namespace floodgate::shield

@@ -1,0 +1,78 @@
+#include "shield/origin_gate.h"
+
+#include <algorithm>
+
+namespace floodgate::shield {
+
+int OriginGate::capFor(int limit, PriorityClass c) {
+  switch (c) {
+    case PriorityClass::kKnownGood: return limit;
+    case PriorityClass::kUnknown: return std::max(1, limit - limit / 8);
+    case PriorityClass::kSuspicious: return std::max(1, limit / 2);
+  }
+  return limit;
+}
+
+bool OriginGate::tryAcquire(PriorityClass c) {
+  int cap = capFor(limit_.load(std::memory_order_relaxed), c);
+  int now = in_flight_.fetch_add(1, std::memory_order_relaxed) + 1;
+  if (now > cap) {
+    in_flight_.fetch_sub(1, std::memory_order_relaxed);
+    wanted_.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
+  int peak = peak_.load(std::memory_order_relaxed);
+  while (now > peak && !peak_.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
+  }
+  return true;
+}
+
+void OriginGate::release(bool overloaded, std::optional<Duration> latency, MonoTime now) {
+  int was_in_flight = in_flight_.fetch_sub(1, std::memory_order_relaxed);
+  completed_.fetch_add(1, std::memory_order_relaxed);
+  if (overloaded) {
+    overloaded_.fetch_add(1, std::memory_order_relaxed);
+    int refusals = refusals_since_cut_.fetch_add(1, std::memory_order_relaxed) + 1;
+    int64_t t = now.time_since_epoch().count();
+    int64_t last = last_cut_ns_.load(std::memory_order_relaxed);
+    if (refusals >= kFastCutRefusals && t - last >= kFastCutSpacing.count() &&
+        last_cut_ns_.compare_exchange_strong(last, t, std::memory_order_relaxed)) {
+      refusals_since_cut_.store(0, std::memory_order_relaxed);
+      int limit = limit_.load(std::memory_order_relaxed);
+      int cut = std::max(min_limit_.load(std::memory_order_relaxed),
+                         std::min(limit, was_in_flight) * 4 / 5);
+      if (cut < limit) limit_.store(cut, std::memory_order_relaxed);
+    }
+  }
+  if (latency) {
+    latency_count_.fetch_add(1, std::memory_order_relaxed);
+    auto us = std::chrono::duration_cast<std::chrono::microseconds>(*latency).count();
+    latency_sum_us_.fetch_add(static_cast<uint64_t>(std::max<int64_t>(0, us)),
+                              std::memory_order_relaxed);
+  }
+}
+
+bool OriginGate::drainsWithin(size_t ahead, int workers, Duration wait) const {
+  int64_t normal = normal_ns_.load(std::memory_order_relaxed);
+  if (normal <= 0) return true;
+  double slots = std::max(1.0, static_cast<double>(limit_.load(std::memory_order_relaxed)) /
+                                   std::max(1, workers));
+  double expected_ns = static_cast<double>(ahead + 1) * static_cast<double>(normal) / slots;
+  return expected_ns <= static_cast<double>(wait.count()) / 2;
+}
+
+LimitSample OriginGate::takeSample() {
+  LimitSample s;
+  s.completed = completed_.exchange(0, std::memory_order_relaxed);
+  s.overloaded = overloaded_.exchange(0, std::memory_order_relaxed);
+  s.latency_count = latency_count_.exchange(0, std::memory_order_relaxed);
+  s.latency_sum_ms =
+      static_cast<double>(latency_sum_us_.exchange(0, std::memory_order_relaxed)) / 1000.0;
+  s.wanted_more = wanted_.exchange(0, std::memory_order_relaxed);
+  // The next tick's peak starts from what is in flight now, not from zero.
+  s.peak_in_flight = peak_.exchange(in_flight_.load(std::memory_order_relaxed),
+                                    std::memory_order_relaxed);
+  return s;
+}
+
+}  // namespace floodgate::shield

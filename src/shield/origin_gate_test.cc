@@ -1,0 +1,99 @@
+#include "shield/origin_gate.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+#include <vector>
+
+namespace floodgate::shield {
+namespace {
+
+TEST(OriginGate, ClassesFillDifferentSharesOfTheLimit) {
+  OriginGate gate;
+  gate.setLimit(16);
+  int suspicious = 0, unknown = 0, known = 0;
+  while (gate.tryAcquire(PriorityClass::kSuspicious)) ++suspicious;
+  while (gate.tryAcquire(PriorityClass::kUnknown)) ++unknown;
+  while (gate.tryAcquire(PriorityClass::kKnownGood)) ++known;
+  EXPECT_EQ(suspicious, 8);
+  EXPECT_EQ(unknown, 6);  // up to 14 in all
+  EXPECT_EQ(known, 2);    // the last slots are theirs
+  EXPECT_EQ(gate.inFlight(), 16);
+  EXPECT_EQ(OriginGate::capFor(1, PriorityClass::kSuspicious), 1);
+}
+
+TEST(OriginGate, SampleCountsWhatCameBack) {
+  OriginGate gate;
+  gate.setLimit(2);
+  ASSERT_TRUE(gate.tryAcquire(PriorityClass::kKnownGood));
+  ASSERT_TRUE(gate.tryAcquire(PriorityClass::kKnownGood));
+  EXPECT_FALSE(gate.tryAcquire(PriorityClass::kKnownGood));
+  gate.release(false, milliseconds(4), MonoTime());
+  gate.release(true, std::nullopt, MonoTime());
+  LimitSample s = gate.takeSample();
+  EXPECT_EQ(s.completed, 2u);
+  EXPECT_EQ(s.overloaded, 1u);
+  EXPECT_EQ(s.latency_count, 1u);
+  EXPECT_DOUBLE_EQ(s.latency_sum_ms, 4);
+  EXPECT_EQ(s.peak_in_flight, 2);
+  EXPECT_EQ(s.wanted_more, 1u);
+  EXPECT_EQ(gate.takeSample().completed, 0u);
+}
+
+TEST(OriginGate, RefusalsCutAtOnceButNotTooOften) {
+  OriginGate gate;
+  gate.setLimit(1000);
+  gate.setMinLimit(4);
+  for (int i = 0; i < 40; ++i) ASSERT_TRUE(gate.tryAcquire(PriorityClass::kUnknown));
+  MonoTime t0 = MonoTime(seconds(100));
+  for (int i = 0; i < 3; ++i) gate.release(true, std::nullopt, t0);  // a stray refusal or three
+  EXPECT_EQ(gate.limit(), 1000);
+  gate.release(true, std::nullopt, t0);  // the fourth: 37 were in flight
+  EXPECT_EQ(gate.limit(), 29);
+  for (int i = 0; i < 4; ++i) gate.release(true, std::nullopt, t0 + milliseconds(10));
+  EXPECT_EQ(gate.limit(), 29);  // too soon for another cut
+  gate.release(false, milliseconds(5), t0 + milliseconds(30));  // a success never cuts
+  EXPECT_EQ(gate.limit(), 29);
+  gate.release(true, std::nullopt, t0 + milliseconds(30));  // 4 refusals since the cut; 31 in flight
+  EXPECT_EQ(gate.limit(), 23);  // min(29, 31) × 4/5
+  for (int i = 0; i < 28; ++i) gate.release(true, std::nullopt, t0 + seconds(1 + i));
+  EXPECT_EQ(gate.limit(), 4);  // never below the floor
+  EXPECT_EQ(gate.inFlight(), 2);
+  EXPECT_EQ(gate.takeSample().overloaded, 37u);
+}
+
+TEST(OriginGate, KnowsWhenAQueueCannotDrainInTime) {
+  OriginGate gate;
+  gate.setLimit(20);
+  EXPECT_TRUE(gate.drainsWithin(100000, 2, milliseconds(500)));  // no normal yet: wait
+  gate.setNormalLatency(milliseconds(20));
+  // 10 slots per worker, 20 ms each: 500 slots a second, 125 within half of 500 ms.
+  EXPECT_TRUE(gate.drainsWithin(124, 2, milliseconds(500)));
+  EXPECT_FALSE(gate.drainsWithin(125, 2, milliseconds(500)));
+  EXPECT_TRUE(gate.drainsWithin(0, 64, milliseconds(40)));  // at least one slot per worker
+  EXPECT_FALSE(gate.drainsWithin(0, 64, milliseconds(39)));
+}
+
+TEST(OriginGate, NeverAdmitsPastTheLimitAcrossThreads) {
+  OriginGate gate;
+  gate.setLimit(5);
+  std::atomic<int> holders{0}, over{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 20000; ++i) {
+        if (!gate.tryAcquire(PriorityClass::kKnownGood)) continue;
+        if (holders.fetch_add(1) + 1 > 5) over.fetch_add(1);
+        holders.fetch_sub(1);
+        gate.release(false, std::nullopt, MonoTime());
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(over.load(), 0);
+  EXPECT_EQ(gate.inFlight(), 0);
+  EXPECT_LE(gate.takeSample().peak_in_flight, 5);
+}
+
+}  // namespace
+}  // namespace floodgate::shield
