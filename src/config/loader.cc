@@ -15,6 +15,7 @@
 #include "config/messages.h"
 #include "config/validate.h"
 #include "config/yaml_document.h"
+#include "config/governor_section.h"
 #include "config/shield_section.h"
 #include "config/yaml_fields.h"
 
@@ -26,7 +27,8 @@ namespace {
 constexpr off_t kMaxConfigBytes = 16 << 20;
 
 const std::vector<std::string> kTopKeys = {"listeners", "routes",  "clusters",     "limits",
-                                           "logging",   "shield",  "drain_timeout"};
+                                           "logging",   "shield",  "drain_timeout",
+                                           "governor"};
 const std::vector<std::string> kListenerKeys = {"name", "address", "workers"};
 const std::vector<std::string> kRouteKeys = {"name", "match", "cluster", "direct_response"};
 const std::vector<std::string> kMatchKeys = {"host", "path_prefix"};
@@ -142,6 +144,7 @@ void Loader::read(const YAML::Node& root) {
   readLimits(top);
   readLogging(top);
   readShieldSection(top, &config, problems_);
+  readGovernorSection(top, &config, problems_);
   top.duration("drain_timeout", &config.drain_timeout);
 }
 
