@@ -373,9 +373,13 @@ std::vector<shield::MitigationRule> Governor::published() const {
 }
 
 Result<uint64_t> Governor::addOperatorRule(const OperatorRule& op, MonoTime now) {
-  if (op.action == shield::RuleAction::kRateLimit && !(op.rate > 0)) {
-    return makeError("a rate_limit rule needs a rate above 0 (requests per second)");
+  if ((op.action == shield::RuleAction::kRateLimit ||
+       op.action == shield::RuleAction::kChallenge) &&
+      !(op.rate > 0)) {
+    return makeError(fmt::format("a {} rule needs a rate above 0 (requests per second)",
+                                 shield::ruleActionName(op.action)));
   }
+  if (op.rate < 0 || op.burst < 0) return makeError("rate and burst must not be negative");
   if (op.ttl.count() < 0) return makeError("ttl must not be negative");
   shield::MitigationRule rule;
   rule.match = op.match;
