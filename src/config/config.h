@@ -119,9 +119,10 @@ struct Governor {
   bool dry_run = false;
   double max_collateral = 0.01;
   double refuse_collateral = 0.2;
-  Duration shadow_window = seconds(10);
+  Duration shadow_window = seconds(1);
   double canary_fraction = 0.1;
-  Duration canary_window = seconds(10);
+  Duration canary_window = seconds(1);
+  Duration effect_window = seconds(10);
   Duration hold = seconds(30);
   int relax_steps = 3;
   Duration relax_step = seconds(10);

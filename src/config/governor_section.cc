@@ -11,8 +11,8 @@ namespace {
 
 const std::vector<std::string> kGovernorKeys = {
     "dry_run",       "max_collateral", "refuse_collateral", "shadow_window", "canary_fraction",
-    "canary_window", "hold",           "relax_steps",       "relax_step",    "max_rules",
-    "rules"};
+    "canary_window", "effect_window",  "hold",              "relax_steps",   "relax_step",
+    "max_rules",     "rules"};
 const std::vector<std::string> kRuleKeys = {"name",   "source", "path_prefix", "method",
                                             "header", "header_value", "action", "rate",
                                             "burst",  "pinned", "reason", "ttl"};
@@ -116,6 +116,7 @@ void readGovernorSection(Fields& top, Config* config, ProblemList& problems) {
   f.duration("shadow_window", &g.shadow_window);
   readShare(f, "canary_fraction", &g.canary_fraction, 0.001, 1);
   f.duration("canary_window", &g.canary_window);
+  f.duration("effect_window", &g.effect_window);
   f.duration("hold", &g.hold);
   f.integer("relax_steps", &g.relax_steps, 1, 20);
   f.duration("relax_step", &g.relax_step);

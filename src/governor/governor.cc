@@ -116,7 +116,8 @@ double Governor::enforcedFraction(const Rule& r) const {
 }
 
 Result<uint64_t> Governor::adopt(shield::MitigationRule rule, double trigger_rate, bool pinned,
-                                 MonoTime now) {
+                                 MonoTime now, const shield::RuleCounts* seen,
+                                 Duration seen_over) {
   if (rule.match.empty()) {
     return makeError("the rule has no condition and would match every request; give it a "
                      "source, path_prefix, method or header");
@@ -161,13 +162,20 @@ Result<uint64_t> Governor::adopt(shield::MitigationRule rule, double trigger_rat
   emit("rule.proposed", added, added.rule.evidence, evidence);
   if (pinned) {
     move(added, Stage::kEnforced, now, "pinned by an operator: enforced without gates", {});
-  } else {
-    move(added, Stage::kShadow, now, "counting its matches before it may act", {});
+    return added.rule.id;
+  }
+  move(added, Stage::kShadow, now, "counting its matches before it may act", {});
+  if (seen != nullptr) {
+    added.window = *seen;
+    added.total = *seen;
+    added.window_since = now - seen_over;
+    judgeShadow(added, now);
   }
   return added.rule.id;
 }
 
-void Governor::propose(const shield::MitigationRule& proposal, double trigger_rate, MonoTime now) {
+void Governor::propose(const shield::MitigationRule& proposal, double trigger_rate, MonoTime now,
+                       const shield::RuleCounts* seen, Duration seen_over) {
   std::lock_guard<std::mutex> lock(mu_);
   if (kill_switch_) return;
   std::string key = proposal.match.describe();
@@ -180,7 +188,7 @@ void Governor::propose(const shield::MitigationRule& proposal, double trigger_ra
   }
   shield::MitigationRule rule = proposal;
   rule.origin = shield::RuleOrigin::kDetector;
-  auto id = adopt(std::move(rule), trigger_rate, false, now);
+  auto id = adopt(std::move(rule), trigger_rate, false, now, seen, seen_over);
   if (!id) spdlog::debug("governor: proposal not adopted: {}", id.error());
 }
 
@@ -204,6 +212,49 @@ bool Governor::judgeHarm(Rule& r, MonoTime now) {
         {"origin_failure_ratio_before", r.origin_before.failureRatio()},
         {"origin_failure_ratio_now", r.origin_window.failureRatio()}});
   return true;
+}
+
+// A window has passed: with a little slack, as ticks come a hair early or late.
+bool Governor::due(const Rule& r, Duration window, MonoTime now) const {
+  return now - r.window_since + milliseconds(100) >= window;
+}
+
+void Governor::judgeShadow(Rule& r, MonoTime now) {
+  if (!due(r, config_.shadow_window, now)) return;
+  CollateralVerdict v = collateralGate(r.window, config_);
+  nlohmann::json evidence = {{"window", countsJson(r.window)},
+                             {"known_good_share", v.share},
+                             {"max_collateral", config_.max_collateral}};
+  switch (v.kind) {
+    case CollateralVerdict::Kind::kWait:
+      if (now - r.last_signal >= config_.hold) {
+        move(r, Stage::kExpired, now,
+             fmt::format("nothing to mitigate: {}, and its attack signal has been down for "
+                         "{:.0f} s",
+                         v.reason, secondsOf(now - r.last_signal)),
+             evidence);
+      }
+      return;
+    case CollateralVerdict::Kind::kRefuse:
+      move(r, Stage::kRolledBack, now, "collateral gate: refused: " + v.reason, evidence);
+      return;
+    case CollateralVerdict::Kind::kNarrow:
+      r.rule.spare_known_good = true;
+      [[fallthrough]];
+    case CollateralVerdict::Kind::kPass:
+      r.origin_before = r.origin_window;
+      if (r.rule.match.source && r.rule.match.source->length == 128) {
+        // One address is one client: a canary share of it is all or nothing, so there is
+        // nothing to learn from one. The effect gate keeps watching it enforced.
+        ++r.engages;
+        ++stats_.engages;
+        move(r, Stage::kEnforced, now,
+             "collateral gate: " + v.reason + "; one address has no share to canary", evidence);
+      } else {
+        move(r, Stage::kCanary, now, "collateral gate: " + v.reason, evidence);
+      }
+      return;
+  }
 }
 
 void Governor::step(Rule& r, const TickSignals& signals, MonoTime now) {
@@ -234,42 +285,26 @@ void Governor::step(Rule& r, const TickSignals& signals, MonoTime now) {
     return;
   }
   if (r.pinned) return;
-  const Duration elapsed = now - r.window_since;
   const Duration quiet = now - r.last_signal;
   switch (r.stage) {
     case Stage::kProposed:
       move(r, Stage::kShadow, now, "counting its matches before it may act", {});
       return;
-    case Stage::kShadow: {
-      if (elapsed < config_.shadow_window) return;
-      CollateralVerdict v = collateralGate(r.window, config_);
-      nlohmann::json evidence = {{"window", countsJson(r.window)},
-                                 {"known_good_share", v.share},
-                                 {"max_collateral", config_.max_collateral}};
-      switch (v.kind) {
-        case CollateralVerdict::Kind::kWait:
-          if (quiet >= config_.hold) {
-            move(r, Stage::kExpired, now,
-                 fmt::format("nothing to mitigate: {}, and its attack signal has been down for "
-                             "{:.0f} s", v.reason, secondsOf(quiet)),
-                 evidence);
-          }
-          return;
-        case CollateralVerdict::Kind::kRefuse:
-          move(r, Stage::kRolledBack, now, "collateral gate: refused: " + v.reason, evidence);
-          return;
-        case CollateralVerdict::Kind::kNarrow:
-          r.rule.spare_known_good = true;
-          [[fallthrough]];
-        case CollateralVerdict::Kind::kPass:
-          r.origin_before = r.origin_window;
-          move(r, Stage::kCanary, now, "collateral gate: " + v.reason, evidence);
-          return;
-      }
+    case Stage::kShadow:
+      judgeShadow(r, now);
       return;
-    }
     case Stage::kCanary:
-      if (judgeHarm(r, now) || elapsed < config_.canary_window) return;
+      if (judgeHarm(r, now) || !due(r, config_.canary_window, now)) return;
+      if (!r.window_signal && r.rule.origin == shield::RuleOrigin::kDetector) {
+        // Its attack paused (a pulse wave's gap?): wait for it, but not past hold.
+        if (quiet >= config_.hold) {
+          move(r, Stage::kExpired, now,
+               fmt::format("its attack signal has been down for {:.0f} s: ended in canary",
+                           secondsOf(quiet)),
+               {{"total", countsJson(r.total)}});
+        }
+        return;
+      }
       if (!r.window_signal) {
         move(r, Stage::kRolledBack, now,
              fmt::format("effect gate: no effect: its attack signal stayed down for the whole "
@@ -299,7 +334,7 @@ void Governor::step(Rule& r, const TickSignals& signals, MonoTime now) {
                          "in {} steps of {:.0f} s",
                          secondsOf(quiet), config_.relax_steps, secondsOf(config_.relax_step)),
              {{"total", countsJson(r.total)}});
-      } else if (elapsed >= config_.canary_window) {
+      } else if (due(r, config_.effect_window, now)) {
         startWindow(r, now);  // the effect gate judges rolling windows
       }
       return;
@@ -551,6 +586,16 @@ Governor::Stats Governor::stats() const {
 GovernorConfig Governor::config() const {
   std::lock_guard<std::mutex> lock(mu_);
   return config_;
+}
+
+void Governor::setConfig(const GovernorConfig& config) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (config.dry_run != config_.dry_run || config.canary_fraction != config_.canary_fraction ||
+      config.relax_steps != config_.relax_steps) {
+    changed_ = true;  // the published fractions may differ
+  }
+  config_ = config;
+  config_.max_rules = std::min(config_.max_rules, shield::RuleTally::kSlots);
 }
 
 std::optional<Stage> Governor::stageOf(uint64_t id) const {

@@ -69,7 +69,11 @@ class Governor {
   // Control thread. A detector proposal: a new rule enters as proposed; one already live for the
   // same match only keeps its attack signal up. `trigger_rate`: the rate (req/s) that triggered
   // it, against which the signal is judged.
-  void propose(const shield::MitigationRule& proposal, double trigger_rate, MonoTime now);
+  // `seen`: what the detector itself counted for exactly this match over `seen_over` (a heavy
+  // source's requests and whether it is known-good): the shadow's evidence, already gathered,
+  // so the collateral gate can judge at once instead of a window later.
+  void propose(const shield::MitigationRule& proposal, double trigger_rate, MonoTime now,
+               const shield::RuleCounts* seen = nullptr, Duration seen_over = {});
   // One control tick: the gates, the stage moves. True when the published rules changed.
   bool tick(const TickSignals& signals, MonoTime now);
   // The live rules as the workers must apply them (fraction, narrowing, tally slot), for
@@ -96,6 +100,8 @@ class Governor {
 
   Stats stats() const;
   GovernorConfig config() const;
+  // A reload: new thresholds and windows; live rules keep their stage and counts.
+  void setConfig(const GovernorConfig& config);
   // Tests: the stage of a rule (live or recently finished), nullopt when unknown.
   std::optional<Stage> stageOf(uint64_t id) const;
 
@@ -133,7 +139,10 @@ class Governor {
   Rule* find(uint64_t id);
   const Rule* find(uint64_t id) const;
   Result<uint64_t> adopt(shield::MitigationRule rule, double trigger_rate, bool pinned,
-                         MonoTime now);
+                         MonoTime now, const shield::RuleCounts* seen = nullptr,
+                         Duration seen_over = {});
+  void judgeShadow(Rule& r, MonoTime now);
+  bool due(const Rule& r, Duration window, MonoTime now) const;
   void step(Rule& r, const TickSignals& signals, MonoTime now);
   void move(Rule& r, Stage to, MonoTime now, const std::string& why, nlohmann::json evidence);
   void startWindow(Rule& r, MonoTime now);

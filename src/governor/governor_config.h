@@ -16,11 +16,18 @@ struct GovernorConfig {
   // the rule is narrowed (it spares known-good clients); above refuse_collateral it is refused.
   double max_collateral = 0.01;
   double refuse_collateral = 0.2;
-  Duration shadow_window = std::chrono::seconds(10);
+  // The windows are minimums: a gate judges once its window has passed *and* min_samples
+  // requests are behind the numbers. A flood gives thousands a second, so short windows cost
+  // little evidence and keep the time to mitigate low; a trickle waits for its samples.
+  Duration shadow_window = std::chrono::seconds(1);
   // Canary: enforced on this share of the matching clients (by a hash of the client) for the
-  // window; it must show an attack to help against, and do no harm, to be enforced on all.
+  // window; it must show an attack to help against, and do no harm, to be enforced on all. A
+  // detector rule whose attack paused waits in canary (up to `hold`); an operator rule with no
+  // attack to help against is rolled back (pin it to enforce it regardless).
   double canary_fraction = 0.1;
-  Duration canary_window = std::chrono::seconds(10);
+  Duration canary_window = std::chrono::seconds(1);
+  // The effect gate judges an enforced rule over rolling windows of this length.
+  Duration effect_window = std::chrono::seconds(10);
   // Disengage gate: relax only after the rule's attack signal stayed down this long, then in
   // relax_steps equal steps of relax_step each; the signal coming back re-enforces at once.
   Duration hold = std::chrono::seconds(30);

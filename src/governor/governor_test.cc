@@ -16,6 +16,14 @@ using testing::TrafficSim;
 shield::IpPrefix net(const char* text) { return shield::IpPrefix::parse(text).value(); }
 shield::IpKey ip(const char* text) { return shield::IpKey::parse(text).value(); }
 
+// Long windows, so each stage is visible for a while in the tests below.
+GovernorConfig tenSecondWindows() {
+  GovernorConfig config;
+  config.shadow_window = std::chrono::seconds(10);
+  config.canary_window = std::chrono::seconds(10);
+  return config;
+}
+
 // What the detector would propose for a flood from 203.0.113.0/24.
 shield::MitigationRule attackRule() {
   shield::MitigationRule rule;
@@ -68,7 +76,7 @@ uint64_t onlyRuleId(const Governor& g, MonoTime now) {
 
 TEST(Governor, AttackRuleWalksShadowCanaryEnforcedWithoutTouchingRegulars) {
   Events events;
-  Governor g({}, events.sink());
+  Governor g(tenSecondWindows(), events.sink());
   TrafficSim sim(&g);
   populate(sim);
   auto rule = attackRule();
@@ -86,8 +94,58 @@ TEST(Governor, AttackRuleWalksShadowCanaryEnforcedWithoutTouchingRegulars) {
       << events.last("rule.canary");
 }
 
-TEST(Governor, CanaryEnforcesAConsistentFractionOfClients) {
+TEST(Governor, WithDefaultWindowsAFloodIsEnforcedTwoTicksAfterItsProposal) {
   Governor g;
+  TrafficSim sim(&g);
+  populate(sim);
+  auto rule = attackRule();
+  std::vector<bool> all_refused;
+  for (int s = 0; s < 5; ++s) {
+    SimTick t = sim.second(true, &rule, 1000);
+    all_refused.push_back(t.attack_refused == t.attack_sent);
+    EXPECT_EQ(t.legit_refused, 0u);
+  }
+  // Proposed in second 0, counted in shadow during 1, canary during 2, enforced on all from 3.
+  EXPECT_EQ(all_refused, (std::vector<bool>{false, false, false, true, true}));
+  EXPECT_EQ(g.stageOf(1), Stage::kEnforced);
+}
+
+TEST(Governor, DetectorEvidenceForAHostLetsTheCollateralGateJudgeAtOnce) {
+  Governor g;
+  MonoTime now{std::chrono::seconds(100)};
+  shield::MitigationRule host;
+  host.match.source = net("203.0.113.9/32");
+  shield::RuleCounts seen{.matched = 900};
+  g.propose(host, 900, now, &seen, std::chrono::seconds(1));
+  // Enforced in the tick that found it: one address has no share to canary.
+  EXPECT_EQ(g.stageOf(1), Stage::kEnforced);
+  // A known-good host is refused outright, from the same evidence.
+  shield::MitigationRule regular;
+  regular.match.source = net("10.1.0.9/32");
+  shield::RuleCounts regular_seen{.matched = 900, .matched_known_good = 900};
+  g.propose(regular, 900, now, &regular_seen, std::chrono::seconds(1));
+  EXPECT_EQ(g.stageOf(2), Stage::kRolledBack);
+  // Too little evidence: it waits in shadow like any other rule.
+  shield::MitigationRule faint;
+  faint.match.source = net("203.0.113.10/32");
+  shield::RuleCounts faint_seen{.matched = 5};
+  g.propose(faint, 5, now, &faint_seen, std::chrono::seconds(1));
+  EXPECT_EQ(g.stageOf(3), Stage::kShadow);
+}
+
+TEST(Governor, WithDefaultWindowsShortPulsesStillEngageOnce) {
+  Governor g;
+  TrafficSim sim(&g);
+  populate(sim);
+  auto rule = attackRule();
+  for (int s = 0; s < 120; ++s) sim.second(s % 10 < 2, &rule, 1000);  // 2 s bursts every 10 s
+  EXPECT_EQ(g.stats().engages, 1u);
+  EXPECT_EQ(g.stats().disengages, 0u);
+  EXPECT_EQ(g.stats().rolled_back, 0u);
+}
+
+TEST(Governor, CanaryEnforcesAConsistentFractionOfClients) {
+  Governor g(tenSecondWindows());
   TrafficSim sim(&g);
   sim.addClients("203.0.113", 1, 200, false, true, 5);
   auto rule = attackRule();
@@ -113,7 +171,7 @@ TEST(Governor, CanaryEnforcesAConsistentFractionOfClients) {
 
 TEST(Governor, HarmfulRuleMatchingEveryoneIsRefusedByTheCollateralGate) {
   Events events;
-  Governor g({}, events.sink());
+  Governor g(tenSecondWindows(), events.sink());
   TrafficSim sim(&g);
   populate(sim);
   auto id = g.addOperatorRule(everyone(), sim.clock().now());
@@ -130,7 +188,7 @@ TEST(Governor, HarmfulRuleMatchingEveryoneIsRefusedByTheCollateralGate) {
 
 TEST(Governor, HarmfulRuleWithNoKnownGoodClientsIsRolledBackByTheEffectGate) {
   Events events;
-  Governor g({}, events.sink());
+  Governor g(tenSecondWindows(), events.sink());
   TrafficSim sim(&g);
   sim.addClients("10.1.0", 1, 200, /*known_good=*/false, false, 2);  // a fresh deployment
   auto id = g.addOperatorRule(everyone(), sim.clock().now());
@@ -155,7 +213,7 @@ TEST(Governor, HarmfulRuleWithNoKnownGoodClientsIsRolledBackByTheEffectGate) {
 
 TEST(Governor, NarrowsARuleThatWouldHitSomeKnownGoodClients) {
   Events events;
-  Governor g({}, events.sink());
+  Governor g(tenSecondWindows(), events.sink());
   TrafficSim sim(&g);
   populate(sim);
   sim.addClients("203.0.113", 200, 10, /*known_good=*/true, false, 2);  // 2% of the matches
@@ -172,7 +230,7 @@ TEST(Governor, NarrowsARuleThatWouldHitSomeKnownGoodClients) {
 }
 
 TEST(Governor, RefusesWhenKnownGoodClientsAreALargeShare) {
-  Governor g;
+  Governor g(tenSecondWindows());
   TrafficSim sim(&g);
   sim.addClients("203.0.113", 1, 10, false, true, 10);
   sim.addClients("203.0.113", 100, 50, true, false, 2);  // half the matches are regulars
@@ -186,7 +244,7 @@ TEST(Governor, RefusesWhenKnownGoodClientsAreALargeShare) {
 
 TEST(Governor, EnforcedRuleThatStartsHittingKnownGoodClientsIsNarrowedAtOnce) {
   Events events;
-  Governor g({}, events.sink());
+  Governor g(tenSecondWindows(), events.sink());
   TrafficSim sim(&g);
   populate(sim);
   auto rule = attackRule();
@@ -210,7 +268,7 @@ TEST(Governor, EnforcedRuleThatStartsHittingKnownGoodClientsIsNarrowedAtOnce) {
 
 TEST(Governor, OperatorRuleRefusingKnownGoodIsRolledBackByTheEffectGate) {
   Events events;
-  Governor g({}, events.sink());
+  Governor g(tenSecondWindows(), events.sink());
   TrafficSim sim(&g);
   sim.addClients("10.1.0", 1, 100, false, false, 2);
   auto id = g.addOperatorRule(everyone(), sim.clock().now());
@@ -227,7 +285,7 @@ TEST(Governor, OperatorRuleRefusingKnownGoodIsRolledBackByTheEffectGate) {
 }
 
 TEST(Governor, PulseWavesEngageOnceAndDisengageOnce) {
-  Governor g;
+  Governor g(tenSecondWindows());
   TrafficSim sim(&g);
   populate(sim);
   auto rule = attackRule();
@@ -252,7 +310,7 @@ TEST(Governor, PulseWavesEngageOnceAndDisengageOnce) {
 }
 
 TEST(Governor, AttackEndRelaxesGraduallyAfterHoldThenExpires) {
-  Governor g;  // hold 30 s, 3 relax steps of 10 s
+  Governor g(tenSecondWindows());  // hold 30 s, 3 relax steps of 10 s
   TrafficSim sim(&g);
   populate(sim);
   auto rule = attackRule();
@@ -280,7 +338,7 @@ TEST(Governor, AttackEndRelaxesGraduallyAfterHoldThenExpires) {
 }
 
 TEST(Governor, AttackReturningWhileRelaxingIsEnforcedAtOnce) {
-  Governor g;
+  Governor g(tenSecondWindows());
   TrafficSim sim(&g);
   populate(sim);
   auto rule = attackRule();
@@ -296,7 +354,7 @@ TEST(Governor, AttackReturningWhileRelaxingIsEnforcedAtOnce) {
 }
 
 TEST(Governor, PinnedOperatorRuleIsEnforcedAtOnceAndStays) {
-  Governor g;
+  Governor g(tenSecondWindows());
   TrafficSim sim(&g);
   populate(sim);
   OperatorRule op;
@@ -315,7 +373,7 @@ TEST(Governor, PinnedOperatorRuleIsEnforcedAtOnceAndStays) {
 
 TEST(Governor, KillSwitchDropsEveryAutomaticRuleAndAdoptsNoneUntilReleased) {
   Events events;
-  Governor g({}, events.sink());
+  Governor g(tenSecondWindows(), events.sink());
   TrafficSim sim(&g);
   populate(sim);
   OperatorRule op;
@@ -340,7 +398,7 @@ TEST(Governor, KillSwitchDropsEveryAutomaticRuleAndAdoptsNoneUntilReleased) {
 
 TEST(Governor, DryRunWalksTheLifecycleButNeverEnforces) {
   Events events;
-  GovernorConfig config;
+  GovernorConfig config = tenSecondWindows();
   config.dry_run = true;
   Governor g(config, events.sink());
   TrafficSim sim(&g);
@@ -361,7 +419,7 @@ TEST(Governor, DryRunWalksTheLifecycleButNeverEnforces) {
 }
 
 TEST(Governor, BadOperatorCallsAreRefusedAndChangeNothing) {
-  Governor g;
+  Governor g(tenSecondWindows());
   MonoTime now{std::chrono::seconds(10)};
   OperatorRule empty;
   auto r = g.addOperatorRule(empty, now);
@@ -385,7 +443,7 @@ TEST(Governor, BadOperatorCallsAreRefusedAndChangeNothing) {
 }
 
 TEST(Governor, LiveRulesAreCapped) {
-  GovernorConfig config;
+  GovernorConfig config = tenSecondWindows();
   config.max_rules = 4;
   Governor g(config);
   MonoTime now{std::chrono::seconds(10)};
@@ -408,7 +466,7 @@ TEST(Governor, LiveRulesAreCapped) {
 }
 
 TEST(Governor, WhyNamesTheRulesDecidingAClientsFate) {
-  Governor g;
+  Governor g(tenSecondWindows());
   TrafficSim sim(&g);
   populate(sim);
   auto rule = attackRule();

@@ -2,6 +2,8 @@
 
 #include <memory>
 
+#include "shield/blocklist.h"
+
 #include "core/log.h"
 #include "proxy/worker.h"
 
@@ -42,17 +44,22 @@ struct Handoff {
 
 }  // namespace
 
-DefenseLoop::DefenseLoop(std::vector<Worker*> workers, ShieldState* state, Duration tick)
+DefenseLoop::DefenseLoop(std::vector<Worker*> workers, ShieldState* state,
+                         governor::Governor* governor, Duration tick)
     : workers_(std::move(workers)),
       state_(state),
       tick_(tick),
       detector_(detectorConfig(), &state->knownGood()),
-      merged_(state->observationConfig()) {}
+      merged_(state->observationConfig()),
+      governor_(governor),
+      no_blocks_(shield::BlocklistBuilder().build()) {}
 
 DefenseLoop::~DefenseLoop() { stop(); }
 
 void DefenseLoop::start() {
+  last_tick_done_ns_.store(MonoClock::now().time_since_epoch().count());
   thread_ = std::thread([this] { run(); });
+  watchdog_ = std::thread([this] { watch(); });
 }
 
 void DefenseLoop::stop() {
@@ -62,6 +69,21 @@ void DefenseLoop::stop() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (watchdog_.joinable()) watchdog_.join();
+}
+
+void DefenseLoop::watch() {
+  const Duration limit = tick_ * 3;
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!cv_.wait_for(lock, tick_, [this] { return stopping_; })) {
+    MonoTime done{Duration(last_tick_done_ns_.load())};
+    Duration late = MonoClock::now() - done;
+    if (late > limit && !stalled_.exchange(true)) {
+      spdlog::error("defense: the control tick has not finished for {} ms; workers keep the last "
+                    "rules snapshot (fail static) until it does",
+                    toMillis(late));
+    }
+  }
 }
 
 void DefenseLoop::run() {
@@ -110,63 +132,52 @@ void DefenseLoop::collect() {
 void DefenseLoop::tick(MonoTime now) {
   collect();
   std::vector<shield::Finding> findings = detector_.tick(merged_, now);
-  ticks_.fetch_add(1, std::memory_order_relaxed);
-  spdlog::debug("defense tick: {} requests ({} known-good), anomaly {}, {} findings, {:.0f} us",
-                merged_.totalRequests(), merged_.knownGoodRequests(), detector_.status().anomaly,
-                findings.size(), detector_.stats().last_tick_us);
+  const Duration elapsed = last_tick_ == MonoTime{} ? tick_ : now - last_tick_;
+  const double seconds = std::chrono::duration<double>(elapsed).count();
   for (const auto& finding : findings) {
     spdlog::warn("detector: {}", finding.evidence);
-    if (auto rule = shield::proposeRule(finding, now, proposalConfig())) adopt(*rule, now);
-  }
-  publish(now);
-}
-
-void DefenseLoop::adopt(const shield::MitigationRule& proposal, MonoTime now) {
-  std::string key = proposal.match.describe();
-  auto it = rules_.find(key);
-  if (it != rules_.end() && it->second.expires_at > now) {
-    if (proposal.expires_at > it->second.expires_at) {
-      it->second.expires_at = proposal.expires_at;  // the attack goes on: so does the rule
-      dirty_ = true;
+    auto rule = shield::proposeRule(finding, now, proposalConfig());
+    if (!rule) continue;
+    if (finding.kind == shield::FindingKind::kHeavySource) {
+      // The detector counted exactly what a rule on this one address would have matched, and
+      // the address either is known-good or is not: the shadow's evidence, already in hand.
+      shield::RuleCounts seen;
+      seen.matched = static_cast<uint64_t>(finding.rate * seconds + 0.5);
+      if (state_->knownGood().isKnownGood(finding.source, now)) {
+        seen.matched_known_good = seen.matched;
+      }
+      governor_->propose(*rule, finding.rate, now, &seen, elapsed);
+    } else {
+      governor_->propose(*rule, finding.rate, now);
     }
-    return;
   }
-  shield::MitigationRule rule = proposal;
-  rule.id = next_rule_id_++;
-  spdlog::warn("rule #{} enforced: {} {} (evidence: {})", rule.id,
-               shield::ruleActionName(rule.action), key, rule.evidence);
-  rules_[key] = std::move(rule);
-  dirty_ = true;
+  const shield::Detector::Status& status = detector_.status();
+  governor::TickSignals signals;
+  signals.anomaly = status.anomaly;
+  signals.origin_stress = status.origin_stress;
+  signals.origin_attempts = merged_.originAttempts();
+  signals.origin_failures = merged_.originFailures();
+  signals.tally = &merged_.ruleTally();
+  signals.seconds = seconds;
+  last_tick_ = now;
+  if (governor_->tick(signals, now)) publish(now);
+  ticks_.fetch_add(1, std::memory_order_relaxed);
+  auto stats = governor_->stats();
+  rule_count_.store(stats.live_rules, std::memory_order_relaxed);
+  spdlog::debug("defense tick: {} requests ({} known-good), anomaly {}, {} findings, {} rules, "
+                "detector {:.0f} us, governor {:.0f} us",
+                merged_.totalRequests(), merged_.knownGoodRequests(), status.anomaly,
+                findings.size(), stats.live_rules, detector_.stats().last_tick_us,
+                stats.last_tick_us);
+  last_tick_done_ns_.store(MonoClock::now().time_since_epoch().count());
+  if (stalled_.exchange(false)) spdlog::warn("defense: the control tick runs again");
 }
 
 void DefenseLoop::publish(MonoTime now) {
-  for (auto it = rules_.begin(); it != rules_.end();) {
-    if (it->second.expires_at <= now) {
-      spdlog::info("rule #{} expired: {}", it->second.id, it->first);
-      it = rules_.erase(it);
-      dirty_ = true;
-    } else {
-      ++it;
-    }
-  }
-  if (!dirty_) return;
-  std::vector<shield::MitigationRule> list;
-  shield::BlocklistBuilder blocks;
-  for (const auto& [key, rule] : rules_) {
-    list.push_back(rule);
-    // A blocked source is also refused at accept: the cheapest place to say no.
-    if (rule.action == shield::RuleAction::kBlock && rule.match.source &&
-        !rule.match.fingerprint && rule.match.path_prefix.empty() &&
-        rule.match.method.empty() && rule.match.header_name.empty()) {
-      blocks.add(*rule.match.source, rule.expires_at, shield::BlockOrigin::kDetector,
-                 "rule #" + std::to_string(rule.id));
-    }
-  }
-  auto rule_set = shield::RuleSet::compile(std::move(list), now);
-  auto blocklist = blocks.build();
-  for (Worker* w : workers_) w->swapRules(rule_set, blocklist);
-  dirty_ = false;
-  rule_count_.store(rules_.size(), std::memory_order_relaxed);
+  // Governed rules are enforced at the request, not at accept: a rule must keep seeing its
+  // matches, or its attack signal would vanish while it acts and the rule would relax and flap.
+  auto rule_set = shield::RuleSet::compile(governor_->published(), now);
+  for (Worker* w : workers_) w->swapRules(rule_set, no_blocks_);
 }
 
 }  // namespace floodgate::proxy

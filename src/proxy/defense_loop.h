@@ -1,17 +1,17 @@
 // DefenseLoop: the control thread of the shield. Each tick it collects the workers'
-// observations, runs the detector, turns its findings into mitigation rules (logged with their
-// evidence) and publishes an immutable rule set and detector blocklist to every worker. Until
-// the governor exists, proposed rules are enforced directly (issue 4), with an expiry each.
+// observations, runs the detector, proposes rules from its findings to the governor, ticks the
+// governor with the merged per-rule counts and, when the governor's rules changed, publishes one
+// immutable rule set to every worker (never half a change). A watchdog thread says so when the
+// tick stalls; the workers keep the last snapshot meanwhile (fail static).
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
-#include <map>
 #include <mutex>
-#include <string>
 #include <thread>
 #include <vector>
 
+#include "governor/governor.h"
 #include "proxy/shield_runtime.h"
 #include "shield/detector.h"
 #include "shield/mitigation_rule.h"
@@ -23,7 +23,8 @@ class Worker;
 
 class DefenseLoop {
  public:
-  DefenseLoop(std::vector<Worker*> workers, ShieldState* state,
+  // `governor` (not owned) outlives the loop.
+  DefenseLoop(std::vector<Worker*> workers, ShieldState* state, governor::Governor* governor,
               Duration tick = std::chrono::seconds(1));
   ~DefenseLoop();
 
@@ -34,27 +35,32 @@ class DefenseLoop {
 
   size_t activeRules() const { return rule_count_.load(std::memory_order_relaxed); }
   uint64_t ticks() const { return ticks_.load(std::memory_order_relaxed); }
+  // The watchdog's flag: no tick has finished for 3 tick lengths.
+  bool stalled() const { return stalled_.load(std::memory_order_relaxed); }
 
  private:
   void run();
   // Asks each worker (on its own thread) for its observation and merges what comes back
   // within the wait; a stalled worker is skipped, never waited on forever.
   void collect();
-  void adopt(const shield::MitigationRule& proposal, MonoTime now);
   void publish(MonoTime now);
+  void watch();
 
   std::vector<Worker*> workers_;
   ShieldState* state_;
   Duration tick_;
   shield::Detector detector_;
   shield::WorkerObservation merged_;
-  std::map<std::string, shield::MitigationRule> rules_;  // by what they match: no duplicates
-  uint64_t next_rule_id_ = 1;
-  bool dirty_ = false;  // rules changed since the workers last got them
+  governor::Governor* governor_;
+  std::shared_ptr<const shield::Blocklist> no_blocks_;
+  MonoTime last_tick_{};
   std::atomic<size_t> rule_count_{0};
   std::atomic<uint64_t> ticks_{0};
+  std::atomic<int64_t> last_tick_done_ns_{0};  // MonoClock, for the watchdog
+  std::atomic<bool> stalled_{false};
 
   std::thread thread_;
+  std::thread watchdog_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;

@@ -5,11 +5,13 @@
 #include <cstdio>
 #include <ctime>
 #include <map>
+#include <mutex>
 #include <thread>
 
 #include "core/log.h"
 #include "proxy/access_log.h"
 #include "proxy/defense_loop.h"
+#include "proxy/governor_setup.h"
 #include "proxy/worker.h"
 
 namespace floodgate::proxy {
@@ -61,7 +63,18 @@ class Gateway {
     for (auto& w : workers_) w->start();
     std::vector<Worker*> raw;
     for (auto& w : workers_) raw.push_back(w.get());
-    defense_ = std::make_unique<DefenseLoop>(std::move(raw), shield_.get());
+    governor_ = std::make_unique<governor::Governor>(governorConfig(config_->governor));
+    config_rules_.apply(config_->governor, *governor_, MonoClock::now());
+    why_snapshot_ = snapshot;
+    governor_->setWhyContext([this](const shield::IpKey& client, nlohmann::json& out) {
+      SnapshotPtr current;
+      {
+        std::lock_guard<std::mutex> lock(why_mu_);
+        current = why_snapshot_;
+      }
+      describeShieldFor(client, *current, *shield_, out);
+    });
+    defense_ = std::make_unique<DefenseLoop>(std::move(raw), shield_.get(), governor_.get());
     defense_->start();
     std::fflush(stdout);
     return waitForSignals();
@@ -112,7 +125,13 @@ class Gateway {
     }
     auto snapshot = std::make_shared<const RuntimeSnapshot>(loaded.config);
     shield_->apply(next.shield);
+    governor_->setConfig(governorConfig(next.governor));
+    config_rules_.apply(next.governor, *governor_, MonoClock::now());
     for (auto& w : workers_) w->swapSnapshot(snapshot, keep);
+    {
+      std::lock_guard<std::mutex> lock(why_mu_);
+      why_snapshot_ = snapshot;
+    }
     if (!next.logging.level.empty()) initLogging(next.logging.level);
     config_ = loaded.config;
     spdlog::info("reloaded config from {}", path_);
@@ -170,6 +189,10 @@ class Gateway {
 
   std::unique_ptr<AccessLog> access_log_;
   std::unique_ptr<ShieldState> shield_;  // outlives the workers, who hold pointers to it
+  std::unique_ptr<governor::Governor> governor_;  // outlives the defense loop
+  ConfigRules config_rules_;
+  std::mutex why_mu_;  // why_snapshot_ is read by the admin thread's `why`
+  SnapshotPtr why_snapshot_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<DefenseLoop> defense_;  // declared last: stopped before the workers go
 };
