@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -481,6 +482,41 @@ TEST(Governor, WhyNamesTheRulesDecidingAClientsFate) {
   auto other = g.why(ip("10.1.0.7"), sim.clock().now());
   EXPECT_TRUE(other["rules"].empty());
   EXPECT_EQ(other["verdict"], "no mitigation rule is enforced on this client");
+}
+
+}  // namespace
+}  // namespace floodgate::governor
+
+namespace floodgate::governor {
+namespace {
+
+TEST(Governor, StateAndTickWorkStayBoundedUnderAFloodOfProposals) {
+  GovernorConfig config;
+  config.retry_after = std::chrono::seconds(1);
+  Governor g(config);
+  ManualClock clock;
+  shield::RuleTally tally;
+  for (int second = 0; second < 200; ++second) {
+    for (uint32_t i = 0; i < 500; ++i) {  // 100,000 distinct hosts proposed over the run
+      shield::MitigationRule rule;
+      rule.match.source =
+          shield::IpPrefix::host(shield::IpKey::fromV4(0x0A000000u + second * 500 + i));
+      g.propose(rule, 100, clock.now());
+    }
+    TickSignals signals;
+    signals.tally = &tally;
+    g.tick(signals, clock.now());
+    clock.advance(std::chrono::seconds(1));
+  }
+  auto stats = g.stats();
+  EXPECT_LE(stats.live_rules, config.max_rules);
+  EXPECT_EQ(g.published().size(), stats.live_rules);
+  auto json = g.rulesJson(clock.now());
+  EXPECT_LE(json["rules"].size(), config.max_rules);
+  EXPECT_LE(json["finished"].size(), 64u);
+  for (const auto& r : json["rules"]) EXPECT_LE(r["history"].size(), 12u);
+  std::printf("governor tick with %zu live rules: last %.0f us, max %.0f us\n", stats.live_rules,
+              stats.last_tick_us, stats.max_tick_us);
 }
 
 }  // namespace
