@@ -94,7 +94,7 @@ struct Shield {
   Duration min_rate_grace = seconds(5);       // before the rate is judged
   std::vector<RateLimit> rate_limits;
   int table_slots = 1 << 18;                  // per-client state: fixed, whatever the clients
-  bool detect = true;  // the detector proposes rules from live traffic, enforced directly for now
+  bool detect = true;  // the detector proposes rules from live traffic to the governor
 };
 
 // An operator's mitigation rule from the `governor:` section; it walks the governor's gates
