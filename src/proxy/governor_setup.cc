@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <vector>
+
 #include "core/log.h"
 #include "governor/operator_rule.h"
 
@@ -51,23 +53,29 @@ governor::GovernorConfig governorConfig(const config::Governor& s) {
 void ConfigRules::apply(const config::Governor& section, governor::Governor& governor,
                         MonoTime now) {
   std::map<std::string, uint64_t> next;
+  std::vector<const config::OperatorRuleConfig*> added;
   for (const auto& r : section.rules) {
     std::string text = textOf(r);
     if (auto it = ids_.find(text); it != ids_.end()) {
       next.emplace(text, it->second);
       ids_.erase(it);
-      continue;
+    } else {
+      added.push_back(&r);
     }
-    auto rule = governor::operatorRule(specOf(r));
+  }
+  // First end the rules gone from the config (an edited rule is one of them), so that its new
+  // version, matching the same, can take its place.
+  for (const auto& [text, id] : ids_) {
+    (void)governor.expire(id, now);  // an error only if it had already ended
+  }
+  for (const config::OperatorRuleConfig* r : added) {
+    auto rule = governor::operatorRule(specOf(*r));
     auto id = rule ? governor.addOperatorRule(*rule, now) : Result<uint64_t>(Error{rule.error()});
     if (!id) {
-      spdlog::warn("governor: config rule {} not adopted: {}", r.name, id.error());
+      spdlog::warn("governor: config rule {} not adopted: {}", r->name, id.error());
       continue;
     }
-    next.emplace(text, *id);
-  }
-  for (const auto& [text, id] : ids_) {
-    (void)governor.expire(id, now);  // gone from the config (an error: it already ended)
+    next.emplace(textOf(*r), *id);
   }
   ids_ = std::move(next);
 }
