@@ -20,4 +20,13 @@ inline nlohmann::json countsJson(const shield::RuleCounts& c) {
           {"enforced_known_good", c.enforced_known_good}};
 }
 
+// The rule's enforced share against its not-enforced share (the canary's comparison): requests
+// and how many of them came from known-good clients.
+inline nlohmann::json sharesJson(const shield::RuleCounts& c) {
+  return {{"enforced_share", {{"requests", c.enforced}, {"known_good", c.enforced_known_good}}},
+          {"not_enforced_share",
+           {{"requests", c.matched - c.enforced},
+            {"known_good", c.matched_known_good - c.enforced_known_good}}}};
+}
+
 }  // namespace floodgate::governor

@@ -174,6 +174,7 @@ bool Governor::judgeHarm(Rule& r, MonoTime now) {
   }
   move(r, Stage::kRolledBack, now, "effect gate: harm: " + v.reason,
        {{"window", countsJson(r.window)},
+        {"shares", sharesJson(r.window)},
         {"origin_failure_ratio_before", r.origin_before.failureRatio()},
         {"origin_failure_ratio_now", r.origin_window.failureRatio()}});
   return true;
@@ -285,6 +286,7 @@ void Governor::step(Rule& r, const TickSignals& signals, MonoTime now) {
                        "against a live attack signal",
                        r.window.enforced, r.window.enforced_known_good),
            {{"window", countsJson(r.window)},
+            {"shares", sharesJson(r.window)},
             {"origin_failure_ratio_before", r.origin_before.failureRatio()},
             {"origin_failure_ratio_now", r.origin_window.failureRatio()}});
       return;

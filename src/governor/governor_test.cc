@@ -47,12 +47,14 @@ OperatorRule everyone(bool pinned = false) {
 struct Events {
   std::vector<std::string> kinds;
   std::vector<std::string> messages;
+  std::vector<nlohmann::json> evidence;
   EventSink sink() {
     return [this](std::string_view kind, std::string_view, std::string_view message,
                   const nlohmann::json& evidence) {
       EXPECT_TRUE(evidence.is_object());
       kinds.emplace_back(kind);
       messages.emplace_back(message);
+      this->evidence.push_back(evidence);
     };
   }
   std::string last(std::string_view kind) const {
@@ -93,6 +95,13 @@ TEST(Governor, AttackRuleWalksShadowCanaryEnforcedWithoutTouchingRegulars) {
                                                     "rule.enforced"}));
   EXPECT_NE(events.last("rule.canary").find("0 of its"), std::string::npos)
       << events.last("rule.canary");
+  // The canary's evidence compares its enforced share with the rest of its matches.
+  const nlohmann::json& shares = events.evidence.back()["shares"];
+  uint64_t in = shares["enforced_share"]["requests"].get<uint64_t>();
+  uint64_t out = shares["not_enforced_share"]["requests"].get<uint64_t>();
+  EXPECT_GT(in, 0u);
+  EXPECT_GT(out, in);  // a tenth of the clients, more or less
+  EXPECT_EQ(shares["enforced_share"]["known_good"], 0);
 }
 
 TEST(Governor, WithDefaultWindowsAFloodIsEnforcedTwoTicksAfterItsProposal) {
