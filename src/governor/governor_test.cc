@@ -319,6 +319,21 @@ TEST(Governor, PulseWavesEngageOnceAndDisengageOnce) {
   EXPECT_EQ(g.stageOf(1), Stage::kExpired);
 }
 
+TEST(Governor, PulseGapsLongerThanHoldDoFlipTheRule) {
+  // The control for the test above: the flip counter sees flips when there are some. With a
+  // hold shorter than the gaps, each burst re-enforces the relaxing rule.
+  GovernorConfig config = tenSecondWindows();
+  config.hold = std::chrono::seconds(5);
+  config.relax_steps = 10;
+  Governor g(config);
+  TrafficSim sim(&g);
+  populate(sim);
+  auto rule = attackRule();
+  for (int s = 0; s < 120; ++s) sim.second(s % 15 < 5, &rule, 1000);
+  EXPECT_GE(g.stats().engages, 5u);
+  EXPECT_GE(g.stats().disengages, 5u);
+}
+
 TEST(Governor, AttackEndRelaxesGraduallyAfterHoldThenExpires) {
   Governor g(tenSecondWindows());  // hold 30 s, 3 relax steps of 10 s
   TrafficSim sim(&g);

@@ -52,14 +52,15 @@ DefenseLoop::DefenseLoop(std::vector<Worker*> workers, ShieldState* state,
       detector_(detectorConfig(), &state->knownGood()),
       merged_(state->observationConfig()),
       governor_(governor),
-      no_blocks_(shield::BlocklistBuilder().build()) {}
+      no_blocks_(shield::BlocklistBuilder().build()),
+      watchdog_(tick * 3, MonoClock::now()) {}
 
 DefenseLoop::~DefenseLoop() { stop(); }
 
 void DefenseLoop::start() {
-  last_tick_done_ns_.store(MonoClock::now().time_since_epoch().count());
+  (void)watchdog_.tickDone(MonoClock::now());
   thread_ = std::thread([this] { run(); });
-  watchdog_ = std::thread([this] { watch(); });
+  watchdog_thread_ = std::thread([this] { watch(); });
 }
 
 void DefenseLoop::stop() {
@@ -69,19 +70,17 @@ void DefenseLoop::stop() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
-  if (watchdog_.joinable()) watchdog_.join();
+  if (watchdog_thread_.joinable()) watchdog_thread_.join();
 }
 
 void DefenseLoop::watch() {
-  const Duration limit = tick_ * 3;
   std::unique_lock<std::mutex> lock(mu_);
   while (!cv_.wait_for(lock, tick_, [this] { return stopping_; })) {
-    MonoTime done{Duration(last_tick_done_ns_.load())};
-    Duration late = MonoClock::now() - done;
-    if (late > limit && !stalled_.exchange(true)) {
+    MonoTime now = MonoClock::now();
+    if (watchdog_.check(now) == TickWatchdog::Change::kStalled) {
       spdlog::error("defense: the control tick has not finished for {} ms; workers keep the last "
                     "rules snapshot (fail static) until it does",
-                    toMillis(late));
+                    toMillis(watchdog_.overdue(now)));
     }
   }
 }
@@ -169,8 +168,9 @@ void DefenseLoop::tick(MonoTime now) {
                 merged_.totalRequests(), merged_.knownGoodRequests(), status.anomaly,
                 findings.size(), stats.live_rules, detector_.stats().last_tick_us,
                 stats.last_tick_us);
-  last_tick_done_ns_.store(MonoClock::now().time_since_epoch().count());
-  if (stalled_.exchange(false)) spdlog::warn("defense: the control tick runs again");
+  if (watchdog_.tickDone(MonoClock::now())) {
+    spdlog::warn("defense: the control tick runs again");
+  }
 }
 
 void DefenseLoop::publish(MonoTime now) {

@@ -13,6 +13,7 @@
 
 #include "governor/governor.h"
 #include "proxy/shield_runtime.h"
+#include "proxy/tick_watchdog.h"
 #include "shield/detector.h"
 #include "shield/mitigation_rule.h"
 #include "shield/observation.h"
@@ -36,7 +37,7 @@ class DefenseLoop {
   size_t activeRules() const { return rule_count_.load(std::memory_order_relaxed); }
   uint64_t ticks() const { return ticks_.load(std::memory_order_relaxed); }
   // The watchdog's flag: no tick has finished for 3 tick lengths.
-  bool stalled() const { return stalled_.load(std::memory_order_relaxed); }
+  bool stalled() const { return watchdog_.stalled(); }
 
  private:
   void run();
@@ -56,11 +57,10 @@ class DefenseLoop {
   MonoTime last_tick_{};
   std::atomic<size_t> rule_count_{0};
   std::atomic<uint64_t> ticks_{0};
-  std::atomic<int64_t> last_tick_done_ns_{0};  // MonoClock, for the watchdog
-  std::atomic<bool> stalled_{false};
+  TickWatchdog watchdog_;
 
   std::thread thread_;
-  std::thread watchdog_;
+  std::thread watchdog_thread_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
