@@ -10,12 +10,12 @@ namespace floodgate::config {
 namespace {
 
 const std::vector<std::string> kGovernorKeys = {
-    "dry_run",       "max_collateral", "refuse_collateral", "shadow_window", "canary_fraction",
-    "canary_window", "effect_window",  "hold",              "relax_steps",   "relax_step",
-    "max_rules",     "rules"};
-const std::vector<std::string> kRuleKeys = {"name",   "source", "path_prefix", "method",
-                                            "header", "header_value", "action", "rate",
-                                            "burst",  "pinned", "reason", "ttl"};
+    "dry_run",         "max_collateral", "refuse_collateral", "shadow_window",
+    "canary_fraction", "canary_window",  "effect_window",     "hold",
+    "relax_steps",     "relax_step",     "max_rules",         "rules"};
+const std::vector<std::string> kRuleKeys = {"name",   "source",       "path_prefix", "method",
+                                            "header", "header_value", "action",      "rate",
+                                            "burst",  "pinned",       "reason",      "ttl"};
 
 bool readBool(Fields& f, std::string_view key, bool* out) {
   if (!f.has(key)) return false;
@@ -70,8 +70,9 @@ void readRule(const YAML::Node& item, size_t index, Governor* g, ProblemList& pr
   }
   if (rule.source.empty() && rule.path_prefix.empty() && rule.method.empty() &&
       rule.header.empty() && problems.size() == before) {
-    f.add(f.where(), f.name() + " has no condition and would match every request; give it a "
-                                "source, path_prefix, method or header");
+    f.add(f.where(), f.name() +
+                         " has no condition and would match every request; give it a "
+                         "source, path_prefix, method or header");
   }
   if (f.text("action", &rule.action) && rule.action != "block" && rule.action != "rate_limit" &&
       rule.action != "challenge" && rule.action != "deprioritise") {
@@ -81,8 +82,8 @@ void readRule(const YAML::Node& item, size_t index, Governor* g, ProblemList& pr
   }
   std::string rate;
   if (f.text("rate", &rate) && (!parseRequestRate(rate, &rule.rate) || rule.rate <= 0)) {
-    f.add(f.where("rate"), f.subject("rate") + " " + quoted(rate) +
-                               " is not a rate; write e.g. 20, 20/s or 600/m");
+    f.add(f.where("rate"),
+          f.subject("rate") + " " + quoted(rate) + " is not a rate; write e.g. 20, 20/s or 600/m");
   } else if ((rule.action == "rate_limit" || rule.action == "challenge") && rule.rate <= 0) {
     f.add(f.where("action"), f.name() + ": a " + rule.action + " rule needs rate: (e.g. 20/s)");
   }

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <chrono>
-
 #include <nlohmann/json.hpp>
 
 #include "core/clock.h"

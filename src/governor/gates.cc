@@ -15,8 +15,8 @@ CollateralVerdict collateralGate(const shield::RuleCounts& shadow, const Governo
   CollateralVerdict v;
   v.share = share(shadow.matched_known_good, shadow.matched);
   if (shadow.matched < config.min_samples) {
-    v.reason = fmt::format("{} matches so far, {} needed to judge", shadow.matched,
-                           config.min_samples);
+    v.reason =
+        fmt::format("{} matches so far, {} needed to judge", shadow.matched, config.min_samples);
     return v;
   }
   std::string numbers = fmt::format("{} of its {} matches ({:.1f}%) came from known-good clients",
@@ -31,8 +31,8 @@ CollateralVerdict collateralGate(const shield::RuleCounts& shadow, const Governo
                            config.max_collateral * 100);
   } else {
     v.kind = CollateralVerdict::Kind::kPass;
-    v.reason = fmt::format("{}, within max_collateral {:.1f}%", numbers,
-                           config.max_collateral * 100);
+    v.reason =
+        fmt::format("{}, within max_collateral {:.1f}%", numbers, config.max_collateral * 100);
   }
   return v;
 }
@@ -44,10 +44,10 @@ HarmVerdict harmTest(const shield::RuleCounts& window, const OriginWindow& befor
   if (window.enforced >= config.min_samples && window.enforced_known_good > 0 &&
       hit > config.max_collateral) {
     v.harm = v.known_good = true;
-    v.reason = fmt::format("it refused {} requests of known-good clients ({:.1f}% of the {} it "
-                           "acted on, max_collateral {:.1f}%)",
-                           window.enforced_known_good, hit * 100, window.enforced,
-                           config.max_collateral * 100);
+    v.reason = fmt::format(
+        "it refused {} requests of known-good clients ({:.1f}% of the {} it "
+        "acted on, max_collateral {:.1f}%)",
+        window.enforced_known_good, hit * 100, window.enforced, config.max_collateral * 100);
     return v;
   }
   if (!attack_active && now.attempts >= config.min_samples &&

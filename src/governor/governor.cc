@@ -72,20 +72,23 @@ void Governor::move(Rule& r, Stage to, MonoTime now, const std::string& why,
 double Governor::enforcedFraction(const Rule& r) const {
   if (config_.dry_run && r.rule.origin == shield::RuleOrigin::kDetector) return 0;
   switch (r.stage) {
-    case Stage::kCanary: return config_.canary_fraction;
-    case Stage::kEnforced: return 1;
+    case Stage::kCanary:
+      return config_.canary_fraction;
+    case Stage::kEnforced:
+      return 1;
     case Stage::kRelaxing:
       return 1 - static_cast<double>(r.relax_step) / (config_.relax_steps + 1);
-    default: return 0;
+    default:
+      return 0;
   }
 }
 
 Result<uint64_t> Governor::adopt(shield::MitigationRule rule, double trigger_rate, bool pinned,
-                                 MonoTime now, const shield::RuleCounts* seen,
-                                 Duration seen_over) {
+                                 MonoTime now, const shield::RuleCounts* seen, Duration seen_over) {
   if (rule.match.empty()) {
-    return makeError("the rule has no condition and would match every request; give it a "
-                     "source, path_prefix, method or header");
+    return makeError(
+        "the rule has no condition and would match every request; give it a "
+        "source, path_prefix, method or header");
   }
   std::string key = rule.match.describe();
   for (const auto& r : rules_) {
@@ -94,13 +97,14 @@ Result<uint64_t> Governor::adopt(shield::MitigationRule rule, double trigger_rat
   for (const auto& f : finished_) {
     if (f.key == key && f.stage == Stage::kRolledBack && now - f.at < config_.retry_after &&
         rule.origin == shield::RuleOrigin::kDetector) {
-      return makeError(fmt::format("{} was rolled back {:.0f} s ago; not proposed again for {:.0f} s",
-                                   key, secondsOf(now - f.at), secondsOf(config_.retry_after)));
+      return makeError(
+          fmt::format("{} was rolled back {:.0f} s ago; not proposed again for {:.0f} s", key,
+                      secondsOf(now - f.at), secondsOf(config_.retry_after)));
     }
   }
   if (rules_.size() >= config_.max_rules || free_slots_.empty()) {
-    return makeError(fmt::format("the governor already holds its maximum of {} live rules",
-                                 config_.max_rules));
+    return makeError(
+        fmt::format("the governor already holds its maximum of {} live rules", config_.max_rules));
   }
   Rule r;
   r.rule = std::move(rule);
@@ -122,7 +126,9 @@ Result<uint64_t> Governor::adopt(shield::MitigationRule rule, double trigger_rat
   nlohmann::json evidence = {{"origin", shield::ruleOriginName(added.rule.origin)},
                              {"evidence", added.rule.evidence},
                              {"trigger_rate", trigger_rate}};
-  added.history.push_back({{"after_s", 0}, {"stage", "proposed"}, {"why", added.rule.evidence},
+  added.history.push_back({{"after_s", 0},
+                           {"stage", "proposed"},
+                           {"why", added.rule.evidence},
                            {"evidence", evidence}});
   emit("rule.proposed", added, added.rule.evidence, evidence);
   if (pinned) {
@@ -235,9 +241,8 @@ void Governor::step(Rule& r, const TickSignals& signals, MonoTime now) {
   double seconds = std::max(signals.seconds, 1e-3);
   bool signal = r.proposed_again;
   if (r.trigger_rate > 0) {
-    signal = signal || (counts.matched > 0 &&
-                        static_cast<double>(counts.matched) / seconds >=
-                            config_.signal_share * r.trigger_rate);
+    signal = signal || (counts.matched > 0 && static_cast<double>(counts.matched) / seconds >=
+                                                  config_.signal_share * r.trigger_rate);
   } else {
     signal = signal || signals.anomaly || signals.origin_stress;
   }
@@ -310,7 +315,8 @@ void Governor::step(Rule& r, const TickSignals& signals, MonoTime now) {
         ++r.engages;
         ++stats_.engages;
         r.relax_step = 0;
-        move(r, Stage::kEnforced, now, "disengage gate: the attack signal returned: enforced at once",
+        move(r, Stage::kEnforced, now,
+             "disengage gate: the attack signal returned: enforced at once",
              {{"matched_this_tick", counts.matched}});
         return;
       }

@@ -9,12 +9,11 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "core/clock.h"
 #include "core/result.h"
@@ -27,7 +26,8 @@
 namespace floodgate::governor {
 
 // Where the governor's events go (the event log; spdlog when none is given). kind: "rule.shadow",
-// "rule.rolled_back", ...; subject: "rule #7"; evidence: the numbers behind the move.
+// "rule.rolled_back", ...; subject: "rule #7"; evidence: the numbers behind the move. Called with
+// the governor's lock held: it must not call back into the governor.
 using EventSink = std::function<void(std::string_view kind, std::string_view subject,
                                      std::string_view message, const nlohmann::json& evidence)>;
 
@@ -157,8 +157,8 @@ class Governor {
   GovernorConfig config_;
   EventSink sink_;
   WhyContext why_context_;
-  std::vector<Rule> rules_;          // live, at most config_.max_rules
-  std::deque<Finished> finished_;    // at most kFinished
+  std::vector<Rule> rules_;           // live, at most config_.max_rules
+  std::deque<Finished> finished_;     // at most kFinished
   std::vector<uint16_t> free_slots_;  // tally slots
   uint64_t next_id_ = 1;
   bool kill_switch_ = false;

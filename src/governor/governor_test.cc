@@ -353,7 +353,7 @@ TEST(Governor, AttackEndRelaxesGraduallyAfterHoldThenExpires) {
     refused_share.push_back(static_cast<double>(t.attack_refused) / t.attack_sent);
     if (expired_at < 0 && g.stageOf(1) == Stage::kExpired) expired_at = s;
   }
-  EXPECT_EQ(refused_share[25], 1.0);  // within hold: still enforced
+  EXPECT_EQ(refused_share[25], 1.0);                // within hold: still enforced
   EXPECT_GT(refused_share[35], refused_share[45]);  // relaxing in steps
   EXPECT_GT(refused_share[45], refused_share[55]);
   EXPECT_GE(expired_at, 59);

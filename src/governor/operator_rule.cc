@@ -12,9 +12,10 @@ Result<shield::RuleAction> parseRuleAction(std::string_view text) {
                       shield::RuleAction::kRateLimit, shield::RuleAction::kDeprioritise}) {
     if (text == shield::ruleActionName(action)) return action;
   }
-  return makeError(fmt::format("\"{}\" is not an action; use block, rate_limit, challenge or "
-                               "deprioritise",
-                               text));
+  return makeError(
+      fmt::format("\"{}\" is not an action; use block, rate_limit, challenge or "
+                  "deprioritise",
+                  text));
 }
 
 Result<OperatorRule> operatorRule(const OperatorRuleSpec& spec) {
@@ -50,14 +51,16 @@ Result<OperatorRuleSpec> operatorRuleSpecFromJson(const nlohmann::json& j) {
   OperatorRuleSpec spec;
   for (const auto& [key, value] : j.items()) {
     if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end()) {
-      return makeError(fmt::format("unknown field \"{}\"; a rule has source, path_prefix, method, "
-                                   "header, header_value, action, rate, burst, pinned, reason, "
-                                   "ttl_s",
-                                   key));
+      return makeError(
+          fmt::format("unknown field \"{}\"; a rule has source, path_prefix, method, "
+                      "header, header_value, action, rate, burst, pinned, reason, "
+                      "ttl_s",
+                      key));
     }
     bool text = key != "rate" && key != "burst" && key != "ttl_s" && key != "pinned";
     if (text && !value.is_string()) return makeError(fmt::format("\"{}\" must be a string", key));
-    if (key == "pinned" && !value.is_boolean()) return makeError("\"pinned\" must be true or false");
+    if (key == "pinned" && !value.is_boolean())
+      return makeError("\"pinned\" must be true or false");
     if (!text && key != "pinned" && !value.is_number()) {
       return makeError(fmt::format("\"{}\" must be a number", key));
     }

@@ -66,8 +66,9 @@ Result<bool> flag(const web::Request& req, const char* field) {
 web::Response why(Governor* g, const Clock* clock, const web::Request& req) {
   if (req.method != "GET") return notAllowed("GET");
   if (!queryValue(req.query, "request_id").empty()) {
-    return error(400, "request ids cannot be looked up yet (the access log is not indexed); ask "
-                      "by address: /api/v1/why?client=203.0.113.7");
+    return error(400,
+                 "request ids cannot be looked up yet (the access log is not indexed); ask "
+                 "by address: /api/v1/why?client=203.0.113.7");
   }
   std::string client = queryValue(req.query, "client");
   if (client.empty()) return error(400, "name the client: /api/v1/why?client=203.0.113.7");

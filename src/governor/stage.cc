@@ -4,13 +4,20 @@ namespace floodgate::governor {
 
 const char* stageName(Stage stage) {
   switch (stage) {
-    case Stage::kProposed: return "proposed";
-    case Stage::kShadow: return "shadow";
-    case Stage::kCanary: return "canary";
-    case Stage::kEnforced: return "enforced";
-    case Stage::kRelaxing: return "relaxing";
-    case Stage::kExpired: return "expired";
-    case Stage::kRolledBack: return "rolled_back";
+    case Stage::kProposed:
+      return "proposed";
+    case Stage::kShadow:
+      return "shadow";
+    case Stage::kCanary:
+      return "canary";
+    case Stage::kEnforced:
+      return "enforced";
+    case Stage::kRelaxing:
+      return "relaxing";
+    case Stage::kExpired:
+      return "expired";
+    case Stage::kRolledBack:
+      return "rolled_back";
   }
   return "?";
 }

@@ -39,8 +39,8 @@ class TrafficSim {
   }
 
   // `count` clients with addresses base+0, base+1, ... (IPv4 text, last octet stepped).
-  void addClients(const std::string& prefix3, int first, int count, bool known_good,
-                  bool attacker, uint32_t per_second) {
+  void addClients(const std::string& prefix3, int first, int count, bool known_good, bool attacker,
+                  uint32_t per_second) {
     for (int i = 0; i < count; ++i) {
       std::string text = prefix3 + "." + std::to_string(first + i);
       clients_.push_back({shield::IpKey::parse(text).value(), known_good, attacker, per_second});

@@ -2,10 +2,9 @@
 
 #include <memory>
 
-#include "shield/blocklist.h"
-
 #include "core/log.h"
 #include "proxy/worker.h"
+#include "shield/blocklist.h"
 
 namespace floodgate::proxy {
 namespace {

@@ -94,10 +94,18 @@ void describeShieldFor(const shield::IpKey& client, const RuntimeSnapshot& snaps
   for (const auto& limit : snapshot.config->shield.rate_limits) {
     const char* key = "source";
     switch (limit.key) {
-      case config::RateLimit::Key::kSource: key = "source"; break;
-      case config::RateLimit::Key::kPrefix: key = "prefix"; break;
-      case config::RateLimit::Key::kHeader: key = "header"; break;
-      case config::RateLimit::Key::kRoute: key = "route"; break;
+      case config::RateLimit::Key::kSource:
+        key = "source";
+        break;
+      case config::RateLimit::Key::kPrefix:
+        key = "prefix";
+        break;
+      case config::RateLimit::Key::kHeader:
+        key = "header";
+        break;
+      case config::RateLimit::Key::kRoute:
+        key = "route";
+        break;
     }
     limits.push_back({{"name", limit.name},
                       {"key", key},

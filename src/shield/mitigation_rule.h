@@ -49,8 +49,8 @@ struct MitigationRule {
   MonoTime created_at{};
   MonoTime expires_at = MonoTime::max();  // matches while now < expires_at
   // Set by the governor; the defaults enforce the rule on everyone it matches.
-  double fraction = 1;            // share of matching clients enforced: 0 shadow, 1 all
-  bool spare_known_good = false;  // narrowed: never enforced on a known-good client
+  double fraction = 1;                // share of matching clients enforced: 0 shadow, 1 all
+  bool spare_known_good = false;      // narrowed: never enforced on a known-good client
   uint16_t tally = RuleTally::kNone;  // its slot in the workers' RuleTally
 };
 
