@@ -218,6 +218,39 @@ struct StatusPage {
   Duration resolve_after = seconds(60);     // normal this long: the automatic incident resolves
 };
 
+// An operator's mitigation rule from the `governor:` section; it walks the governor's gates
+// unless pinned.
+struct OperatorRuleConfig {
+  std::string name;
+  std::string source;  // an address or prefix, "" any
+  std::string path_prefix;
+  std::string method;
+  std::string header;        // name, "" any
+  std::string header_value;  // with header: "" any value
+  std::string action = "block";  // block, rate_limit, challenge, deprioritise
+  double rate = 0;   // rate_limit: requests per second
+  double burst = 0;  // 0: the rate
+  bool pinned = false;
+  std::string reason;
+  Duration ttl{0};  // 0: until removed
+};
+
+// The governor: how mitigation rules earn their place (see src/governor/governor_config.h).
+struct Governor {
+  bool dry_run = false;
+  double max_collateral = 0.01;
+  double refuse_collateral = 0.2;
+  Duration shadow_window = seconds(1);
+  double canary_fraction = 0.1;
+  Duration canary_window = seconds(1);
+  Duration effect_window = seconds(10);
+  Duration hold = seconds(30);
+  int relax_steps = 3;
+  Duration relax_step = seconds(10);
+  int max_rules = 256;
+  std::vector<OperatorRuleConfig> rules;
+};
+
 struct Config {
   std::string source;  // file path, or "<quick start>"
   std::vector<Listener> listeners;
@@ -228,6 +261,7 @@ struct Config {
   Shield shield;
   Admin admin;
   StatusPage status;
+  Governor governor;
   Duration drain_timeout = seconds(10);
 
   int workerThreads() const;  // max over listeners, with 0 meaning hardware concurrency

@@ -16,6 +16,7 @@
 #include "config/messages.h"
 #include "config/validate.h"
 #include "config/yaml_document.h"
+#include "config/governor_section.h"
 #include "config/shield_section.h"
 #include "config/status_section.h"
 #include "config/upstream_section.h"
@@ -30,7 +31,7 @@ constexpr off_t kMaxConfigBytes = 16 << 20;
 
 const std::vector<std::string> kTopKeys = {"listeners", "routes", "clusters",      "limits",
                                            "logging",   "shield", "drain_timeout", "admin",
-                                           "status"};
+                                           "status",    "governor"};
 const std::vector<std::string> kListenerKeys = {"name", "address", "workers"};
 const std::vector<std::string> kRouteKeys = {"name", "match", "cluster", "direct_response"};
 const std::vector<std::string> kMatchKeys = {"host", "path_prefix"};
@@ -151,6 +152,7 @@ void Loader::read(const YAML::Node& root) {
   readShieldSection(top, &config, problems_);
   readAdminSection(top, &config, problems_);
   readStatusSection(top, &config, problems_);
+  readGovernorSection(top, &config, problems_);
   top.duration("drain_timeout", &config.drain_timeout);
 }
 

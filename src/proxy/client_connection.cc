@@ -463,7 +463,8 @@ bool ClientConnection::applyMitigationRules(int route_index) {
     return std::nullopt;
   };
   const shield::MitigationRule* rule =
-      rules.match(*key_, fingerprint, req_.path, req_.method_token, headers, now);
+      rules.decide(*key_, fingerprint, req_.path, req_.method_token, headers, now, known_good,
+                   &worker_->observation().ruleTally());
   if (rule == nullptr) return true;
   switch (rule->action) {
     case shield::RuleAction::kBlock:

@@ -4,6 +4,7 @@
 
 #include "core/log.h"
 #include "proxy/worker.h"
+#include "shield/blocklist.h"
 
 namespace floodgate::proxy {
 namespace {
@@ -41,17 +42,23 @@ struct Handoff {
 
 }  // namespace
 
-DefenseLoop::DefenseLoop(std::vector<Worker*> workers, ShieldState* state, Duration tick)
+DefenseLoop::DefenseLoop(std::vector<Worker*> workers, ShieldState* state,
+                         governor::Governor* governor, Duration tick)
     : workers_(std::move(workers)),
       state_(state),
       tick_(tick),
       detector_(detectorConfig(), &state->knownGood()),
-      merged_(state->observationConfig()) {}
+      merged_(state->observationConfig()),
+      governor_(governor),
+      no_blocks_(shield::BlocklistBuilder().build()),
+      watchdog_(tick * 3, MonoClock::now()) {}
 
 DefenseLoop::~DefenseLoop() { stop(); }
 
 void DefenseLoop::start() {
+  (void)watchdog_.tickDone(MonoClock::now());
   thread_ = std::thread([this] { run(); });
+  watchdog_thread_ = std::thread([this] { watch(); });
 }
 
 void DefenseLoop::stop() {
@@ -61,6 +68,19 @@ void DefenseLoop::stop() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (watchdog_thread_.joinable()) watchdog_thread_.join();
+}
+
+void DefenseLoop::watch() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!cv_.wait_for(lock, tick_, [this] { return stopping_; })) {
+    MonoTime now = MonoClock::now();
+    if (watchdog_.check(now) == TickWatchdog::Change::kStalled) {
+      spdlog::error("defense: the control tick has not finished for {} ms; workers keep the last "
+                    "rules snapshot (fail static) until it does",
+                    toMillis(watchdog_.overdue(now)));
+    }
+  }
 }
 
 void DefenseLoop::run() {
@@ -70,7 +90,7 @@ void DefenseLoop::run() {
     if (cv_.wait_until(lock, next, [this] { return stopping_; })) break;
     lock.unlock();
     tick(MonoClock::now());
-    if (tick_listener_) tick_listener_(merged_, detector_.status().anomaly, rules_.size());
+    if (tick_listener_) tick_listener_(merged_, detector_.status().anomaly, rule_count_.load(std::memory_order_relaxed));
     lock.lock();
     next += tick_;
     if (next < MonoClock::now()) next = MonoClock::now() + tick_;  // a slow tick: do not chase
@@ -111,21 +131,52 @@ void DefenseLoop::tick(MonoTime now) {
   MonoTime started = MonoClock::now();
   collect();
   std::vector<shield::Finding> findings = detector_.tick(merged_, now);
-  ticks_.fetch_add(1, std::memory_order_relaxed);
   state_->setAnomalyActive(detector_.status().anomaly);
   state_->tuneOriginLimits();
-  spdlog::debug("defense tick: {} requests ({} known-good), anomaly {}, {} findings, {:.0f} us",
-                merged_.totalRequests(), merged_.knownGoodRequests(), detector_.status().anomaly,
-                findings.size(), detector_.stats().last_tick_us);
+  const Duration elapsed = last_tick_ == MonoTime{} ? tick_ : now - last_tick_;
+  const double seconds = std::chrono::duration<double>(elapsed).count();
   for (const auto& finding : findings) {
     spdlog::warn("detector: {}", finding.evidence);
     if (finding.started_at == now) recordFinding(finding);
-    if (auto rule = shield::proposeRule(finding, now, proposalConfig())) adopt(*rule, now);
+    auto rule = shield::proposeRule(finding, now, proposalConfig());
+    if (!rule) continue;
+    if (finding.kind == shield::FindingKind::kHeavySource) {
+      // The detector counted exactly what a rule on this one address would have matched, and
+      // the address either is known-good or is not: the shadow's evidence, already in hand.
+      shield::RuleCounts seen;
+      seen.matched = static_cast<uint64_t>(finding.rate * seconds + 0.5);
+      if (state_->knownGood().isKnownGood(finding.source, now)) {
+        seen.matched_known_good = seen.matched;
+      }
+      governor_->propose(*rule, finding.rate, now, &seen, elapsed);
+    } else {
+      governor_->propose(*rule, finding.rate, now);
+    }
   }
-  publish(now);
+  const shield::Detector::Status& status = detector_.status();
+  governor::TickSignals signals;
+  signals.anomaly = status.anomaly;
+  signals.origin_stress = status.origin_stress;
+  signals.origin_attempts = merged_.originAttempts();
+  signals.origin_failures = merged_.originFailures();
+  signals.tally = &merged_.ruleTally();
+  signals.seconds = seconds;
+  last_tick_ = now;
+  if (governor_->tick(signals, now)) publish(now);
+  ticks_.fetch_add(1, std::memory_order_relaxed);
+  auto stats = governor_->stats();
+  rule_count_.store(stats.live_rules, std::memory_order_relaxed);
+  spdlog::debug("defense tick: {} requests ({} known-good), anomaly {}, {} findings, {} rules, "
+                "detector {:.0f} us, governor {:.0f} us",
+                merged_.totalRequests(), merged_.knownGoodRequests(), status.anomaly,
+                findings.size(), stats.live_rules, detector_.stats().last_tick_us,
+                stats.last_tick_us);
   summarise(now);
   last_tick_seconds_.store(std::chrono::duration<double>(MonoClock::now() - started).count(),
                            std::memory_order_relaxed);
+  if (watchdog_.tickDone(MonoClock::now())) {
+    spdlog::warn("defense: the control tick runs again");
+  }
 }
 
 // A finding that began this tick (one that goes on is logged, not recorded again each second).
@@ -154,21 +205,11 @@ void DefenseLoop::event(std::string kind, std::string subject, std::string messa
   }
 }
 
+// Rules come from the governor (with their stage and evidence); the rest from the detector.
 void DefenseLoop::summarise(MonoTime now) {
   size_t by_action[kActions] = {};
-  nlohmann::json rules = nlohmann::json::array();
-  for (const auto& [key, rule] : rules_) {
+  for (const auto& rule : governor_->published()) {
     ++by_action[static_cast<size_t>(rule.action) % kActions];
-    nlohmann::json r = {{"id", rule.id},
-                        {"action", shield::ruleActionName(rule.action)},
-                        {"match", key},
-                        {"origin", shield::ruleOriginName(rule.origin)},
-                        {"evidence", rule.evidence}};
-    if (rule.action == shield::RuleAction::kRateLimit) r["rate"] = rule.rate;
-    if (rule.expires_at != MonoTime::max()) {
-      r["expires_in_s"] = std::chrono::duration<double>(rule.expires_at - now).count();
-    }
-    rules.push_back(std::move(r));
   }
   for (size_t a = 0; a < kActions; ++a) {
     rules_by_action_[a].store(by_action[a], std::memory_order_relaxed);
@@ -178,7 +219,8 @@ void DefenseLoop::summarise(MonoTime now) {
     top.push_back({{"source", hitter.payload.toString()}, {"requests", hitter.count}});
   }
   const auto& status = detector_.status();
-  nlohmann::json summary = {{"rules", std::move(rules)},
+  nlohmann::json summary = {{"rules", governor_->rulesJson(now)},
+                            {"governor", governor_->statusJson()},
                             {"recent_findings", nlohmann::json(recent_findings_)},
                             {"top_sources", std::move(top)},
                             {"detector",
@@ -198,61 +240,11 @@ nlohmann::json DefenseLoop::describe() const {
   return summary_;
 }
 
-void DefenseLoop::adopt(const shield::MitigationRule& proposal, MonoTime now) {
-  std::string key = proposal.match.describe();
-  auto it = rules_.find(key);
-  if (it != rules_.end() && it->second.expires_at > now) {
-    if (proposal.expires_at > it->second.expires_at) {
-      it->second.expires_at = proposal.expires_at;  // the attack goes on: so does the rule
-      dirty_ = true;
-    }
-    return;
-  }
-  shield::MitigationRule rule = proposal;
-  rule.id = next_rule_id_++;
-  spdlog::warn("rule #{} enforced: {} {} (evidence: {})", rule.id,
-               shield::ruleActionName(rule.action), key, rule.evidence);
-  event("rule.enforced", key,
-        fmt::format("rule #{} enforced: {} {}", rule.id, shield::ruleActionName(rule.action), key),
-        {{"id", rule.id},
-         {"action", shield::ruleActionName(rule.action)},
-         {"ttl_s", std::chrono::duration<double>(rule.expires_at - now).count()},
-         {"evidence", rule.evidence}});
-  rules_[key] = std::move(rule);
-  dirty_ = true;
-}
-
 void DefenseLoop::publish(MonoTime now) {
-  for (auto it = rules_.begin(); it != rules_.end();) {
-    if (it->second.expires_at <= now) {
-      spdlog::info("rule #{} expired: {}", it->second.id, it->first);
-      event("rule.expired", it->first,
-            fmt::format("rule #{} expired: {}", it->second.id, it->first),
-            {{"id", it->second.id}, {"action", shield::ruleActionName(it->second.action)}});
-      it = rules_.erase(it);
-      dirty_ = true;
-    } else {
-      ++it;
-    }
-  }
-  if (!dirty_) return;
-  std::vector<shield::MitigationRule> list;
-  shield::BlocklistBuilder blocks;
-  for (const auto& [key, rule] : rules_) {
-    list.push_back(rule);
-    // A blocked source is also refused at accept: the cheapest place to say no.
-    if (rule.action == shield::RuleAction::kBlock && rule.match.source &&
-        !rule.match.fingerprint && rule.match.path_prefix.empty() &&
-        rule.match.method.empty() && rule.match.header_name.empty()) {
-      blocks.add(*rule.match.source, rule.expires_at, shield::BlockOrigin::kDetector,
-                 "rule #" + std::to_string(rule.id));
-    }
-  }
-  auto rule_set = shield::RuleSet::compile(std::move(list), now);
-  auto blocklist = blocks.build();
-  for (Worker* w : workers_) w->swapRules(rule_set, blocklist);
-  dirty_ = false;
-  rule_count_.store(rules_.size(), std::memory_order_relaxed);
+  // Governed rules are enforced at the request, not at accept: a rule must keep seeing its
+  // matches, or its attack signal would vanish while it acts and the rule would relax and flap.
+  auto rule_set = shield::RuleSet::compile(governor_->published(), now);
+  for (Worker* w : workers_) w->swapRules(rule_set, no_blocks_);
 }
 
 }  // namespace floodgate::proxy

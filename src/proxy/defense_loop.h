@@ -1,7 +1,8 @@
 // DefenseLoop: the control thread of the shield. Each tick it collects the workers'
-// observations, runs the detector, turns its findings into mitigation rules (logged with their
-// evidence) and publishes an immutable rule set and detector blocklist to every worker. Until
-// the governor exists, proposed rules are enforced directly (issue 4), with an expiry each.
+// observations, runs the detector, proposes rules from its findings to the governor, ticks the
+// governor with the merged per-rule counts and, when the governor's rules changed, publishes one
+// immutable rule set to every worker (never half a change). A watchdog thread says so when the
+// tick stalls; the workers keep the last snapshot meanwhile (fail static).
 #pragma once
 
 #include <atomic>
@@ -10,11 +11,12 @@
 #include <functional>
 #include <map>
 #include <mutex>
-#include <string>
 #include <thread>
 #include <vector>
 
+#include "governor/governor.h"
 #include "proxy/shield_runtime.h"
+#include "proxy/tick_watchdog.h"
 #include "shield/detector.h"
 #include "shield/mitigation_rule.h"
 #include "shield/observation.h"
@@ -26,7 +28,8 @@ class Worker;
 
 class DefenseLoop {
  public:
-  DefenseLoop(std::vector<Worker*> workers, ShieldState* state,
+  // `governor` (not owned) outlives the loop.
+  DefenseLoop(std::vector<Worker*> workers, ShieldState* state, governor::Governor* governor,
               Duration tick = std::chrono::seconds(1));
   ~DefenseLoop();
 
@@ -43,6 +46,8 @@ class DefenseLoop {
 
   size_t activeRules() const { return rule_count_.load(std::memory_order_relaxed); }
   uint64_t ticks() const { return ticks_.load(std::memory_order_relaxed); }
+  // The watchdog's flag: no tick has finished for 3 tick lengths.
+  bool stalled() const { return watchdog_.stalled(); }
 
   // Where rules enforced and expired and findings are written, with their evidence. Set before
   // start(); may stay null.
@@ -64,20 +69,20 @@ class DefenseLoop {
   // Asks each worker (on its own thread) for its observation and merges what comes back
   // within the wait; a stalled worker is skipped, never waited on forever.
   void collect();
-  void adopt(const shield::MitigationRule& proposal, MonoTime now);
   void publish(MonoTime now);
   void summarise(MonoTime now);  // refreshes what describe() returns
   void recordFinding(const shield::Finding& finding);
   void event(std::string kind, std::string subject, std::string message, nlohmann::json evidence);
+  void watch();
 
   std::vector<Worker*> workers_;
   ShieldState* state_;
   Duration tick_;
   shield::Detector detector_;
   shield::WorkerObservation merged_;
-  std::map<std::string, shield::MitigationRule> rules_;  // by what they match: no duplicates
-  uint64_t next_rule_id_ = 1;
-  bool dirty_ = false;  // rules changed since the workers last got them
+  governor::Governor* governor_;
+  std::shared_ptr<const shield::Blocklist> no_blocks_;
+  MonoTime last_tick_{};
   std::atomic<size_t> rule_count_{0};
   std::atomic<uint64_t> ticks_{0};
   telemetry::EventLog* events_ = nullptr;
@@ -88,9 +93,11 @@ class DefenseLoop {
   std::deque<nlohmann::json> recent_findings_;  // the tick thread's
   mutable std::mutex summary_mu_;
   nlohmann::json summary_ = nlohmann::json::object();
+  TickWatchdog watchdog_;
 
   TickListener tick_listener_;
   std::thread thread_;
+  std::thread watchdog_thread_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;

@@ -6,17 +6,20 @@
 #include <cstdio>
 #include <ctime>
 #include <map>
+#include <mutex>
 #include <thread>
 
 #include "admin/admin_api.h"
 #include "admin/auth.h"
 #include "core/log.h"
+#include "governor/rules_api.h"
 #include "proxy/access_log.h"
 #include "proxy/control_plane.h"
 #include "proxy/defense_loop.h"
 #include "proxy/status_plane.h"
 #include "proxy/gateway_telemetry.h"
 #include "proxy/operator_blocklist.h"
+#include "proxy/governor_setup.h"
 #include "proxy/worker.h"
 #include "telemetry/sampler.h"
 #include "upstream/upstream_control.h"
@@ -68,6 +71,23 @@ class Gateway final : public admin::GatewayControl {
     }
     // The control thread's listeners bind before any worker runs: a taken admin port stops the
     // start cleanly. Their handlers run only once the control thread starts, after the workers.
+    governor_ = std::make_unique<governor::Governor>(
+        governorConfig(config_->governor),
+        [this](std::string_view kind, std::string_view subject, std::string_view message,
+               const nlohmann::json& evidence) {
+          spdlog::info("governor: {}", message);
+          events_.push(std::string(kind), std::string(subject), std::string(message), evidence);
+        });
+    config_rules_.apply(config_->governor, *governor_, MonoClock::now());
+    why_snapshot_ = snapshot;
+    governor_->setWhyContext([this](const shield::IpKey& client, nlohmann::json& out) {
+      SnapshotPtr current;
+      {
+        std::lock_guard<std::mutex> lock(why_mu_);
+        current = why_snapshot_;
+      }
+      describeShieldFor(client, *current, *shield_, out);
+    });
     upstream_ = std::make_unique<upstream::UpstreamControl>(
         config_, n, [this, n](std::shared_ptr<const upstream::UpstreamView> view) {
           for (auto& w : workers_) w->swapUpstream(view, n);
@@ -82,7 +102,7 @@ class Gateway final : public admin::GatewayControl {
     upstream_->start();
     std::vector<Worker*> raw;
     for (auto& w : workers_) raw.push_back(w.get());
-    defense_ = std::make_unique<DefenseLoop>(std::move(raw), shield_.get());
+    defense_ = std::make_unique<DefenseLoop>(std::move(raw), shield_.get(), governor_.get());
     defense_->setEventLog(&events_);
     if (status_) {
       defense_->setTickListener([plane = status_.get()](const shield::WorkerObservation& merged,
@@ -141,6 +161,9 @@ class Gateway final : public admin::GatewayControl {
     admin::AdminContext context{this, registry_.get(), &history_, &events_};
     web::Router router = admin::adminRouter(context);
     if (status_) router.add("*", "/api/v1/status", status_->adminHandler());
+    web::Handler rules = governor::rulesApi(governor_.get(), &RealClock::instance());
+    router.add("*", "/api/v1/rules", rules);
+    router.add("*", "/api/v1/why", rules);
     auto bound = control_->serve(config_->admin.listen,
                                  admin::requireToken(config_->admin.token, std::move(router)));
     if (!bound) {
@@ -224,8 +247,14 @@ class Gateway final : public admin::GatewayControl {
     }
     auto snapshot = makeSnapshot(loaded.config);
     shield_->apply(next.shield);
+    governor_->setConfig(governorConfig(next.governor));
+    config_rules_.apply(next.governor, *governor_, MonoClock::now());
     for (auto& w : workers_) w->swapSnapshot(snapshot, keep);
     upstream_->reconfigure(loaded.config);
+    {
+      std::lock_guard<std::mutex> lock(why_mu_);
+      why_snapshot_ = snapshot;
+    }
     if (!next.logging.level.empty()) initLogging(next.logging.level);
     {
       std::lock_guard<std::mutex> lock(config_mu_);
@@ -301,6 +330,10 @@ class Gateway final : public admin::GatewayControl {
   OperatorBlocklist operator_blocks_;  // control thread only
   std::unique_ptr<AccessLog> access_log_;
   std::unique_ptr<ShieldState> shield_;  // outlives the workers, who hold pointers to it
+  std::unique_ptr<governor::Governor> governor_;  // outlives the defense loop
+  ConfigRules config_rules_;
+  std::mutex why_mu_;  // why_snapshot_ is read by the admin thread's `why`
+  SnapshotPtr why_snapshot_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::unique_ptr<StatusPlane> status_;    // fed by the defense loop: destroyed after it
   // Health checks, outlier detection and the views workers pick endpoints from.

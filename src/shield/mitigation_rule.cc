@@ -188,33 +188,73 @@ bool RuleSet::matchesRest(const MitigationRule& rule, const IpKey& source, uint6
   return true;
 }
 
+template <class F>
+void RuleSet::forEachCandidate(const IpKey& source, uint64_t fingerprint, F&& f) const {
+  auto run = [&](const uint32_t* begin, const uint32_t* end) {
+    for (const uint32_t* p = begin; p != end; ++p) f(*p);
+  };
+  if (!slots_.empty()) {
+    for (uint8_t length : lengths_) {
+      if (const Slot* slot = find(source.masked(length), length)) {
+        run(indexed_.data() + slot->begin, indexed_.data() + slot->end);
+      }
+    }
+    if (has_fingerprints_) {
+      if (const Slot* slot = find(IpKey{0, fingerprint}, kFingerprintTag)) {
+        run(indexed_.data() + slot->begin, indexed_.data() + slot->end);
+      }
+    }
+  }
+  run(scanned_.data(), scanned_.data() + scanned_.size());
+}
+
 const MitigationRule* RuleSet::match(const IpKey& source, uint64_t fingerprint,
                                      std::string_view path, std::string_view method,
                                      HeaderLookup headers, MonoTime now) const {
   if (rules_.empty()) return nullptr;
   uint32_t best = UINT32_MAX;
-  auto scan = [&](const uint32_t* begin, const uint32_t* end) {
-    for (const uint32_t* p = begin; p != end && *p < best; ++p) {
-      if (matchesRest(rules_[*p], source, fingerprint, path, method, headers, now)) {
-        best = *p;
-        return;
-      }
+  forEachCandidate(source, fingerprint, [&](uint32_t p) {
+    if (p < best && matchesRest(rules_[p], source, fingerprint, path, method, headers, now)) {
+      best = p;
     }
-  };
-  if (!slots_.empty()) {
-    for (uint8_t length : lengths_) {
-      if (const Slot* slot = find(source.masked(length), length)) {
-        scan(indexed_.data() + slot->begin, indexed_.data() + slot->end);
-      }
-    }
-    if (has_fingerprints_) {
-      if (const Slot* slot = find(IpKey{0, fingerprint}, kFingerprintTag)) {
-        scan(indexed_.data() + slot->begin, indexed_.data() + slot->end);
-      }
-    }
-  }
-  scan(scanned_.data(), scanned_.data() + scanned_.size());
+  });
   return best == UINT32_MAX ? nullptr : &rules_[best];
+}
+
+const MitigationRule* RuleSet::decide(const IpKey& source, uint64_t fingerprint,
+                                      std::string_view path, std::string_view method,
+                                      HeaderLookup headers, MonoTime now, bool known_good,
+                                      RuleTally* tally) const {
+  if (rules_.empty()) return nullptr;
+  uint32_t best = UINT32_MAX;
+  forEachCandidate(source, fingerprint, [&](uint32_t p) {
+    const MitigationRule& rule = rules_[p];
+    if (!matchesRest(rule, source, fingerprint, path, method, headers, now)) return;
+    if (tally != nullptr && rule.tally != RuleTally::kNone) {
+      RuleCounts& c = tally->at(rule.tally);
+      ++c.matched;
+      c.matched_known_good += known_good ? 1 : 0;
+    }
+    if (p < best && !(known_good && rule.spare_known_good) && inEnforcedShare(rule, source)) {
+      best = p;
+    }
+  });
+  if (best == UINT32_MAX) return nullptr;
+  const MitigationRule& chosen = rules_[best];
+  if (tally != nullptr && chosen.tally != RuleTally::kNone) {
+    RuleCounts& c = tally->at(chosen.tally);
+    ++c.enforced;
+    c.enforced_known_good += known_good ? 1 : 0;
+  }
+  return &chosen;
+}
+
+bool inEnforcedShare(const MitigationRule& rule, const IpKey& source) {
+  if (rule.fraction >= 1) return true;
+  if (rule.fraction <= 0) return false;
+  // The top 53 bits of a per-rule hash of the client, as a number in [0, 1).
+  uint64_t h = hashKey(source, rule.id * 0x9e3779b97f4a7c15ULL + 0x6f76'6572'6e6f'7200ULL);
+  return static_cast<double>(h >> 11) * 0x1.0p-53 < rule.fraction;
 }
 
 size_t RuleSet::memoryBytes() const {

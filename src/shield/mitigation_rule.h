@@ -14,6 +14,7 @@
 #include "core/clock.h"
 #include "shield/finding.h"
 #include "shield/ip_prefix.h"
+#include "shield/rule_tally.h"
 
 namespace floodgate::shield {
 
@@ -47,7 +48,15 @@ struct MitigationRule {
   std::string evidence;  // the finding's evidence, or the operator's reason
   MonoTime created_at{};
   MonoTime expires_at = MonoTime::max();  // matches while now < expires_at
+  // Set by the governor; the defaults enforce the rule on everyone it matches.
+  double fraction = 1;                // share of matching clients enforced: 0 shadow, 1 all
+  bool spare_known_good = false;      // narrowed: never enforced on a known-good client
+  uint16_t tally = RuleTally::kNone;  // its slot in the workers' RuleTally
 };
+
+// Whether `rule` is enforced on `source` by its fraction: a hash of the client, so a client is
+// consistently in or out, and a shrinking fraction only ever lets clients out.
+bool inEnforcedShare(const MitigationRule& rule, const IpKey& source);
 
 struct ProposalConfig {
   Duration block_ttl = std::chrono::minutes(10);
@@ -114,6 +123,14 @@ class RuleSet {
   const MitigationRule* match(const IpKey& source, uint64_t fingerprint, std::string_view path,
                               std::string_view method, HeaderLookup headers, MonoTime now) const;
 
+  // Request path, as match() but for a governed set: every live matching rule is counted in
+  // `tally` (when given), and the strongest rule *enforced* on this client is returned — a
+  // shadow rule, a client outside a canary's share or a known-good client of a narrowed rule
+  // is only counted. No lock, no allocation.
+  const MitigationRule* decide(const IpKey& source, uint64_t fingerprint, std::string_view path,
+                               std::string_view method, HeaderLookup headers, MonoTime now,
+                               bool known_good, RuleTally* tally) const;
+
   bool empty() const { return rules_.empty(); }
   size_t size() const { return rules_.size(); }
   // In precedence order: strongest action first, then by id.
@@ -132,6 +149,9 @@ class RuleSet {
   static constexpr uint8_t kFingerprintTag = 255;
 
   const Slot* find(const IpKey& base, uint8_t tag) const;
+  // Calls f(position) for each rule that may match by source or fingerprint, then the scanned.
+  template <class F>
+  void forEachCandidate(const IpKey& source, uint64_t fingerprint, F&& f) const;
   bool matchesRest(const MitigationRule& rule, const IpKey& source, uint64_t fingerprint,
                    std::string_view path, std::string_view method, const HeaderLookup& headers,
                    MonoTime now) const;

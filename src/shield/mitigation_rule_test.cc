@@ -217,3 +217,60 @@ TEST(RuleSet, IndexedMatchingDoesNotAllocateOrScan) {
 
 }  // namespace
 }  // namespace floodgate::shield
+
+namespace floodgate::shield {
+namespace {
+
+TEST(RuleSet, DecideCountsShadowAndCanaryAndSparesKnownGood) {
+  MitigationRule shadow = rule(1, RuleAction::kBlock, {.source = net("203.0.113.0/24")});
+  shadow.fraction = 0;
+  shadow.tally = 0;
+  MitigationRule canary = rule(2, RuleAction::kRateLimit, {.path_prefix = "/api"});
+  canary.fraction = 0.25;
+  canary.tally = 1;
+  MitigationRule narrowed = rule(3, RuleAction::kChallenge, {.method = "POST"});
+  narrowed.spare_known_good = true;
+  narrowed.tally = 2;
+  auto set = RuleSet::compile({shadow, canary, narrowed}, kNow);
+  RuleTally tally;
+  int canary_hits = 0;
+  for (int i = 0; i < 1000; ++i) {
+    IpKey client = IpKey::fromV4(0xCB007100u + static_cast<uint32_t>(i % 256) +
+                             (static_cast<uint32_t>(i / 256) << 8));
+    const MitigationRule* hit = set->decide(client, 0, "/api/x", "GET", {}, kNow, false, &tally);
+    ASSERT_TRUE(hit == nullptr || hit->id == 2);  // the shadow block never decides
+    canary_hits += hit != nullptr ? 1 : 0;
+    // Consistent: the same client gets the same answer.
+    EXPECT_EQ(hit, set->decide(client, 0, "/api/x", "GET", {}, kNow, false, nullptr));
+  }
+  EXPECT_GT(canary_hits, 150);
+  EXPECT_LT(canary_hits, 350);
+  EXPECT_EQ(tally.at(1).matched, 1000u);
+  EXPECT_EQ(tally.at(1).enforced, static_cast<uint64_t>(canary_hits));
+  EXPECT_EQ(tally.at(0).matched, 256u);  // the clients inside 203.0.113.0/24
+  EXPECT_EQ(tally.at(0).enforced, 0u);
+  // A narrowed rule counts a known-good client's match but never acts on it.
+  EXPECT_EQ(set->decide(ip("10.0.0.1"), 0, "/", "POST", {}, kNow, true, &tally), nullptr);
+  EXPECT_EQ(set->decide(ip("10.0.0.1"), 0, "/", "POST", {}, kNow, false, &tally)->id, 3u);
+  EXPECT_EQ(tally.at(2).matched, 2u);
+  EXPECT_EQ(tally.at(2).matched_known_good, 1u);
+  EXPECT_EQ(tally.at(2).enforced, 1u);
+  EXPECT_EQ(tally.at(2).enforced_known_good, 0u);
+}
+
+TEST(RuleSet, DecideDoesNotAllocate) {
+  MitigationRule canary = rule(1, RuleAction::kBlock, {.source = net("203.0.113.0/24")});
+  canary.fraction = 0.5;
+  canary.tally = 0;
+  auto set = RuleSet::compile({canary}, kNow);
+  RuleTally tally;
+  testing::AllocationCounter allocations;
+  for (uint32_t i = 0; i < 256; ++i) {
+    (void)set->decide(IpKey::fromV4(0xCB007100u + i), 0, "/", "GET", {}, kNow, i % 2 == 0, &tally);
+  }
+  EXPECT_EQ(allocations.count(), 0u);
+  EXPECT_EQ(tally.at(0).matched, 256u);
+}
+
+}  // namespace
+}  // namespace floodgate::shield

@@ -108,6 +108,7 @@ bool WorkerObservation::merge(const WorkerObservation& other) {
   concurrency_samples_ += other.concurrency_samples_;
   saturated_samples_ += other.saturated_samples_;
   latency_.merge(other.latency_);
+  rule_tally_.merge(other.rule_tally_);
   distinct_sources_.merge(other.distinct_sources_);
   distinct_prefixes_.merge(other.distinct_prefixes_);
   distinct_fingerprints_.merge(other.distinct_fingerprints_);
@@ -122,6 +123,7 @@ void WorkerObservation::reset() {
   origin_responses_ = origin_attempts_ = origin_failures_ = concurrency_samples_ =
       saturated_samples_ = 0;
   latency_.reset();
+  rule_tally_.reset();
   sources_.reset();
   prefixes_.reset();
   fingerprints_.reset();

@@ -13,6 +13,7 @@
 #include "shield/ip_prefix.h"
 #include "shield/known_good.h"
 #include "shield/latency_histogram.h"
+#include "shield/rule_tally.h"
 
 namespace floodgate::shield {
 
@@ -71,6 +72,9 @@ class WorkerObservation {
   uint64_t concurrencySamples() const { return concurrency_samples_; }
   uint64_t saturatedSamples() const { return saturated_samples_; }
   const LatencyHistogram& latency() const { return latency_; }
+  // Per-rule matches and enforcements, filled by RuleSet::decide() on the request path.
+  RuleTally& ruleTally() { return rule_tally_; }
+  const RuleTally& ruleTally() const { return rule_tally_; }
 
   // Payloads carried for evidence: the address, the prefix, the route of a fingerprint.
   const HeavyHitters<IpKey>& sources() const { return sources_; }
@@ -105,6 +109,7 @@ class WorkerObservation {
   uint64_t concurrency_samples_ = 0;
   uint64_t saturated_samples_ = 0;
   LatencyHistogram latency_;
+  RuleTally rule_tally_;
   HeavyHitters<IpKey> sources_;
   HeavyHitters<IpPrefix> prefixes_;
   HeavyHitters<uint16_t> fingerprints_;

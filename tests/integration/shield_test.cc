@@ -9,8 +9,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <regex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -302,6 +304,83 @@ TEST(ShieldTest, ReloadAddsABlocklistEntry) {
   ASSERT_TRUE(gw.process->signal(SIGHUP));
   EXPECT_TRUE(pollUntil([&] { return getOnce("127.0.110.1", gw.port) == 0; }, seconds(5)));
   EXPECT_EQ(getOnce("127.0.110.2", gw.port), 200);
+}
+
+// One request from each of 50 users (127.0.120.1-50); how many were served.
+int usersServed(uint16_t port) {
+  int ok = 0;
+  for (int u = 1; u <= 50; ++u) {
+    std::string source = "127.0.120." + std::to_string(u);
+    ok += getOnce(source.c_str(), port) == 200 ? 1 : 0;
+  }
+  return ok;
+}
+
+// A rule that matches every client, as a fat finger would write it.
+std::string harmfulRule(uint16_t origin_port) {
+  return shieldConfig(origin_port,
+                      "governor:\n"
+                      "  rules: [{ name: oops, source: 127.0.0.0/8, action: block,\n"
+                      "            reason: a typo in the prefix }]\n");
+}
+
+// The governor end to end: a harmful operator rule (it matches every client) arrives by reload
+// while 50 users browse. Its gates take it back by themselves, and the users' success is back
+// above 99.5% within 10 s; meanwhile only the canary's share of them ever saw a refusal.
+TEST(GovernorTest, HarmfulOperatorRuleIsRolledBackAndUsersRecover) {
+  auto origin = startOrigin();
+  ASSERT_TRUE(origin.ok());
+  auto gw = startGatewayWithConfig(shieldConfig(origin.port, ""));
+  ASSERT_TRUE(gw.ok());
+  ASSERT_EQ(usersServed(gw.port), 50);
+  replaceFile(gw.config_path, harmfulRule(origin.port));
+  ASSERT_TRUE(gw.process->signal(SIGHUP));
+  const auto injected = Clock::now();
+  ASSERT_TRUE(gw.process->waitForLine(std::regex("governor: rule #1 shadow"), seconds(5), true));
+  int worst = 50;
+  int late_ok = 0, late_sent = 0;
+  while (Clock::now() - injected < seconds(12)) {
+    const auto at = Clock::now() - injected;
+    int ok = usersServed(gw.port);
+    worst = std::min(worst, ok);
+    if (at >= seconds(10)) {
+      late_ok += ok;
+      late_sent += 50;
+    }
+  }
+  std::printf("harmful rule: worst round %d/50 users served; 10-12 s after injection %d/%d\n",
+              worst, late_ok, late_sent);
+  std::string log = gw.process->stderrText();
+  EXPECT_NE(log.find("governor: rule #1 rolled_back"), std::string::npos) << log;
+  EXPECT_NE(log.find("effect gate: no effect"), std::string::npos) << log;
+  EXPECT_GE(worst, 35) << "more than the canary's share was refused";
+  ASSERT_GT(late_sent, 0);
+  EXPECT_GE(static_cast<double>(late_ok) / late_sent, 0.995);
+  EXPECT_EQ(usersServed(gw.port), 50);
+}
+
+// The same rule once the users are regulars (known-good after 10 s of successes): the collateral
+// gate refuses it in shadow, and not one request is refused.
+TEST(GovernorTest, HarmfulRuleAgainstRegularsIsRefusedBeforeItActs) {
+  auto origin = startOrigin();
+  ASSERT_TRUE(origin.ok());
+  auto gw = startGatewayWithConfig(shieldConfig(origin.port, ""));
+  ASSERT_TRUE(gw.ok());
+  const auto started = Clock::now();
+  while (Clock::now() - started < milliseconds(11500)) ASSERT_EQ(usersServed(gw.port), 50);
+  replaceFile(gw.config_path, harmfulRule(origin.port));
+  ASSERT_TRUE(gw.process->signal(SIGHUP));
+  const auto injected = Clock::now();
+  int served = 0, sent = 0;
+  while (Clock::now() - injected < seconds(4)) {
+    served += usersServed(gw.port);
+    sent += 50;
+  }
+  std::printf("harmful rule against regulars: %d/%d served after injection\n", served, sent);
+  EXPECT_EQ(served, sent);
+  std::string log = gw.process->stderrText();
+  EXPECT_NE(log.find("governor: rule #1 rolled_back"), std::string::npos) << log;
+  EXPECT_NE(log.find("collateral gate: refused"), std::string::npos) << log;
 }
 
 }  // namespace

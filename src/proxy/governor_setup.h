@@ -1,0 +1,32 @@
+// The governor as the gateway configures it: the `governor:` section turned into GovernorConfig,
+// and the config's operator rules kept in the governor across reloads.
+#pragma once
+
+#include <map>
+#include <string>
+
+#include "config/config.h"
+#include "governor/governor.h"
+#include "proxy/runtime.h"
+#include "proxy/shield_runtime.h"
+
+namespace floodgate::proxy {
+
+governor::GovernorConfig governorConfig(const config::Governor& section);
+
+// The config's operator rules as live governor rules: on each apply, rules new to the config are
+// added (through the gates unless pinned) and rules gone from it are expired.
+class ConfigRules {
+ public:
+  void apply(const config::Governor& section, governor::Governor& governor, MonoTime now);
+
+ private:
+  std::map<std::string, uint64_t> ids_;  // by the rule's full text: an edited rule is a new one
+};
+
+// The shield's part of a governor `why` for `client`: known-good or not, the config blocklist
+// entry covering it, the rate limits it is subject to.
+void describeShieldFor(const shield::IpKey& client, const RuntimeSnapshot& snapshot,
+                       ShieldState& state, nlohmann::json& out);
+
+}  // namespace floodgate::proxy
