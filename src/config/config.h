@@ -94,7 +94,9 @@ struct RetryPolicy {
   int budget_min_per_second = 3;
   Duration backoff_base = milliseconds(25);
   Duration backoff_max = milliseconds(250);
-  std::vector<int> on_status = {502, 503, 504};  // responses retried (idempotent, no body)
+  // Responses retried (idempotent, no body). Not 503 by default: an origin that says it is
+  // overloaded is not sent the same request again.
+  std::vector<int> on_status = {502, 504};
 };
 
 struct LoadBalancing {

@@ -31,13 +31,14 @@ const Governor::Rule* Governor::find(uint64_t id) const {
 void Governor::emit(std::string_view kind, const Rule& r, const std::string& message,
                     const nlohmann::json& evidence) {
   std::string subject = fmt::format("rule #{}", r.rule.id);
-  if (sink_) {
-    sink_(kind, subject, message, evidence);
-    return;
-  }
   auto level = r.stage == Stage::kRolledBack ? spdlog::level::warn : spdlog::level::info;
   spdlog::log(level, "governor: {} {} ({}): {} {}", subject, stageName(r.stage), r.key, message,
               evidence.dump());
+  if (sink_) {
+    nlohmann::json with_match = evidence;
+    if (with_match.is_object() && !with_match.contains("match")) with_match["match"] = r.key;
+    sink_(kind, subject, message, with_match);
+  }
 }
 
 void Governor::startWindow(Rule& r, MonoTime now) {

@@ -25,7 +25,7 @@
 
 namespace floodgate::governor {
 
-// Where the governor's events go (the event log; spdlog when none is given). kind: "rule.shadow",
+// Where the governor's events go (the event log; every event is also logged with spdlog). kind: "rule.shadow",
 // "rule.rolled_back", ...; subject: "rule #7"; evidence: the numbers behind the move. Called with
 // the governor's lock held: it must not call back into the governor.
 using EventSink = std::function<void(std::string_view kind, std::string_view subject,

@@ -75,7 +75,6 @@ class Gateway final : public admin::GatewayControl {
         governorConfig(config_->governor),
         [this](std::string_view kind, std::string_view subject, std::string_view message,
                const nlohmann::json& evidence) {
-          spdlog::info("governor: {}", message);
           events_.push(std::string(kind), std::string(subject), std::string(message), evidence);
         });
     config_rules_.apply(config_->governor, *governor_, MonoClock::now());

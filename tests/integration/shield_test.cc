@@ -437,7 +437,9 @@ TEST(ShieldDetectorTest, ChallengedFloodIsStoppedWhileUsersPass) {
   EXPECT_LE(derived["time_to_mitigate_s"].get<double>(), 3.0) << run.out;
   EXPECT_GE(report["legit"]["success"].get<double>(), 0.99) << run.out;
   EXPECT_EQ(derived["collateral_users"].get<int>(), 0) << run.out;
-  EXPECT_LE(derived["attack_admitted_share"].get<double>(), 0.15) << run.out;
+  // Over the whole 10 s attack phase: the governor's shadow and canary windows take about 2 s
+  // before the challenge is enforced for every matching client (it was 1 s without the gates).
+  EXPECT_LE(derived["attack_admitted_share"].get<double>(), 0.30) << run.out;
   // The flood was answered with the challenge's redirect, which it does not follow.
   EXPECT_GT(report["attack"]["counts"]["status_3xx"].get<uint64_t>(), 0u) << run.out;
   EXPECT_NE(gw.process->stderrText().find("challenge"), std::string::npos);
@@ -518,8 +520,10 @@ TEST(ShieldDetectorTest, KeepAliveFloodIsMitigatedWithoutCollateral) {
   ASSERT_TRUE(events.has_value());
   auto enforced = parseJson(events->body)["events"];
   ASSERT_FALSE(enforced.empty()) << events->body;
-  EXPECT_NE(enforced[0]["subject"].get<std::string>().find("127.66.0."), std::string::npos);
-  EXPECT_FALSE(enforced[0]["evidence"]["evidence"].get<std::string>().empty());
+  EXPECT_NE(enforced[0]["evidence"]["match"].get<std::string>().find("127.66.0."),
+            std::string::npos)
+      << events->body;
+  EXPECT_FALSE(enforced[0]["message"].get<std::string>().empty()) << events->body;
   auto findings = api.get("/api/v1/events?kind=finding");
   ASSERT_TRUE(findings.has_value());
   EXPECT_FALSE(parseJson(findings->body)["events"].empty());
