@@ -196,7 +196,6 @@ EOF
       bench_start "$dir/front.log" "${PIN[@]}" "$FLOODGATE_BIN" run -c "$dir/floodgate.yaml"
       ;;
     nginx)
-      mkdir -p "$dir/tmp"
       # As "Mitigating DDoS Attacks with NGINX and NGINX Plus" (nginx.com blog) recommends:
       # limit the request rate and the connections per client address (limit_req, limit_conn),
       # and close slow connections (client_body_timeout, client_header_timeout). Blocks answer
@@ -213,11 +212,7 @@ worker_rlimit_nofile 20000;
 events { worker_connections 8192; }
 http {
   access_log off;
-  client_body_temp_path $dir/tmp/client;
-  proxy_temp_path $dir/tmp/proxy;
-  fastcgi_temp_path $dir/tmp/fastcgi;
-  uwsgi_temp_path $dir/tmp/uwsgi;
-  scgi_temp_path $dir/tmp/scgi;
+$(bench_nginx_temp_paths "$dir/tmp")
   limit_req_zone \$binary_remote_addr zone=perip:10m rate=${PER_IP_RATE}r/s;
   limit_conn_zone \$binary_remote_addr zone=peraddr:10m;
   limit_req_status 429;

@@ -149,11 +149,7 @@ http {
   open_file_cache max=16;
   keepalive_requests 1000000;  # never make the proxies reconnect to the origin
   keepalive_timeout 300s;
-  client_body_temp_path $dir/tmp/client;
-  proxy_temp_path $dir/tmp/proxy;
-  fastcgi_temp_path $dir/tmp/fastcgi;
-  uwsgi_temp_path $dir/tmp/uwsgi;
-  scgi_temp_path $dir/tmp/scgi;
+$(bench_nginx_temp_paths "$dir/tmp")
   server {
     listen $HOST:$ORIGIN_PORT backlog=4096;
     root $dir/www;
@@ -189,7 +185,6 @@ start_proxy() {
         --listen "$HOST:$port" --to "$HOST:$ORIGIN_PORT" --workers "$WORKERS"
       ;;
     nginx)
-      mkdir -p "$dir/tmp"
       PROXY_LOGS[$name]="$dir/nginx.log $dir/error.log"
       # nginx's documented reverse proxy with upstream keep-alive (ngx_http_upstream_module,
       # "keepalive"): HTTP/1.1 upstream and an empty Connection header. Everything else is default.
@@ -204,11 +199,7 @@ worker_rlimit_nofile 16384;
 events { worker_connections 4096; }
 http {
   access_log off;
-  client_body_temp_path $dir/tmp/client;
-  proxy_temp_path $dir/tmp/proxy;
-  fastcgi_temp_path $dir/tmp/fastcgi;
-  uwsgi_temp_path $dir/tmp/uwsgi;
-  scgi_temp_path $dir/tmp/scgi;
+$(bench_nginx_temp_paths "$dir/tmp")
   upstream origin {
     server $HOST:$ORIGIN_PORT;
     keepalive 64;

@@ -60,7 +60,6 @@ bench_install_traps "$TMP" "logs"
 
 bench_free_port PORT
 if [[ $TARGET == nginx ]]; then
-  mkdir -p "$TMP/tmp"
   cat > "$TMP/nginx.conf" <<EOF
 $( ((EUID == 0)) && echo "user $(id -un) $(id -gn);")
 worker_processes $TARGET_WORKERS;
@@ -73,11 +72,7 @@ http {
   access_log off;
   keepalive_requests 100000000;
   keepalive_timeout 300s;
-  client_body_temp_path $TMP/tmp/client;
-  proxy_temp_path $TMP/tmp/proxy;
-  fastcgi_temp_path $TMP/tmp/fastcgi;
-  uwsgi_temp_path $TMP/tmp/uwsgi;
-  scgi_temp_path $TMP/tmp/scgi;
+$(bench_nginx_temp_paths "$TMP/tmp")
   server {
     listen $HOST:$PORT backlog=4096;
     location / { return 200 "hello, world\n"; }
