@@ -11,6 +11,8 @@
 
 #include "core/clock.h"
 #include "core/socket_address.h"
+#include "governor/governor_config.h"
+#include "governor/operator_rule_spec.h"
 
 namespace floodgate::config {
 
@@ -222,34 +224,19 @@ struct StatusPage {
 
 // An operator's mitigation rule from the `governor:` section; it walks the governor's gates
 // unless pinned.
+// One of the config's `governor.rules`: an operator rule with a name (action block, rate_limit,
+// challenge or deprioritise; a header_value needs its header).
 struct OperatorRuleConfig {
   std::string name;
-  std::string source;  // an address or prefix, "" any
-  std::string path_prefix;
-  std::string method;
-  std::string header;        // name, "" any
-  std::string header_value;  // with header: "" any value
-  std::string action = "block";  // block, rate_limit, challenge, deprioritise
-  double rate = 0;   // rate_limit: requests per second
-  double burst = 0;  // 0: the rate
-  bool pinned = false;
-  std::string reason;
-  Duration ttl{0};  // 0: until removed
+  governor::OperatorRuleSpec spec;
+
+  bool operator==(const OperatorRuleConfig&) const = default;
 };
 
-// The governor: how mitigation rules earn their place (see src/governor/governor_config.h).
+// The governor: how mitigation rules earn their place (the knobs are explained in
+// src/governor/governor_config.h), and the operator's rules from the config.
 struct Governor {
-  bool dry_run = false;
-  double max_collateral = 0.01;
-  double refuse_collateral = 0.2;
-  Duration shadow_window = seconds(1);
-  double canary_fraction = 0.1;
-  Duration canary_window = seconds(1);
-  Duration effect_window = seconds(10);
-  Duration hold = seconds(30);
-  int relax_steps = 3;
-  Duration relax_step = seconds(10);
-  int max_rules = 256;
+  governor::GovernorConfig knobs;
   std::vector<OperatorRuleConfig> rules;
 };
 

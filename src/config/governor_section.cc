@@ -47,14 +47,15 @@ bool readShare(Fields& f, std::string_view key, double* out, double min, double 
 }
 
 void readRule(const YAML::Node& item, size_t index, Governor* g, ProblemList& problems) {
-  OperatorRuleConfig rule;
-  rule.name = "rule-" + std::to_string(index);
+  OperatorRuleConfig named;
+  named.name = "rule-" + std::to_string(index);
+  governor::OperatorRuleSpec& rule = named.spec;
   if (!expectMap(item, "governor.rules[" + std::to_string(index) + "]",
                  "- { source: 203.0.113.0/24, action: block, reason: scraper }", problems)) {
     return;
   }
-  Fields f(item, "governor rule " + quoted(rule.name), Fields::Style::kItem, problems);
-  if (f.text("name", &rule.name)) f.rename("governor rule " + quoted(rule.name));
+  Fields f(item, "governor rule " + quoted(named.name), Fields::Style::kItem, problems);
+  if (f.text("name", &named.name)) f.rename("governor rule " + quoted(named.name));
   f.allowOnly(kRuleKeys);
   size_t before = problems.size();
   if (f.text("source", &rule.source)) {
@@ -92,7 +93,7 @@ void readRule(const YAML::Node& item, size_t index, Governor* g, ProblemList& pr
   readBool(f, "pinned", &rule.pinned);
   f.text("reason", &rule.reason);
   f.duration("ttl", &rule.ttl);
-  g->rules.push_back(std::move(rule));
+  g->rules.push_back(std::move(named));
 }
 
 }  // namespace
@@ -105,7 +106,7 @@ void readGovernorSection(Fields& top, Config* config, ProblemList& problems) {
   }
   Fields f(node, "governor", Fields::Style::kSection, problems);
   f.allowOnly(kGovernorKeys);
-  Governor& g = config->governor;
+  governor::GovernorConfig& g = config->governor.knobs;
   readBool(f, "dry_run", &g.dry_run);
   readShare(f, "max_collateral", &g.max_collateral, 0, 1);
   readShare(f, "refuse_collateral", &g.refuse_collateral, 0, 1);
@@ -121,12 +122,15 @@ void readGovernorSection(Fields& top, Config* config, ProblemList& problems) {
   f.duration("hold", &g.hold);
   f.integer("relax_steps", &g.relax_steps, 1, 20);
   f.duration("relax_step", &g.relax_step);
-  f.integer("max_rules", &g.max_rules, 1, 256);
+  int max_rules = static_cast<int>(g.max_rules);
+  if (f.integer("max_rules", &max_rules, 1, 256)) g.max_rules = static_cast<size_t>(max_rules);
   if (f.has("rules")) {
     YAML::Node list = f.get("rules");
     if (expectList(list, "governor.rules", "rules: [{ source: 203.0.113.0/24, action: block }]",
                    problems)) {
-      for (size_t i = 0; i < list.size(); ++i) readRule(list[i], i, &g, problems);
+      for (size_t i = 0; i < list.size(); ++i) {
+        readRule(list[i], i, &config->governor, problems);
+      }
     }
   }
 }

@@ -21,11 +21,12 @@ LoadResult load(const std::string& governor) {
 TEST(GovernorSection, Defaults) {
   auto r = load("");
   ASSERT_TRUE(r.ok()) << r.describeProblems();
-  const Governor& g = r.config->governor;
+  const governor::GovernorConfig& g = r.config->governor.knobs;
+  const auto& rules = r.config->governor.rules;
   EXPECT_FALSE(g.dry_run);
   EXPECT_DOUBLE_EQ(g.max_collateral, 0.01);
   EXPECT_EQ(g.hold, seconds(30));
-  EXPECT_TRUE(g.rules.empty());
+  EXPECT_TRUE(rules.empty());
 }
 
 TEST(GovernorSection, ReadsEverything) {
@@ -47,7 +48,8 @@ TEST(GovernorSection, ReadsEverything) {
       "    - { path_prefix: /login, method: POST, action: rate_limit, rate: 600/m, burst: 20,\n"
       "        pinned: true, ttl: 1h }\n");
   ASSERT_TRUE(r.ok()) << r.describeProblems();
-  const Governor& g = r.config->governor;
+  const governor::GovernorConfig& g = r.config->governor.knobs;
+  const auto& rules = r.config->governor.rules;
   EXPECT_TRUE(g.dry_run);
   EXPECT_DOUBLE_EQ(g.max_collateral, 0.02);
   EXPECT_DOUBLE_EQ(g.refuse_collateral, 0.3);
@@ -58,17 +60,17 @@ TEST(GovernorSection, ReadsEverything) {
   EXPECT_EQ(g.hold, seconds(60));
   EXPECT_EQ(g.relax_steps, 4);
   EXPECT_EQ(g.relax_step, seconds(15));
-  EXPECT_EQ(g.max_rules, 64);
-  ASSERT_EQ(g.rules.size(), 2u);
-  EXPECT_EQ(g.rules[0].name, "scraper");
-  EXPECT_EQ(g.rules[0].source, "203.0.113.0/24");
-  EXPECT_EQ(g.rules[0].reason, "ticket 12");
-  EXPECT_FALSE(g.rules[0].pinned);
-  EXPECT_EQ(g.rules[1].action, "rate_limit");
-  EXPECT_DOUBLE_EQ(g.rules[1].rate, 10);
-  EXPECT_DOUBLE_EQ(g.rules[1].burst, 20);
-  EXPECT_TRUE(g.rules[1].pinned);
-  EXPECT_EQ(g.rules[1].ttl, seconds(3600));
+  EXPECT_EQ(g.max_rules, 64u);
+  ASSERT_EQ(rules.size(), 2u);
+  EXPECT_EQ(rules[0].name, "scraper");
+  EXPECT_EQ(rules[0].spec.source, "203.0.113.0/24");
+  EXPECT_EQ(rules[0].spec.reason, "ticket 12");
+  EXPECT_FALSE(rules[0].spec.pinned);
+  EXPECT_EQ(rules[1].spec.action, "rate_limit");
+  EXPECT_DOUBLE_EQ(rules[1].spec.rate, 10);
+  EXPECT_DOUBLE_EQ(rules[1].spec.burst, 20);
+  EXPECT_TRUE(rules[1].spec.pinned);
+  EXPECT_EQ(rules[1].spec.ttl, seconds(3600));
 }
 
 TEST(GovernorSection, ProblemsSayWhereAndWhat) {

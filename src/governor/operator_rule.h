@@ -9,22 +9,9 @@
 
 #include "core/result.h"
 #include "governor/governor.h"
+#include "governor/operator_rule_spec.h"
 
 namespace floodgate::governor {
-
-struct OperatorRuleSpec {
-  std::string source;  // address or prefix, "" any
-  std::string path_prefix;
-  std::string method;
-  std::string header;
-  std::string header_value;
-  std::string action = "block";
-  double rate = 0;  // requests per second
-  double burst = 0;
-  bool pinned = false;
-  std::string reason;
-  Duration ttl{};  // 0: none
-};
 
 Result<shield::RuleAction> parseRuleAction(std::string_view text);
 Result<OperatorRule> operatorRule(const OperatorRuleSpec& spec);

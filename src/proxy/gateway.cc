@@ -72,7 +72,7 @@ class Gateway final : public admin::GatewayControl {
     // The control thread's listeners bind before any worker runs: a taken admin port stops the
     // start cleanly. Their handlers run only once the control thread starts, after the workers.
     governor_ = std::make_unique<governor::Governor>(
-        governorConfig(config_->governor),
+        config_->governor.knobs,
         [this](std::string_view kind, std::string_view subject, std::string_view message,
                const nlohmann::json& evidence) {
           events_.push(std::string(kind), std::string(subject), std::string(message), evidence);
@@ -246,7 +246,7 @@ class Gateway final : public admin::GatewayControl {
     }
     auto snapshot = makeSnapshot(loaded.config);
     shield_->apply(next.shield);
-    governor_->setConfig(governorConfig(next.governor));
+    governor_->setConfig(next.governor.knobs);
     config_rules_.apply(next.governor, *governor_, MonoClock::now());
     for (auto& w : workers_) w->swapSnapshot(snapshot, keep);
     upstream_->reconfigure(loaded.config);

@@ -1,83 +1,44 @@
 #include "proxy/governor_setup.h"
 
-#include <fmt/format.h>
-
+#include <algorithm>
 #include <vector>
 
 #include "core/log.h"
 #include "governor/operator_rule.h"
 
 namespace floodgate::proxy {
-namespace {
-
-governor::OperatorRuleSpec specOf(const config::OperatorRuleConfig& r) {
-  governor::OperatorRuleSpec spec;
-  spec.source = r.source;
-  spec.path_prefix = r.path_prefix;
-  spec.method = r.method;
-  spec.header = r.header;
-  spec.header_value = r.header_value;
-  spec.action = r.action;
-  spec.rate = r.rate;
-  spec.burst = r.burst;
-  spec.pinned = r.pinned;
-  spec.reason = r.reason.empty() ? "config rule " + r.name : r.reason;
-  spec.ttl = r.ttl;
-  return spec;
-}
-
-std::string textOf(const config::OperatorRuleConfig& r) {
-  return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", r.name, r.source, r.path_prefix,
-                     r.method, r.header, r.header_value, r.action, r.rate, r.burst, r.pinned,
-                     r.reason, r.ttl.count());
-}
-
-}  // namespace
-
-governor::GovernorConfig governorConfig(const config::Governor& s) {
-  governor::GovernorConfig c;
-  c.dry_run = s.dry_run;
-  c.max_collateral = s.max_collateral;
-  c.refuse_collateral = s.refuse_collateral;
-  c.shadow_window = s.shadow_window;
-  c.canary_fraction = s.canary_fraction;
-  c.canary_window = s.canary_window;
-  c.effect_window = s.effect_window;
-  c.hold = s.hold;
-  c.relax_steps = s.relax_steps;
-  c.relax_step = s.relax_step;
-  c.max_rules = static_cast<size_t>(s.max_rules);
-  return c;
-}
 
 void ConfigRules::apply(const config::Governor& section, governor::Governor& governor,
                         MonoTime now) {
-  std::map<std::string, uint64_t> next;
+  std::vector<Adopted> next;
   std::vector<const config::OperatorRuleConfig*> added;
   for (const auto& r : section.rules) {
-    std::string text = textOf(r);
-    if (auto it = ids_.find(text); it != ids_.end()) {
-      next.emplace(text, it->second);
-      ids_.erase(it);
+    auto same = std::find_if(adopted_.begin(), adopted_.end(),
+                             [&r](const Adopted& a) { return a.rule == r; });
+    if (same != adopted_.end()) {
+      next.push_back(std::move(*same));
+      adopted_.erase(same);
     } else {
       added.push_back(&r);
     }
   }
   // First end the rules gone from the config (an edited rule is one of them), so that its new
   // version, matching the same, can take its place.
-  for (const auto& [text, id] : ids_) {
-    (void)governor.expire(id, now);  // an error only if it had already ended
+  for (const auto& a : adopted_) {
+    (void)governor.expire(a.id, now);  // an error only if it had already ended
   }
   for (const config::OperatorRuleConfig* r : added) {
-    auto rule = governor::operatorRule(specOf(*r));
+    governor::OperatorRuleSpec spec = r->spec;
+    if (spec.reason.empty()) spec.reason = "config rule " + r->name;
+    auto rule = governor::operatorRule(spec);
     auto id = rule ? governor.addOperatorRule(*rule, now) : Result<uint64_t>(Error{rule.error()});
     if (!id) {
       spdlog::warn("governor: config rule {} not adopted: {}", r->name, id.error());
       continue;
     }
-    next.emplace(textOf(*r), *id);
+    next.push_back({*r, *id});
   }
-  ids_ = std::move(next);
+  adopted_ = std::move(next);
 }
 
 void describeShieldFor(const shield::IpKey& client, const RuntimeSnapshot& snapshot,

@@ -1,9 +1,9 @@
-// The governor as the gateway configures it: the `governor:` section turned into GovernorConfig,
-// and the config's operator rules kept in the governor across reloads.
+// The governor as the gateway configures it: the config's operator rules kept in the governor
+// across reloads, and the shield's part of a `why`.
 #pragma once
 
-#include <map>
-#include <string>
+#include <cstdint>
+#include <vector>
 
 #include "config/config.h"
 #include "governor/governor.h"
@@ -12,8 +12,6 @@
 
 namespace floodgate::proxy {
 
-governor::GovernorConfig governorConfig(const config::Governor& section);
-
 // The config's operator rules as live governor rules: on each apply, rules new to the config are
 // added (through the gates unless pinned) and rules gone from it are expired.
 class ConfigRules {
@@ -21,7 +19,11 @@ class ConfigRules {
   void apply(const config::Governor& section, governor::Governor& governor, MonoTime now);
 
  private:
-  std::map<std::string, uint64_t> ids_;  // by the rule's full text: an edited rule is a new one
+  struct Adopted {
+    config::OperatorRuleConfig rule;  // as written: an edited rule is a new one
+    uint64_t id = 0;
+  };
+  std::vector<Adopted> adopted_;
 };
 
 // The shield's part of a governor `why` for `client`: known-good or not, the config blocklist

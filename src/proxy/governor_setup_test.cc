@@ -8,8 +8,8 @@ namespace {
 config::OperatorRuleConfig rule(const char* name, const char* source, bool pinned = false) {
   config::OperatorRuleConfig r;
   r.name = name;
-  r.source = source;
-  r.pinned = pinned;
+  r.spec.source = source;
+  r.spec.pinned = pinned;
   return r;
 }
 
@@ -25,7 +25,7 @@ std::vector<std::string> live(const governor::Governor& g, MonoTime now) {
 TEST(ConfigRules, ReloadAddsNewRulesExpiresRemovedOnesAndKeepsTheRest) {
   config::Governor section;
   section.rules = {rule("a", "192.0.2.0/24", true), rule("b", "198.51.100.7")};
-  governor::Governor g(governorConfig(section));
+  governor::Governor g(section.knobs);
   ConfigRules rules;
   MonoTime now{std::chrono::seconds(50)};
   rules.apply(section, g, now);
@@ -39,33 +39,6 @@ TEST(ConfigRules, ReloadAddsNewRulesExpiresRemovedOnesAndKeepsTheRest) {
   rules.apply(section, g, now);
   EXPECT_EQ(live(g, now), (std::vector<std::string>{"source 192.0.2.0/24 shadow",
                                                     "source 203.0.113.0/24 shadow"}));
-}
-
-TEST(ConfigRules, GovernorConfigCarriesEveryKnob) {
-  config::Governor section;
-  section.dry_run = true;
-  section.max_collateral = 0.02;
-  section.refuse_collateral = 0.3;
-  section.shadow_window = seconds(3);
-  section.canary_fraction = 0.2;
-  section.canary_window = seconds(4);
-  section.effect_window = seconds(5);
-  section.hold = seconds(6);
-  section.relax_steps = 7;
-  section.relax_step = seconds(8);
-  section.max_rules = 9;
-  governor::GovernorConfig c = governorConfig(section);
-  EXPECT_TRUE(c.dry_run);
-  EXPECT_DOUBLE_EQ(c.max_collateral, 0.02);
-  EXPECT_DOUBLE_EQ(c.refuse_collateral, 0.3);
-  EXPECT_EQ(c.shadow_window, seconds(3));
-  EXPECT_DOUBLE_EQ(c.canary_fraction, 0.2);
-  EXPECT_EQ(c.canary_window, seconds(4));
-  EXPECT_EQ(c.effect_window, seconds(5));
-  EXPECT_EQ(c.hold, seconds(6));
-  EXPECT_EQ(c.relax_steps, 7);
-  EXPECT_EQ(c.relax_step, seconds(8));
-  EXPECT_EQ(c.max_rules, 9u);
 }
 
 }  // namespace
