@@ -162,7 +162,9 @@ void DefenseLoop::tick(MonoTime now) {
   signals.tally = &merged_.ruleTally();
   signals.seconds = seconds;
   last_tick_ = now;
-  if (governor_->tick(signals, now)) publish(now);
+  bool changed = governor_->tick(signals, now);
+  std::vector<shield::MitigationRule> rules = governor_->published();
+  if (changed) publish(rules, now);
   ticks_.fetch_add(1, std::memory_order_relaxed);
   auto stats = governor_->stats();
   rule_count_.store(stats.live_rules, std::memory_order_relaxed);
@@ -171,7 +173,7 @@ void DefenseLoop::tick(MonoTime now) {
                 merged_.totalRequests(), merged_.knownGoodRequests(), status.anomaly,
                 findings.size(), stats.live_rules, detector_.stats().last_tick_us,
                 stats.last_tick_us);
-  summarise(now);
+  summarise(rules, now);
   last_tick_seconds_.store(std::chrono::duration<double>(MonoClock::now() - started).count(),
                            std::memory_order_relaxed);
   if (watchdog_.tickDone(MonoClock::now())) {
@@ -206,9 +208,9 @@ void DefenseLoop::event(std::string kind, std::string subject, std::string messa
 }
 
 // Rules come from the governor (with their stage and evidence); the rest from the detector.
-void DefenseLoop::summarise(MonoTime now) {
+void DefenseLoop::summarise(const std::vector<shield::MitigationRule>& rules, MonoTime now) {
   size_t by_action[kActions] = {};
-  for (const auto& rule : governor_->published()) {
+  for (const auto& rule : rules) {
     ++by_action[static_cast<size_t>(rule.action) % kActions];
   }
   for (size_t a = 0; a < kActions; ++a) {
@@ -240,10 +242,10 @@ nlohmann::json DefenseLoop::describe() const {
   return summary_;
 }
 
-void DefenseLoop::publish(MonoTime now) {
+void DefenseLoop::publish(const std::vector<shield::MitigationRule>& rules, MonoTime now) {
   // Governed rules are enforced at the request, not at accept: a rule must keep seeing its
   // matches, or its attack signal would vanish while it acts and the rule would relax and flap.
-  auto rule_set = shield::RuleSet::compile(governor_->published(), now);
+  auto rule_set = shield::RuleSet::compile(rules, now);
   for (Worker* w : workers_) w->swapRules(rule_set, no_blocks_);
 }
 

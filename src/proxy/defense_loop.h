@@ -69,8 +69,10 @@ class DefenseLoop {
   // Asks each worker (on its own thread) for its observation and merges what comes back
   // within the wait; a stalled worker is skipped, never waited on forever.
   void collect();
-  void publish(MonoTime now);
-  void summarise(MonoTime now);  // refreshes what describe() returns
+  // `rules`: the governor's published rules after this tick.
+  void publish(const std::vector<shield::MitigationRule>& rules, MonoTime now);
+  // Refreshes what describe() returns.
+  void summarise(const std::vector<shield::MitigationRule>& rules, MonoTime now);
   void recordFinding(const shield::Finding& finding);
   void event(std::string kind, std::string subject, std::string message, nlohmann::json evidence);
   void watch();
