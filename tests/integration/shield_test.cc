@@ -91,6 +91,22 @@ int getOnce(const char* source, uint16_t port, std::string_view path = "/") {
   return s.connected() ? s.get(path) : 0;
 }
 
+// The slow-POST attack: a POST head announcing `content_length` bytes, then one body byte every
+// 50 ms for up to 3 s (or until the gateway stops reading). The answer head it got.
+std::string slowPost(const char* source, uint16_t port, size_t content_length) {
+  SourceSocket slow(source, port);
+  if (!slow.send("POST /__origin/upload HTTP/1.1\r\nHost: shield.test\r\nContent-Length: " +
+                 std::to_string(content_length) + "\r\n\r\n")) {
+    return "";
+  }
+  auto start = Clock::now();
+  while (Clock::now() - start < seconds(3)) {
+    if (!slow.send("x")) break;
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  return slow.readHead();
+}
+
 std::string shieldConfig(uint16_t origin_port, const std::string& shield, int workers = 2) {
   return "listeners: [{ address: 127.0.0.1:0, workers: " + std::to_string(workers) +
          " }]\n"
@@ -202,15 +218,7 @@ TEST(ShieldTest, SlowPostGets408) {
   auto gw = startGatewayWithConfig(shieldConfig(
       origin.port, "shield: { min_request_rate: 500, min_rate_grace: 1s }\n", 1));
   ASSERT_TRUE(gw.ok());
-  SourceSocket slow("127.0.101.1", gw.port);
-  ASSERT_TRUE(slow.send("POST /__origin/upload HTTP/1.1\r\nHost: shield.test\r\n"
-                        "Content-Length: 100000\r\n\r\n"));
-  auto start = Clock::now();
-  while (Clock::now() - start < seconds(3)) {
-    if (!slow.send("x")) break;
-    std::this_thread::sleep_for(milliseconds(50));
-  }
-  std::string answer = slow.readHead();
+  std::string answer = slowPost("127.0.101.1", gw.port, 100000);
   EXPECT_EQ(answer.rfind("HTTP/1.1 408", 0), 0u) << answer;
   // A body larger than buffer_body_bytes streams only once its first 64 KiB are in: this one
   // never got that far.
@@ -225,15 +233,7 @@ TEST(ShieldTest, SlowSmallPostNeverReachesTheOrigin) {
   auto gw = startGatewayWithConfig(shieldConfig(
       origin.port, "shield: { min_request_rate: 500, min_rate_grace: 1s }\n", 1));
   ASSERT_TRUE(gw.ok());
-  SourceSocket slow("127.0.102.1", gw.port);
-  ASSERT_TRUE(slow.send("POST /__origin/upload HTTP/1.1\r\nHost: shield.test\r\n"
-                        "Content-Length: 50000\r\n\r\n"));
-  auto start = Clock::now();
-  while (Clock::now() - start < seconds(3)) {
-    if (!slow.send("x")) break;
-    std::this_thread::sleep_for(milliseconds(50));
-  }
-  std::string answer = slow.readHead();
+  std::string answer = slowPost("127.0.102.1", gw.port, 50000);
   EXPECT_EQ(answer.rfind("HTTP/1.1 408", 0), 0u) << answer;
   EXPECT_EQ(originRequestCount(origin.port), 0);
   // The same size sent at once is buffered and delivered whole.
