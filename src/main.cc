@@ -98,8 +98,10 @@ int main(int argc, char** argv) {
   admin::CtlOptions co;
   ctl->add_option("--admin", co.admin, "Admin API address")->capture_default_str();
   ctl->add_option("--token", co.token, "Bearer token (default: $FLOODGATE_ADMIN_TOKEN)");
-  ctl->add_option("method", co.method, "GET, POST or DELETE")->required();
-  ctl->add_option("path", co.path, "e.g. /api/v1/blocklist")->required();
+  ctl->add_option("method", co.method, "GET, POST or DELETE (or why)")->required();
+  ctl->add_option("path", co.path, "e.g. /api/v1/blocklist");
+  ctl->add_option("--request-id", co.request_id, "why: the request's X-Request-Id");
+  ctl->add_option("--client", co.client, "why: a client address");
   ctl->add_option("json", co.body, "Request body (JSON)");
 
   CLI11_PARSE(app, argc, argv);

@@ -27,9 +27,37 @@ bool sendAll(int fd, std::string_view data) {
 
 bool tokenChar(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '-'; }
 
+// `why` with --request-id or --client: the path to ask, or "" after an error message.
+std::string whyPath(const CtlOptions& o) {
+  if (o.request_id.empty() == o.client.empty()) {
+    std::fprintf(stderr,
+                 "floodgate ctl why: give --request-id ID (from the X-Request-Id header) or "
+                 "--client ADDRESS\n");
+    return "";
+  }
+  const std::string& value = o.request_id.empty() ? o.client : o.request_id;
+  // Sent in the query as is: characters that would end or split it are refused.
+  for (char c : value) {
+    bool plain = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                 std::string_view("-._~:!$'*^`|").find(c) != std::string_view::npos;
+    if (!plain) {
+      std::fprintf(stderr, "floodgate ctl why: %s may hold letters, digits and -._~: only\n",
+                   o.request_id.empty() ? "--client" : "--request-id");
+      return "";
+    }
+  }
+  return std::string("/api/v1/why?") + (o.request_id.empty() ? "client=" : "request_id=") + value;
+}
+
 }  // namespace
 
-int runCtl(const CtlOptions& o) {
+int runCtl(const CtlOptions& options) {
+  CtlOptions o = options;
+  if (o.method == "why" && o.path.empty()) {
+    o.path = whyPath(o);
+    if (o.path.empty()) return 2;
+    o.method = "GET";
+  }
   std::string method = o.method;
   for (char& c : method) {
     if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
@@ -40,7 +68,7 @@ int runCtl(const CtlOptions& o) {
       o.path.find_first_of(" \r\n") != std::string::npos) {
     std::fprintf(stderr,
                  "floodgate ctl: give a METHOD and a PATH starting with /, e.g. "
-                 "floodgate ctl GET /api/v1/shield\n");
+                 "floodgate ctl GET /api/v1/shield (or: floodgate ctl why --request-id ID)\n");
     return 2;
   }
   auto address = SocketAddress::parse(o.admin);

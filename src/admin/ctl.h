@@ -11,6 +11,9 @@ struct CtlOptions {
   std::string method;
   std::string path;
   std::string body;  // JSON, sent as is
+  // `floodgate ctl why --request-id ID` / `--client ADDRESS`: GET /api/v1/why for it.
+  std::string request_id;
+  std::string client;
 };
 
 // Exit code: 0 for a 2xx answer, 1 for any other answer or a failed call, 2 for bad arguments.

@@ -67,6 +67,7 @@ void Governor::move(Rule& r, Stage to, MonoTime now, const std::string& why,
   if (r.history.size() > kHistory) r.history.pop_front();
   changed_ = true;
   if (to == Stage::kRolledBack) ++stats_.rolled_back;
+  ++stats_.moves_to[static_cast<size_t>(to)];
   emit(std::string("rule.") + stageName(to), r, why, evidence);
 }
 
@@ -453,6 +454,13 @@ void Governor::setWhyContext(WhyContext context) {
 Governor::Stats Governor::stats() const {
   std::lock_guard<std::mutex> lock(mu_);
   return stats_;
+}
+
+std::array<size_t, kStageCount> Governor::liveByStage() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::array<size_t, kStageCount> out{};
+  for (const auto& r : rules_) ++out[static_cast<size_t>(r.stage)];
+  return out;
 }
 
 GovernorConfig Governor::config() const {

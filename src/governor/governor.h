@@ -6,6 +6,7 @@
 // admin API) call it from theirs.
 #pragma once
 
+#include <array>
 #include <deque>
 #include <functional>
 #include <mutex>
@@ -62,6 +63,7 @@ class Governor {
     uint64_t engages = 0;     // → enforced (canary passed, or re-enforced while relaxing)
     uint64_t disengages = 0;  // enforced → relaxing
     uint64_t rolled_back = 0;
+    std::array<uint64_t, kStageCount> moves_to{};  // every stage move, by the stage moved to
   };
 
   explicit Governor(GovernorConfig config = {}, EventSink sink = {});
@@ -99,6 +101,8 @@ class Governor {
   void setWhyContext(WhyContext context);
 
   Stats stats() const;
+  // How many live rules are in each stage now (by Stage's value).
+  std::array<size_t, kStageCount> liveByStage() const;
   GovernorConfig config() const;
   // A reload: new thresholds and windows; live rules keep their stage and counts.
   void setConfig(const GovernorConfig& config);

@@ -362,6 +362,33 @@ TEST(Governor, AttackEndRelaxesGraduallyAfterHoldThenExpires) {
   EXPECT_EQ(g.stats().disengages, 1u);
 }
 
+TEST(Governor, CountsLiveRulesByStageAndEveryMoveByItsTarget) {
+  Governor g;
+  TrafficSim sim(&g);
+  populate(sim);
+  auto rule = attackRule();
+  auto live = [&](Stage s) { return g.liveByStage()[static_cast<size_t>(s)]; };
+  auto moves = [&](Stage s) { return g.stats().moves_to[static_cast<size_t>(s)]; };
+  sim.second(true, &rule, 1000);
+  EXPECT_EQ(live(Stage::kShadow), 1u);
+  EXPECT_EQ(moves(Stage::kShadow), 1u);
+  for (int s = 0; s < 4; ++s) sim.second(true, &rule, 1000);
+  EXPECT_EQ(live(Stage::kShadow), 0u);
+  EXPECT_EQ(live(Stage::kEnforced), 1u);
+  EXPECT_EQ(moves(Stage::kCanary), 1u);
+  EXPECT_EQ(moves(Stage::kEnforced), 1u);
+  ASSERT_TRUE(g.addOperatorRule(everyone(true), sim.clock().now()).ok());  // pinned: no gates
+  EXPECT_EQ(live(Stage::kEnforced), 2u);
+  EXPECT_EQ(moves(Stage::kEnforced), 2u);
+  EXPECT_EQ(g.setKillSwitch(true, sim.clock().now()), 1u);  // the detector's rule goes
+  EXPECT_EQ(moves(Stage::kRolledBack), 1u);
+  EXPECT_EQ(g.stats().rolled_back, 1u);
+  EXPECT_EQ(live(Stage::kEnforced), 1u);
+  size_t total = 0;
+  for (size_t n : g.liveByStage()) total += n;
+  EXPECT_EQ(total, 1u);
+}
+
 TEST(Governor, AttackReturningWhileRelaxingIsEnforcedAtOnce) {
   Governor g(tenSecondWindows());
   TrafficSim sim(&g);

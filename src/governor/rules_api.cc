@@ -63,15 +63,52 @@ Result<bool> flag(const web::Request& req, const char* field) {
   return (*body)[field].get<bool>();
 }
 
-web::Response why(Governor* g, const Clock* clock, const web::Request& req) {
-  if (req.method != "GET") return notAllowed("GET");
-  if (!queryValue(req.query, "request_id").empty()) {
-    return error(400,
-                 "request ids cannot be looked up yet (the access log is not indexed); ask "
-                 "by address: /api/v1/why?client=203.0.113.7");
+// Request ids as floodgate forwards them (X-Request-Id): 1 to 128 token characters.
+bool validRequestId(std::string_view id) {
+  if (id.empty() || id.size() > 128) return false;
+  for (char c : id) {
+    bool token = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                 std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
+    if (!token) return false;
   }
+  return true;
+}
+
+web::Response whyRequest(Governor* g, const Clock* clock, const RequestLookup& lookup,
+                         const std::string& id) {
+  if (!lookup) {
+    return error(400,
+                 "request ids cannot be looked up here; ask by address: "
+                 "/api/v1/why?client=203.0.113.7");
+  }
+  if (!validRequestId(id)) {
+    return error(400, "request_id: 1 to 128 letters, digits or -._~ (the X-Request-Id value)");
+  }
+  auto found = lookup(id);
+  if (!found) {
+    return error(404, "no recent request has id " + id +
+                          " (each worker remembers its last few thousand requests)");
+  }
+  nlohmann::json out = std::move(*found);
+  // The rule as the governor sees it now, beside the share it was enforced on at the time.
+  if (out.contains("rule") && out["rule"].contains("id")) {
+    auto rule = g->ruleJson(out["rule"]["id"].get<uint64_t>(), clock->now());
+    if (rule) out["rule"]["now"] = std::move(*rule);
+  }
+  return json(200, out);
+}
+
+web::Response why(Governor* g, const Clock* clock, const RequestLookup& lookup,
+                  const web::Request& req) {
+  if (req.method != "GET") return notAllowed("GET");
+  std::string request_id = queryValue(req.query, "request_id");
+  if (!request_id.empty()) return whyRequest(g, clock, lookup, request_id);
   std::string client = queryValue(req.query, "client");
-  if (client.empty()) return error(400, "name the client: /api/v1/why?client=203.0.113.7");
+  if (client.empty()) {
+    return error(400,
+                 "name the client (/api/v1/why?client=203.0.113.7) or the request "
+                 "(/api/v1/why?request_id=...)");
+  }
   auto key = shield::IpKey::parse(client);
   if (!key) return error(400, "client: " + key.error());
   return json(200, g->why(*key, clock->now()));
@@ -149,10 +186,10 @@ web::Response oneRule(Governor* g, const Clock* clock, const web::Request& req,
 
 }  // namespace
 
-web::Handler rulesApi(Governor* governor, const Clock* clock) {
-  return [governor, clock](const web::Request& req) -> web::Response {
+web::Handler rulesApi(Governor* governor, const Clock* clock, RequestLookup lookup) {
+  return [governor, clock, lookup = std::move(lookup)](const web::Request& req) -> web::Response {
     std::string_view path = req.path;
-    if (path == kWhy) return why(governor, clock, req);
+    if (path == kWhy) return why(governor, clock, lookup, req);
     if (path == kRules || path == std::string(kRules) + "/") {
       return collection(governor, clock, req);
     }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace floodgate::governor {
 namespace {
@@ -134,6 +135,38 @@ TEST(RulesApi, KillSwitchDryRunAndWhy) {
   ASSERT_EQ(j["finished_rules"].size(), 1u);
   EXPECT_EQ(j["finished_rules"][0]["stage"], "rolled_back");
   EXPECT_EQ(j["governor"]["kill_switch"], true);
+}
+
+TEST(RulesApi, WhyByRequestIdAsksTheLookupAndAddsTheRuleAsItIsNow) {
+  ManualClock clock;
+  Governor governor;
+  OperatorRule op;
+  op.match.source = shield::IpPrefix::parse("203.0.113.9/32").value();
+  op.reason = "test";
+  op.pinned = true;
+  uint64_t id = governor.addOperatorRule(op, clock.now()).value();
+  std::vector<std::string> asked;
+  Api api;
+  api.handler = rulesApi(&governor, &clock, [&](std::string_view request_id) {
+    asked.emplace_back(request_id);
+    if (request_id != "abc-1") return std::optional<nlohmann::json>();
+    return std::optional<nlohmann::json>(
+        nlohmann::json{{"verdict", "rejected"}, {"rule", {{"id", id}, {"enforced_share", 1}}}});
+  });
+  auto found = api.call("GET", "/api/v1/why?request_id=abc-1");
+  ASSERT_EQ(found.status, 200) << found.body;
+  auto j = api.body(found);
+  EXPECT_EQ(j["verdict"], "rejected");
+  EXPECT_EQ(j["rule"]["now"]["id"], id);
+  EXPECT_EQ(j["rule"]["now"]["stage"], "enforced");
+
+  auto missing = api.call("GET", "/api/v1/why?request_id=abc-2");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_NE(api.body(missing)["error"].get<std::string>().find("abc-2"), std::string::npos);
+  // A malformed id is refused before any worker is asked.
+  auto bad = api.call("GET", "/api/v1/why?request_id=a/b");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_EQ(asked, (std::vector<std::string>{"abc-1", "abc-2"}));
 }
 
 }  // namespace

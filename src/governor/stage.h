@@ -2,6 +2,7 @@
 // relaxing → expired, or rolled back from any step.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 namespace floodgate::governor {
@@ -15,6 +16,8 @@ enum class Stage : uint8_t {
   kExpired,     // done: the attack ended, its time ran out, or an operator expired it
   kRolledBack,  // a gate (or the kill switch) took it back
 };
+
+inline constexpr size_t kStageCount = 7;
 
 const char* stageName(Stage stage);  // "proposed", "shadow", ...
 bool isFinal(Stage stage);           // expired or rolled back

@@ -171,7 +171,8 @@ void OriginConnection::beginExchange() {
   // A 1.0 client cannot have asked for 100-continue (RFC 9110 10.1.1).
   bool expect = req_.expect_continue && !http10_;
 
-  counted_ = endpoint != Endpoint::kStats && endpoint != Endpoint::kReset;
+  counted_ = endpoint != Endpoint::kStats && endpoint != Endpoint::kReset &&
+             endpoint != Endpoint::kLatency;
   if (counted_) {
     std::string_view source = lastForwardedFor(req_);
     if (source.empty()) source = {peer_ip_, peer_ip_len_};
@@ -247,7 +248,7 @@ void OriginConnection::onRequestComplete() {
   if (answered_) return finishExchange();
   switch (route_.endpoint) {
     case Endpoint::kApplication: {
-      double ms = worker_->state().options.latency_ms;
+      double ms = worker_->state().latency_ms.load(std::memory_order_relaxed);
       if (ms > 0) return wait(std::chrono::nanoseconds(static_cast<int64_t>(ms * 1e6)));
       return respond();
     }
@@ -300,6 +301,11 @@ void OriginConnection::respond() {
     case Endpoint::kDelay:
       respondText(200, "delayed " + std::to_string(route_.number) + " ms\n");
       break;
+    case Endpoint::kLatency:
+      worker_->state().latency_ms.store(static_cast<double>(route_.number),
+                                        std::memory_order_relaxed);
+      respondText(200, "{\"latency_ms\":" + std::to_string(route_.number) + "}\n", kJson);
+      break;
     case Endpoint::kUpload:
       respondText(200, uploadJson(body_bytes_, body_hash_), kJson);
       break;
@@ -317,7 +323,8 @@ void OriginConnection::respond() {
     default:
       respondText(404,
                   "no such origin endpoint; try /__origin/stats, /__origin/status/NNN, "
-                  "/__origin/delay/MS, /__origin/bytes/N, /__origin/upload, /__origin/echo\n");
+                  "/__origin/delay/MS, /__origin/bytes/N, /__origin/upload, /__origin/echo, "
+                  "POST /__origin/latency/MS\n");
       break;
   }
   finishExchange();

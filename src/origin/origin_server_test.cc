@@ -203,6 +203,23 @@ TEST_F(OriginServerTest, CapsConcurrencyAcrossConnections) {
   EXPECT_EQ(stats("?summary=1")["in_flight"], 0);
 }
 
+TEST_F(OriginServerTest, LatencyCanBeChangedWhileRunning) {
+  OriginOptions o;
+  o.latency_ms = 5;
+  o.workers = 2;
+  start(o);
+  EXPECT_EQ(stats("?summary=1")["latency_ms"], 5);
+  TestResponse set =
+      exchange("POST /__origin/latency/50 HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\n\r\n");
+  ASSERT_EQ(set.status, 200) << set.body;
+  EXPECT_EQ(nlohmann::json::parse(set.body)["latency_ms"], 50);
+  auto after = stats("?summary=1");
+  EXPECT_EQ(after["latency_ms"], 50);  // one setting for every worker
+  EXPECT_EQ(after["requests"], 0);     // a control call, not application traffic
+  EXPECT_EQ(exchange(get("/")).status, 200);
+  EXPECT_EQ(exchange(get("/__origin/latency/5")).status, 405);
+}
+
 TEST_F(OriginServerTest, MergesWorkersAndFiltersSources) {
   OriginOptions o;
   o.workers = 2;

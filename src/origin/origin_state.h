@@ -20,6 +20,7 @@ struct OriginState {
       : options(opts),
         name(opts.name.empty() ? "origin" : opts.name),
         capacity({opts.capacity_rps, opts.concurrency}, clock),
+        latency_ms(opts.latency_ms),
         budget(opts.max_sources),
         started(clock.now()),
         clock(clock) {}
@@ -27,6 +28,9 @@ struct OriginState {
   const OriginOptions options;
   const std::string name;
   CapacityModel capacity;
+  // The application's service time: --latency, until POST /__origin/latency/MS changes it (to
+  // slow the origin down mid-run, and back).
+  std::atomic<double> latency_ms;
   SourceBudget budget;
   // Admitted application requests, to fail every Nth (--fail-every) across all workers.
   std::atomic<uint64_t> admitted{0};

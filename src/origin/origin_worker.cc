@@ -98,7 +98,7 @@ void OriginWorker::finishQuery(const std::shared_ptr<ControlQuery>& query) {
   header.in_flight = state_->capacity.inFlight();
   header.capacity_rps = o.capacity_rps;
   header.concurrency = o.concurrency;
-  header.latency_ms = o.latency_ms;
+  header.latency_ms = state_->latency_ms.load(std::memory_order_relaxed);
   header.workers = static_cast<int>(state_->workers.size());
   query->connection->onQueryDone(renderStats(header, *query));
 }

@@ -102,6 +102,15 @@ void matchRoute(http::Method method, std::string_view target, Route* route) {
       return badRequest(route, "delay must be a number of milliseconds, at most 86400000");
     }
     route->endpoint = Endpoint::kDelay;
+  } else if (name == "latency" && has_arg) {
+    if (method != http::Method::kPost) {
+      route->endpoint = Endpoint::kMethodNotAllowed;
+      return;
+    }
+    if (!parseNumber(arg, &route->number) || route->number > kMaxDelayMs) {
+      return badRequest(route, "latency must be a number of milliseconds, at most 86400000");
+    }
+    route->endpoint = Endpoint::kLatency;
   } else if (name == "bytes" && has_arg) {
     if (!parseNumber(arg, &route->number) || route->number > kMaxStreamBytes) {
       return badRequest(route, "bytes must be a number from 0 to 1099511627776 (1 TiB)");

@@ -16,6 +16,7 @@ enum class Endpoint : uint8_t {
   kReset,        // POST /__origin/reset
   kStatus,       // /__origin/status/NNN
   kDelay,        // /__origin/delay/MS
+  kLatency,      // POST /__origin/latency/MS: the application's service time from now on
   kBytes,        // /__origin/bytes/N[?chunked=1]
   kUpload,       // POST|PUT /__origin/upload
   kEcho,         // /__origin/echo
@@ -26,7 +27,7 @@ enum class Endpoint : uint8_t {
 
 struct Route {
   Endpoint endpoint = Endpoint::kApplication;
-  uint64_t number = 0;       // the status, the delay in ms or the byte count
+  uint64_t number = 0;       // the status, the delay or latency in ms, or the byte count
   bool chunked = false;      // bytes: send the body chunked
   bool summary = false;      // stats: leave out the per-source map
   std::string prefix;        // stats: only sources starting with this (allocates only when given)

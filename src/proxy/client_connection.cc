@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <utility>
 
@@ -317,6 +319,7 @@ void ClientConnection::onHead() {
   if (phase_ == Phase::kIdle) {
     phase_ = Phase::kHead;
     head_started_ = worker_->loop().now();
+    decision_.id_len = 0;  // a head that does not parse has no request id
     const auto& limits = worker_->snapshot()->config->limits;
     parser_.setLimits({limits.max_header_bytes, limits.max_headers});
   }
@@ -330,7 +333,7 @@ void ClientConnection::onHead() {
     return;
   }
   if (st == http::ParseState::kError) {
-    worker_->counters().count(Rejection::kBadRequest);
+    refuse(Rejection::kBadRequest);
     sendError(parser_.error().status, parser_.error().reason);
     return;
   }
@@ -338,6 +341,9 @@ void ClientConnection::onHead() {
   const config::Config& cfg = *snapshot_->config;
   exchange_open_ = true;
   route_index_ = -1;
+  decision_ = Decision{};
+  decision_.setRequestId(worker_->requestIds().next());
+  if (key_) decision_.client = *key_;
   method_ = req_.method;
   minor_version_ = req_.minor_version;
   keep_alive_ = req_.keep_alive && !draining_ && !client_eof_;
@@ -358,6 +364,7 @@ void ClientConnection::onHead() {
   }
   int route_index = snapshot_->router.match(req_.host, req_.path);
   route_index_ = route_index;
+  decision_.route = static_cast<int16_t>(route_index);
   if (route_index < 0) {
     respondLocally(404, "404 Not Found: no route for this host and path\n",
                    "text/plain; charset=utf-8");
@@ -380,7 +387,9 @@ void ClientConnection::respondLocally(int status, std::string_view body,
   bool head_only = method_ == http::Method::kHead;
   in_.consume(req_.head_bytes);
   parser_.reset();
-  http::appendSimpleResponse(&out_, status, body, keep_alive_, extra_headers, head_only,
+  char headers[1024];
+  http::appendSimpleResponse(&out_, status, body, keep_alive_,
+                             withRequestId(extra_headers, headers, sizeof(headers)), head_only,
                              content_type);
   resp_status_ = status;
   resp_bytes_ = head_only ? 0 : body.size();
@@ -438,7 +447,7 @@ bool ClientConnection::admitRequest(int route_index) {
     shield::RateDecision d = state.rates().admit(hash, policy.rate_specs[static_cast<size_t>(i)],
                                                  worker_->loop().now());
     if (d.allowed) continue;
-    worker_->counters().count(Rejection::kRateLimited);
+    refuse(Rejection::kRateLimited);
     respondTooManyRequests(d.retry_after_ms, 3600, "429 Too Many Requests: rate limit exceeded\n");
     return false;
   }
@@ -466,9 +475,11 @@ bool ClientConnection::applyMitigationRules(int route_index) {
       rules.decide(*key_, fingerprint, req_.path, req_.method_token, headers, now, known_good,
                    &worker_->observation().ruleTally());
   if (rule == nullptr) return true;
+  decision_.rule_id = rule->id;
+  decision_.rule_permille = static_cast<uint16_t>(std::lround(rule->fraction * 1000));
   switch (rule->action) {
     case shield::RuleAction::kBlock:
-      worker_->counters().count(Rejection::kMitigationRule);
+      refuse(Rejection::kMitigationRule);
       keep_alive_ = false;
       respondLocally(403, "403 Forbidden: blocked by a mitigation rule\n",
                      "text/plain; charset=utf-8");
@@ -481,7 +492,7 @@ bool ClientConnection::applyMitigationRules(int route_index) {
       uint64_t hash = shield::mix64(state.rateSeed() ^ (rule->id * 0xd6e8feb86659fd93ULL));
       shield::RateDecision d = state.rates().admit(hash, spec, now);
       if (d.allowed) return true;
-      worker_->counters().count(Rejection::kMitigationRule);
+      refuse(Rejection::kMitigationRule);
       respondTooManyRequests(d.retry_after_ms, 60,
                              "429 Too Many Requests: limited by a mitigation rule\n");
       return false;
@@ -507,7 +518,7 @@ bool ClientConnection::passesChallenge() {
       return true;
     }
   }
-  worker_->counters().count(Rejection::kChallenged);
+  refuse(Rejection::kChallenged);
   if (method_ != http::Method::kGet && method_ != http::Method::kHead) {
     // 403 rather than 429: waiting will not help, the cookie will (a browser that loaded a
     // page of the site first has it).
@@ -536,7 +547,7 @@ bool ClientConnection::keepsMinimumRate(MonoTime since, uint64_t bytes) {
   if (elapsed < policy.min_rate_grace) return true;
   double rate = static_cast<double>(bytes) / std::chrono::duration<double>(elapsed).count();
   if (rate >= static_cast<double>(policy.min_request_rate)) return true;
-  worker_->counters().count(Rejection::kSlowRequest);
+  refuse(Rejection::kSlowRequest);
   releaseUpstream(false);
   if (!resp_head_done_) {
     sendError(408, "request sent slower than the minimum rate");
@@ -583,10 +594,12 @@ void ClientConnection::startProxy(const config::Route& route) {
   replay_.clear();
   ForwardContext ctx;
   ctx.client_ip = std::string_view(peer_ip_, peer_ip_len_);
-  ctx.request_id = worker_->requestIds().next();
+  ctx.request_id = decision_.requestId();
   ctx.default_host = cluster_->endpoints.front().address_text;
   std::string_view used_id;
   appendUpstreamRequestHead(&replay_, req_, ctx, &used_id);
+  if (used_id != ctx.request_id) decision_.setRequestId(used_id);  // the client's own
+  decision_.verdict = Decision::Verdict::kProxied;
   if (worker_->accessLog() != nullptr) log_request_id_.assign(used_id);
   bool expect_continue = req_.expect_continue && minor_version_ == 1;
   in_.consume(req_.head_bytes);
@@ -677,7 +690,7 @@ void ClientConnection::onOriginShed() {
 }
 
 void ClientConnection::shedForOrigin() {
-  worker_->counters().count(Rejection::kOriginShed);
+  refuse(Rejection::kOriginShed);
   ShieldCounters::bump(worker_->counters().shed_by_class, priority_);
   // A body wholly in hand is dropped and the connection kept; one still coming is not read.
   if (req_framing_ == http::BodyFraming::kContentLength && in_.readable() >= req_remaining_) {
@@ -688,9 +701,11 @@ void ClientConnection::shedForOrigin() {
     linger_after_close_ = true;
   }
   buffering_ = false;
-  http::appendSimpleResponse(&out_, 503,
-                             "503 Service Unavailable: the origin is at capacity; retry shortly\n",
-                             keep_alive_, "Retry-After: 1\r\n", method_ == http::Method::kHead);
+  char headers[128];
+  http::appendSimpleResponse(
+      &out_, 503, "503 Service Unavailable: the origin is at capacity; retry shortly\n",
+      keep_alive_, withRequestId("Retry-After: 1\r\n", headers, sizeof(headers)),
+      method_ == http::Method::kHead);
   resp_status_ = 503;
   logAccess(503);
   snapshot_.reset();
@@ -1213,8 +1228,29 @@ void ClientConnection::countRequest(int status) {
   exchange_open_ = false;
 }
 
+void ClientConnection::refuse(Rejection reason) {
+  worker_->counters().count(reason);
+  decision_.verdict = Decision::Verdict::kRejected;
+  decision_.reason = reason;
+}
+
+std::string_view ClientConnection::withRequestId(std::string_view extra, char* buf,
+                                                 size_t cap) const {
+  if (decision_.id_len == 0 || decision_.id_len > Decision::kIdChars) return extra;
+  std::string_view id = decision_.requestId();
+  int n = std::snprintf(buf, cap, "%.*sX-Request-Id: %.*s\r\n", static_cast<int>(extra.size()),
+                        extra.data(), static_cast<int>(id.size()), id.data());
+  return n > 0 && static_cast<size_t>(n) < cap ? std::string_view(buf, static_cast<size_t>(n))
+                                               : extra;
+}
+
 void ClientConnection::logAccess(int status) {
   countRequest(status);
+  if (decision_.id_len != 0) {
+    decision_.status = static_cast<uint16_t>(status);
+    worker_->decisions().record(decision_);
+    decision_.id_len = 0;  // recorded once; a later error on this connection has no request
+  }
   if (observed_ && key_) {
     // From the origin when floodgate relayed its answer; 502/504 floodgate made itself still
     // count against the origin's health (the detector's origin-stress signal).

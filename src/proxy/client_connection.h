@@ -11,6 +11,7 @@
 #include "core/socket.h"
 #include "http/chunked.h"
 #include "http/request_parser.h"
+#include "proxy/decision_ring.h"
 #include "proxy/header_rewrite.h"
 #include "proxy/runtime.h"
 #include "proxy/upstream_pool.h"
@@ -116,6 +117,10 @@ class ClientConnection final : public IoHandler, public UpstreamUser, public Def
   // Slowloris and slow POST: false (and a 408 on its way) when the client sends slower than
   // the configured minimum rate once the grace period is over.
   bool keepsMinimumRate(MonoTime since, uint64_t bytes);
+  // Counts a refusal by the shield and notes it as the request's verdict.
+  void refuse(Rejection reason);
+  // `extra` with this request's X-Request-Id header added, written into `buf` when it fits.
+  std::string_view withRequestId(std::string_view extra, char* buf, size_t cap) const;
   size_t maxInputBytes() const;
 
   Worker* worker_;
@@ -190,6 +195,9 @@ class ClientConnection final : public IoHandler, public UpstreamUser, public Def
   // Kept only for the access log (copied: the parsed views die with the read buffer).
   std::string log_method_, log_host_, log_path_, log_request_id_;
   const EndpointPool* last_endpoint_ = nullptr;  // the endpoint that served the exchange
+  // The exchange's fate for the worker's DecisionRing, recorded when it is answered (no request
+  // id: nothing to record, e.g. a head that did not parse).
+  Decision decision_;
 
   // Metrics: the request being answered was parsed (else it is counted without a route).
   bool exchange_open_ = false;

@@ -18,6 +18,7 @@
 #include "proxy/defense_loop.h"
 #include "proxy/status_plane.h"
 #include "proxy/gateway_telemetry.h"
+#include "proxy/governor_telemetry.h"
 #include "proxy/operator_blocklist.h"
 #include "proxy/governor_setup.h"
 #include "proxy/worker.h"
@@ -111,6 +112,7 @@ class Gateway final : public admin::GatewayControl {
     }
     defense_->start();
     registerGatewayMetrics(registry_.get(), shield_.get(), defense_.get());
+    registerGovernorMetrics(registry_.get(), governor_.get());
     control_->start();
     std::fflush(stdout);
     return waitForSignals();
@@ -160,7 +162,14 @@ class Gateway final : public admin::GatewayControl {
     admin::AdminContext context{this, registry_.get(), &history_, &events_};
     web::Router router = admin::adminRouter(context);
     if (status_) router.add("*", "/api/v1/status", status_->adminHandler());
-    web::Handler rules = governor::rulesApi(governor_.get(), &RealClock::instance());
+    web::Handler rules = governor::rulesApi(
+        governor_.get(), &RealClock::instance(),
+        [this](std::string_view id) -> std::optional<nlohmann::json> {
+          for (auto& w : workers_) {  // fixed once running; the admin stops before they go
+            if (auto d = w->decisions().find(id)) return describeDecision(*d, *currentConfig());
+          }
+          return std::nullopt;
+        });
     router.add("*", "/api/v1/rules", rules);
     router.add("*", "/api/v1/why", rules);
     auto bound = control_->serve(config_->admin.listen,

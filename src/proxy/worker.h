@@ -14,6 +14,7 @@
 #include "core/event_loop.h"
 #include "core/intrusive_list.h"
 #include "core/socket.h"
+#include "proxy/decision_ring.h"
 #include "proxy/origin_queue.h"
 #include "proxy/request_id.h"
 #include "proxy/runtime.h"
@@ -53,6 +54,9 @@ class Worker {
   int index() const { return index_; }
   bool draining() const { return draining_; }
   RequestIdSource& requestIds() { return request_ids_; }
+  // The fates of this worker's recent requests: written by connections, searched by the admin
+  // API (thread-safe to read).
+  DecisionRing& decisions() { return decisions_; }
   AccessLog* accessLog() { return access_log_; }
   ShieldState& shield() { return *shield_; }
   // What this worker saw since the last tick; recorded on the request path.
@@ -103,6 +107,7 @@ class Worker {
   std::shared_ptr<const shield::Blocklist> detector_blocklist_;
   MonoTime last_shed_{};
   RequestIdSource request_ids_;
+  DecisionRing decisions_;
   std::thread thread_;
   std::atomic<bool> finished_{false};
   bool draining_ = false;
