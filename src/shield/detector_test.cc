@@ -183,6 +183,16 @@ TEST(Detector, DistributedFloodIsAFingerprintNotAnySource) {
   EXPECT_EQ(count(findings, FindingKind::kHeavyFingerprint), 1);
 }
 
+// A distributed flood of one new shape (0xf100d): 2,000 addresses, one request each per tick.
+void distributedFlood(Sim& sim) {
+  for (uint32_t i = 0; i < 2'000; ++i) sim.send(IpKey::fromV4(0x64000000 + i * 79190), 0xf100d, 2, 1);
+}
+
+// `n` new addresses each sending `each` requests of the regulars' ten fingerprints (a mimic).
+void mimics(Sim& sim, uint32_t n, uint32_t each) {
+  for (uint32_t i = 0; i < n; ++i) sim.send(IpKey::fromV4(0xc0000000 + i * 101), 100 + i % 10, 1, each);
+}
+
 // A mixed attack: a distributed flood of one new shape, and mimics that copy the regulars' ten
 // fingerprints from 400 new addresses, +80% on each. The mimics' fingerprints are findings too
 // (below the 3× a new shape needs), marked shared, and their rules spare known-good clients:
@@ -190,18 +200,13 @@ TEST(Detector, DistributedFloodIsAFingerprintNotAnySource) {
 TEST(Detector, MimicsSwellingTheUsersFingerprintsAreFoundAndSpareKnownGood) {
   Sim sim;
   warmUp(sim);
-  auto attack = [&](uint32_t mimic_each) {
-    sim.regulars();
-    for (uint32_t i = 0; i < 20'000; ++i) {
-      if (i % 10 == 0) sim.send(IpKey::fromV4(0x64000000 + i * 7919), 0xf100d, 2, 1);
-    }
-    for (uint32_t i = 0; i < 400; ++i) {
-      sim.send(IpKey::fromV4(0xc0000000 + i * 101), 100 + i % 10, 1, mimic_each);
-    }
-    return sim.tick();
-  };
   std::vector<Finding> findings;
-  for (int t = 0; t < 2; ++t) findings = attack(2);
+  for (int t = 0; t < 2; ++t) {
+    sim.regulars();
+    distributedFlood(sim);
+    mimics(sim, 400, 2);
+    findings = sim.tick();
+  }
   std::printf("%s", dump(findings).c_str());
   std::vector<MitigationRule> rules;
   int shared = 0;
@@ -245,12 +250,8 @@ TEST(Detector, ASmallRiseOfTheUsersFingerprintsIsNotAFinding) {
   std::vector<Finding> findings;
   for (int t = 0; t < 3; ++t) {
     sim.regulars();
-    for (uint32_t i = 0; i < 20'000; ++i) {
-      if (i % 10 == 0) sim.send(IpKey::fromV4(0x64000000 + i * 7919), 0xf100d, 2, 1);
-    }
-    for (uint32_t i = 0; i < 100; ++i) {
-      sim.send(IpKey::fromV4(0xc0000000 + i * 101), 100 + i % 10, 1, 2);
-    }
+    distributedFlood(sim);
+    mimics(sim, 100, 2);
     findings = sim.tick();
     for (const Finding& f : findings) {
       if (f.kind == FindingKind::kHeavyFingerprint) EXPECT_EQ(f.fingerprint, 0xf100du) << dump(findings);
