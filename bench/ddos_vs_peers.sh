@@ -291,6 +291,14 @@ EOF
 
 fmt_pct() { jq -r "if . == null then \"-\" else (. * 10000 | round / 100 | tostring) + \"%\" end" <<< "$1"; }
 fmt_ms() { jq -r "if . == null then \"-\" else (. * 10 | round / 10 | tostring) + \" ms\" end" <<< "$1"; }
+# Attack admitted ÷ offered from the time to mitigate until the attack ended, by the report's
+# per-second series: issue 4's "once mitigated" share (null when never mitigated).
+ADMITTED_ONCE_MITIGATED='.derived.time_to_mitigate_s as $m | .derived.attack_window_s as $w
+  | if $m == null then null else
+      [.series[($w[0] + $m | floor):($w[1] | floor)][].attack] as $s
+      | ([$s[].offered] | add // 0) as $o
+      | if $o == 0 then null else ([$s[].admitted] | add) / $o end
+    end'
 fmt_s() { jq -r "if . == null then \"$2\" else (. | tostring) + \" s\" end" <<< "$1"; }
 
 MD="Command: \`$CMDLINE\`
@@ -327,11 +335,11 @@ for scenario in "$@"; do
       bench_die "storm failed on $name against $system (exit $rc)"
     fi
     r=$(cat "$report")
-    ROW[$system]="| $system | $(fmt_pct "$(jq '.legit.success' <<< "$r")") | $(fmt_ms "$(jq '.legit.latency.p99_ms' <<< "$r")") | $(fmt_pct "$(jq '.attack.admitted_share' <<< "$r")") | $(fmt_s "$(jq '.derived.time_to_mitigate_s' <<< "$r")" "never") | $(fmt_s "$(jq '.derived.time_to_recover_s' <<< "$r")" "never") | $(jq -r '"\(.derived.collateral_users) of \(.derived.legit_users)"' <<< "$r") | $(jq -r '.attack.offered_rps | round' <<< "$r")/s |"
+    ROW[$system]="| $system | $(fmt_pct "$(jq '.legit.success' <<< "$r")") | $(fmt_ms "$(jq '.legit.latency.p99_ms' <<< "$r")") | $(fmt_pct "$(jq '.attack.admitted_share' <<< "$r")") | $(fmt_pct "$(jq "$ADMITTED_ONCE_MITIGATED" <<< "$r")") | $(fmt_s "$(jq '.derived.time_to_mitigate_s' <<< "$r")" "never") | $(fmt_s "$(jq '.derived.time_to_recover_s' <<< "$r")" "never") | $(jq -r '"\(.derived.collateral_users) of \(.derived.legit_users)"' <<< "$r") | $(jq -r '.attack.offered_rps | round' <<< "$r")/s |"
     bench_log "  $(sed 's/ *| */ | /g' <<< "${ROW[$system]}")"
   done
-  table="| system | legit success | legit p99 | attack admitted | time to mitigate | time to recover | collateral | attack offered |
-|---|---:|---:|---:|---:|---:|---:|---:|"
+  table="| system | legit success | legit p99 | attack admitted | admitted once mitigated | time to mitigate | time to recover | collateral | attack offered |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|"
   for system in "${SYSTEM_LIST[@]}"; do table+=$'\n'"${ROW[$system]}"; done
   echo
   echo "== $name"

@@ -11,7 +11,8 @@ double share(uint64_t part, uint64_t whole) {
 
 }  // namespace
 
-CollateralVerdict collateralGate(const shield::RuleCounts& shadow, const GovernorConfig& config) {
+CollateralVerdict collateralGate(const shield::RuleCounts& shadow, const GovernorConfig& config,
+                                 shield::RuleAction action) {
   CollateralVerdict v;
   v.share = share(shadow.matched_known_good, shadow.matched);
   if (shadow.matched < config.min_samples) {
@@ -21,7 +22,13 @@ CollateralVerdict collateralGate(const shield::RuleCounts& shadow, const Governo
   }
   std::string numbers = fmt::format("{} of its {} matches ({:.1f}%) came from known-good clients",
                                     shadow.matched_known_good, shadow.matched, v.share * 100);
-  if (v.share > config.refuse_collateral) {
+  if (v.share > config.refuse_collateral && action == shield::RuleAction::kChallenge) {
+    v.kind = CollateralVerdict::Kind::kNarrow;
+    v.reason = fmt::format(
+        "{}, above the {:.1f}% at which a rule is refused, but a challenge: narrowed to spare "
+        "them, unknown clients that keep cookies pass it",
+        numbers, config.refuse_collateral * 100);
+  } else if (v.share > config.refuse_collateral) {
     v.kind = CollateralVerdict::Kind::kRefuse;
     v.reason = fmt::format("{}, above the {:.1f}% at which a rule is refused", numbers,
                            config.refuse_collateral * 100);

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "governor/governor_config.h"
+#include "shield/mitigation_rule.h"
 #include "shield/rule_tally.h"
 
 namespace floodgate::governor {
@@ -30,8 +31,12 @@ struct CollateralVerdict {
   std::string reason;
 };
 
-// kWait with fewer than min_samples matches; else by the known-good share of the matches.
-CollateralVerdict collateralGate(const shield::RuleCounts& shadow, const GovernorConfig& config);
+// kWait with fewer than min_samples matches; else by the known-good share of the matches. A
+// challenge is narrowed, never refused, however many known-good clients it matches: narrowed it
+// never acts on them, and an unknown client that keeps cookies passes it after one redirect, so
+// it is the rule for a flood that copies the users' requests.
+CollateralVerdict collateralGate(const shield::RuleCounts& shadow, const GovernorConfig& config,
+                                 shield::RuleAction action = shield::RuleAction::kBlock);
 
 struct HarmVerdict {
   bool harm = false;

@@ -195,7 +195,7 @@ bool Governor::due(const Rule& r, Duration window, MonoTime now) const {
 
 void Governor::judgeShadow(Rule& r, MonoTime now) {
   if (!due(r, config_.shadow_window, now)) return;
-  CollateralVerdict v = collateralGate(r.window, config_);
+  CollateralVerdict v = collateralGate(r.window, config_, r.rule.action);
   nlohmann::json evidence = {{"window", countsJson(r.window)},
                              {"known_good_share", v.share},
                              {"max_collateral", config_.max_collateral}};

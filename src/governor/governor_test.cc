@@ -252,6 +252,31 @@ TEST(Governor, RefusesWhenKnownGoodClientsAreALargeShare) {
   EXPECT_TRUE(g.published().empty());
 }
 
+// The same share of regulars under a challenge (a flood copying the users' requests): narrowed,
+// not refused — narrowed it never acts on the regulars, and newcomers that keep cookies pass it.
+TEST(Governor, AChallengeSharedWithKnownGoodClientsIsNarrowedNotRefused) {
+  Events events;
+  Governor g(tenSecondWindows(), events.sink());
+  TrafficSim sim(&g);
+  sim.addClients("203.0.113", 1, 10, false, true, 10);
+  sim.addClients("203.0.113", 100, 50, true, false, 2);  // half the matches are regulars
+  auto rule = attackRule();
+  rule.action = shield::RuleAction::kChallenge;
+  for (int s = 0; s < 25; ++s) sim.second(true, &rule, 100);
+  EXPECT_EQ(g.stageOf(1), Stage::kEnforced);
+  ASSERT_EQ(g.published().size(), 1u);
+  EXPECT_TRUE(g.published().at(0).spare_known_good);
+  const MonoTime now = sim.clock().now();
+  const shield::MitigationRule* hit =
+      sim.rules().decide(ip("203.0.113.1"), 0, "/", "GET", {}, now, false, nullptr);
+  ASSERT_NE(hit, nullptr);
+  EXPECT_EQ(hit->action, shield::RuleAction::kChallenge);
+  EXPECT_EQ(sim.rules().decide(ip("203.0.113.100"), 0, "/", "GET", {}, now, true, nullptr),
+            nullptr);
+  EXPECT_NE(events.last("rule.canary").find("but a challenge: narrowed"), std::string::npos)
+      << events.last("rule.canary");
+}
+
 TEST(Governor, EnforcedRuleThatStartsHittingKnownGoodClientsIsNarrowedAtOnce) {
   Events events;
   Governor g(tenSecondWindows(), events.sink());

@@ -512,14 +512,16 @@ bool ClientConnection::passesChallenge() {
   for (const auto& h : req_.headers) {
     if (!http::equalsIgnoreCase(h.name, "cookie")) continue;
     std::string_view token = shield::findCookie(h.value, policy.challenge_cookie);
-    if (!token.empty() &&
-        keys.verify(*key_, token, now, policy.challenge) == shield::ChallengeVerdict::kValid) {
+    if (token.empty()) continue;
+    if (keys.verify(*key_, token, now, policy.challenge) == shield::ChallengeVerdict::kValid) {
       worker_->counters().challenge_passed.fetch_add(1, std::memory_order_relaxed);
       return true;
     }
+    worker_->counters().challenge_failed.fetch_add(1, std::memory_order_relaxed);
   }
   refuse(Rejection::kChallenged);
   if (method_ != http::Method::kGet && method_ != http::Method::kHead) {
+    worker_->counters().challenge_failed.fetch_add(1, std::memory_order_relaxed);
     // 403 rather than 429: waiting will not help, the cookie will (a browser that loaded a
     // page of the site first has it).
     respondLocally(403, "403 Forbidden: this request needs the site's challenge cookie\n",
@@ -528,6 +530,7 @@ bool ClientConnection::passesChallenge() {
   }
   char token[shield::ChallengeKeys::kTokenChars];
   keys.issue(*key_, now, policy.challenge, token);
+  worker_->counters().challenge_issued.fetch_add(1, std::memory_order_relaxed);
   auto max_age = std::chrono::duration_cast<std::chrono::seconds>(policy.challenge.cookie_ttl);
   std::string extra;
   extra.reserve(req_.path.size() + policy.challenge_cookie.size() + 160);
@@ -662,7 +665,7 @@ bool ClientConnection::takeOriginSlot() {
       queue.enqueue(this, cluster_index_, priority_, worker_->loop().now() + policy.queue_timeout,
                     policy.queue_size)) {
     queued_ = true;
-    worker_->counters().queued.fetch_add(1, std::memory_order_relaxed);
+    ShieldCounters::bump(worker_->counters().queued_by_class, priority_);
     return false;
   }
   shedForOrigin();
@@ -682,9 +685,10 @@ void ClientConnection::onOriginSlot() {
   process();
 }
 
-void ClientConnection::onOriginShed() {
+void ClientConnection::onOriginShed(bool timed_out) {
   queued_ = false;
   if (phase_ != Phase::kWaiting) return;
+  if (timed_out) ShieldCounters::bump(worker_->counters().timeout_by_class, priority_);
   shedForOrigin();
   process();
 }

@@ -50,7 +50,7 @@ class ClientConnection final : public IoHandler, public UpstreamUser, public Def
   // From the worker's OriginQueue: a slot toward the cluster is now held for this request, or
   // the request could not wait any longer.
   void onOriginSlot();
-  void onOriginShed();
+  void onOriginShed(bool timed_out);  // false: displaced by a better class
 
   // Intrusive list of the worker's connections.
   ClientConnection* prev = nullptr;

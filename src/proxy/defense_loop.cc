@@ -1,5 +1,6 @@
 #include "proxy/defense_loop.h"
 
+#include <algorithm>
 #include <memory>
 
 #include "core/log.h"
@@ -173,7 +174,7 @@ void DefenseLoop::tick(MonoTime now) {
                 merged_.totalRequests(), merged_.knownGoodRequests(), status.anomaly,
                 findings.size(), stats.live_rules, detector_.stats().last_tick_us,
                 stats.last_tick_us);
-  summarise(rules, now);
+  summarise(rules, now, seconds);
   last_tick_seconds_.store(std::chrono::duration<double>(MonoClock::now() - started).count(),
                            std::memory_order_relaxed);
   if (watchdog_.tickDone(MonoClock::now())) {
@@ -208,7 +209,13 @@ void DefenseLoop::event(std::string kind, std::string subject, std::string messa
 }
 
 // Rules come from the governor (with their stage and evidence); the rest from the detector.
-void DefenseLoop::summarise(const std::vector<shield::MitigationRule>& rules, MonoTime now) {
+std::vector<DefenseLoop::Offender> DefenseLoop::topOffenders() const {
+  std::lock_guard<std::mutex> lock(summary_mu_);
+  return offenders_;
+}
+
+void DefenseLoop::summarise(const std::vector<shield::MitigationRule>& rules, MonoTime now,
+                            double seconds) {
   size_t by_action[kActions] = {};
   for (const auto& rule : rules) {
     ++by_action[static_cast<size_t>(rule.action) % kActions];
@@ -217,9 +224,17 @@ void DefenseLoop::summarise(const std::vector<shield::MitigationRule>& rules, Mo
     rules_by_action_[a].store(by_action[a], std::memory_order_relaxed);
   }
   nlohmann::json top = nlohmann::json::array();
-  for (const auto& hitter : merged_.sources().top(10)) {
+  std::vector<Offender> offenders;
+  offenders.reserve(2 * kTopOffenders);
+  const double per_second = 1 / std::max(seconds, 1e-3);
+  for (const auto& hitter : merged_.sources().top(kTopOffenders)) {
     top.push_back({{"source", hitter.payload.toString()}, {"requests", hitter.count}});
+    offenders.push_back({"source", hitter.payload.toString(), hitter.count * per_second});
   }
+  for (const auto& hitter : merged_.prefixes().top(kTopOffenders)) {
+    offenders.push_back({"prefix", hitter.payload.toString(), hitter.count * per_second});
+  }
+  detector_memory_bytes_.store(detector_.memoryBytes(), std::memory_order_relaxed);
   const auto& status = detector_.status();
   nlohmann::json summary = {{"rules", governor_->rulesJson(now)},
                             {"governor", governor_->statusJson()},
@@ -235,6 +250,7 @@ void DefenseLoop::summarise(const std::vector<shield::MitigationRule>& rules, Mo
                             {"requests_last_tick", merged_.totalRequests()}};
   std::lock_guard<std::mutex> lock(summary_mu_);
   summary_ = std::move(summary);
+  offenders_ = std::move(offenders);
 }
 
 nlohmann::json DefenseLoop::describe() const {

@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -61,6 +62,17 @@ class DefenseLoop {
     return findings_by_kind_[static_cast<size_t>(kind)].load(std::memory_order_relaxed);
   }
   double lastTickSeconds() const { return last_tick_seconds_.load(std::memory_order_relaxed); }
+  // The heaviest sources and prefixes (kTopOffenders of each) of the last tick, in requests/s.
+  struct Offender {
+    std::string kind;  // "source" or "prefix"
+    std::string name;  // "203.0.113.7", "203.0.113.0/24"
+    double rate = 0;
+  };
+  static constexpr size_t kTopOffenders = 10;
+  std::vector<Offender> topOffenders() const;
+  size_t detectorMemoryBytes() const {
+    return detector_memory_bytes_.load(std::memory_order_relaxed);
+  }
   // Rules, recent findings, the heaviest sources of the last tick and the detector's state.
   nlohmann::json describe() const;
 
@@ -71,8 +83,8 @@ class DefenseLoop {
   void collect();
   // `rules`: the governor's published rules after this tick.
   void publish(const std::vector<shield::MitigationRule>& rules, MonoTime now);
-  // Refreshes what describe() returns.
-  void summarise(const std::vector<shield::MitigationRule>& rules, MonoTime now);
+  // Refreshes what describe() and topOffenders() return; `seconds`: the tick's length.
+  void summarise(const std::vector<shield::MitigationRule>& rules, MonoTime now, double seconds);
   void recordFinding(const shield::Finding& finding);
   void event(std::string kind, std::string subject, std::string message, nlohmann::json evidence);
   void watch();
@@ -92,9 +104,11 @@ class DefenseLoop {
   std::atomic<size_t> rules_by_action_[kActions] = {};
   std::atomic<uint64_t> findings_by_kind_[kFindingKinds] = {};
   std::atomic<double> last_tick_seconds_{0};
+  std::atomic<size_t> detector_memory_bytes_{0};
   std::deque<nlohmann::json> recent_findings_;  // the tick thread's
   mutable std::mutex summary_mu_;
   nlohmann::json summary_ = nlohmann::json::object();
+  std::vector<Offender> offenders_;  // at most 2 × kTopOffenders
   TickWatchdog watchdog_;
 
   TickListener tick_listener_;

@@ -113,6 +113,11 @@ class Gateway final : public admin::GatewayControl {
     defense_->start();
     registerGatewayMetrics(registry_.get(), shield_.get(), defense_.get());
     registerGovernorMetrics(registry_.get(), governor_.get());
+    registerShieldMetrics(registry_.get(), shield_.get(), defense_.get(), [this] {
+      std::vector<std::string> names;
+      for (const auto& c : currentConfig()->clusters) names.push_back(c.name);
+      return names;
+    });
     control_->start();
     std::fflush(stdout);
     return waitForSignals();

@@ -49,6 +49,75 @@ void registerGatewayMetrics(telemetry::Registry* registry, const ShieldState* sh
                      {}, [] { return static_cast<double>(telemetry::residentMemoryBytes()); });
 }
 
+void registerShieldMetrics(telemetry::Registry* registry, const ShieldState* shield,
+                           const DefenseLoop* defense,
+                           std::function<std::vector<std::string>()> clusters) {
+  using shield::PriorityClass;
+  constexpr PriorityClass kClasses[] = {PriorityClass::kKnownGood, PriorityClass::kUnknown,
+                                        PriorityClass::kSuspicious};
+  struct ByClass {
+    std::string_view name;
+    const char* help;
+    ShieldState::ByClass field;
+  };
+  const ByClass by_class[] = {
+      {names::kRequestsByClass, "Requests the shield admitted, by priority class.",
+       &ShieldCounters::by_class},
+      {names::kOriginQueued, "Requests that waited for a slot toward the origin, by class.",
+       &ShieldCounters::queued_by_class},
+      {names::kOriginShed, "Requests shed with 503 for want of an origin slot, by class.",
+       &ShieldCounters::shed_by_class},
+      {names::kOriginTimeouts, "Of the shed, those that waited and got no slot in time, by class.",
+       &ShieldCounters::timeout_by_class},
+  };
+  for (const auto& series : by_class) {
+    for (auto c : kClasses) {
+      registry->callback(series.name, series.help, MetricType::kCounter,
+                         {{"class", shield::priorityClassName(c)}},
+                         [shield, field = series.field, c] {
+                           return static_cast<double>(shield->totalByClass(field, c));
+                         });
+    }
+  }
+  const std::pair<const char*, std::atomic<uint64_t> ShieldCounters::*> outcomes[] = {
+      {"issued", &ShieldCounters::challenge_issued},
+      {"passed", &ShieldCounters::challenge_passed},
+      {"failed", &ShieldCounters::challenge_failed}};
+  for (const auto& [outcome, field] : outcomes) {
+    registry->callback(names::kChallenges,
+                       "Challenges: issued (302 with a cookie), passed (a valid cookie came back), "
+                       "failed (a cookie that did not verify, or a 403 for a non-GET).",
+                       MetricType::kCounter, {{"outcome", outcome}},
+                       [shield, field] { return static_cast<double>(shield->totalOf(field)); });
+  }
+  registry->callbackFamily(
+      names::kAdaptiveLimit, "Origin protection's concurrency limit toward each cluster now.",
+      MetricType::kGauge, [shield, clusters = std::move(clusters)] {
+        telemetry::Registry::Samples out;
+        std::vector<std::string> list = clusters();
+        for (size_t i = 0; i < list.size() && i < ShieldState::kMaxGuardedClusters; ++i) {
+          out.push_back({{{"cluster", list[i]}},
+                         static_cast<double>(shield->originLimit(static_cast<int>(i)))});
+        }
+        return out;
+      });
+  registry->callbackFamily(
+      names::kTopOffenders,
+      "The heaviest sources and prefixes of the last detector tick (at most 10 of each), in "
+      "requests/s.",
+      MetricType::kGauge, [defense] {
+        telemetry::Registry::Samples out;
+        for (const auto& o : defense->topOffenders()) {
+          out.push_back({{{"kind", o.kind}, {"source", o.name}}, o.rate});
+        }
+        return out;
+      });
+  registry->callback(names::kDetectorMemory,
+                     "Memory the detector holds (baselines, key rates, active findings).",
+                     MetricType::kGauge, {},
+                     [defense] { return static_cast<double>(defense->detectorMemoryBytes()); });
+}
+
 void AmplificationWindow::update(telemetry::Registry& registry, const config::Config& config) {
   for (const auto& c : config.clusters) {
     telemetry::Labels labels = {{"cluster", c.name}};

@@ -4,10 +4,12 @@
 #pragma once
 
 #include <deque>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "config/config.h"
 #include "proxy/defense_loop.h"
@@ -20,6 +22,14 @@ namespace floodgate::proxy {
 // tick time and the process's resident memory — all read when scraped, nothing on the data path.
 void registerGatewayMetrics(telemetry::Registry* registry, const ShieldState* shield,
                             const DefenseLoop* defense);
+
+// The shield's own series, read when scraped: requests by priority class, origin protection's
+// queued/shed/timed-out requests by class, challenges issued/passed/failed, the adaptive limit
+// toward each cluster (`clusters` names them, by index, as of now), the top offenders of the
+// last tick (at most 10 sources and 10 prefixes) and the detector's memory.
+void registerShieldMetrics(telemetry::Registry* registry, const ShieldState* shield,
+                           const DefenseLoop* defense,
+                           std::function<std::vector<std::string>()> clusters);
 
 // floodgate_amplification_factor{cluster}: upstream attempts ÷ downstream requests over the last
 // kWindow updates (one a second), 0 while a cluster had no requests in the window.

@@ -42,7 +42,7 @@ bool OriginQueue::enqueue(ClientConnection* conn, int cluster, shield::PriorityC
       break;
     }
     if (victim == nullptr) return false;  // also when capacity is 0: nothing ever waits
-    victim->onOriginShed();
+    victim->onOriginShed(false);
   }
   waiting_[static_cast<size_t>(c)].push_back({conn, cluster, deadline});
   arm();
@@ -85,7 +85,7 @@ void OriginQueue::dispatch() {
         w.conn->onOriginSlot();
       } else if (w.deadline <= now) {
         q.erase(q.begin() + static_cast<std::ptrdiff_t>(i));
-        w.conn->onOriginShed();
+        w.conn->onOriginShed(true);
       } else {
         ++i;
       }

@@ -166,13 +166,24 @@ bool ShieldState::claimConnection() {
   return true;
 }
 
-uint64_t ShieldState::totalByClass(shield::PriorityClass c, bool shed) const {
+uint64_t ShieldState::totalByClass(ByClass field, shield::PriorityClass c) const {
   uint64_t sum = 0;
   for (const auto& counters : counters_) {
-    const auto* by = shed ? counters.shed_by_class : counters.by_class;
-    sum += by[static_cast<size_t>(c)].load(std::memory_order_relaxed);
+    sum += (counters.*field)[static_cast<size_t>(c)].load(std::memory_order_relaxed);
   }
   return sum;
+}
+
+uint64_t ShieldState::totalOf(std::atomic<uint64_t> ShieldCounters::*field) const {
+  uint64_t sum = 0;
+  for (const auto& counters : counters_) sum += (counters.*field).load(std::memory_order_relaxed);
+  return sum;
+}
+
+int ShieldState::originLimit(int index) const {
+  return index >= 0 && static_cast<size_t>(index) < kMaxGuardedClusters
+             ? gates_[static_cast<size_t>(index)].limit()
+             : 0;
 }
 
 uint64_t ShieldState::total(Rejection r) const {

@@ -68,10 +68,13 @@ const char* rejectionStage(Rejection r);
 struct alignas(64) ShieldCounters {
   std::atomic<uint64_t> rejected[static_cast<size_t>(Rejection::kCount)] = {};
   std::atomic<uint64_t> idle_closed_for_budget{0};
-  std::atomic<uint64_t> by_class[3] = {};       // requests admitted by the shield, by class
-  std::atomic<uint64_t> shed_by_class[3] = {};  // kOriginShed, by class
-  std::atomic<uint64_t> queued{0};              // waited for an origin slot
-  std::atomic<uint64_t> challenge_passed{0};    // came back with a valid cookie
+  std::atomic<uint64_t> by_class[3] = {};          // requests admitted by the shield, by class
+  std::atomic<uint64_t> shed_by_class[3] = {};     // kOriginShed, by class
+  std::atomic<uint64_t> queued_by_class[3] = {};   // waited for an origin slot
+  std::atomic<uint64_t> timeout_by_class[3] = {};  // of the shed: waited, and no slot came in time
+  std::atomic<uint64_t> challenge_issued{0};       // answered 302 with a fresh cookie
+  std::atomic<uint64_t> challenge_passed{0};       // came back with a valid cookie
+  std::atomic<uint64_t> challenge_failed{0};  // a cookie that did not verify, or a 403 (not a GET)
   void count(Rejection r) {
     rejected[static_cast<size_t>(r)].fetch_add(1, std::memory_order_relaxed);
   }
@@ -91,7 +94,13 @@ class ShieldState {
   const shield::ObservationConfig& observationConfig() const { return observation_config_; }
   ShieldCounters& counters(int worker) { return counters_[static_cast<size_t>(worker)]; }
   uint64_t total(Rejection r) const;
-  uint64_t totalByClass(shield::PriorityClass c, bool shed) const;
+  // The sum over workers of one of ShieldCounters' by-class arrays, e.g. &ShieldCounters::by_class.
+  using ByClass = std::atomic<uint64_t> (ShieldCounters::*)[3];
+  uint64_t totalByClass(ByClass field, shield::PriorityClass c) const;
+  // The sum over workers of one of ShieldCounters' counters, e.g. &ShieldCounters::challenge_passed.
+  uint64_t totalOf(std::atomic<uint64_t> ShieldCounters::*field) const;
+  // The origin gate's current limit toward cluster `index` (0 for an unguarded one).
+  int originLimit(int index) const;
   uint64_t rateSeed() const { return rate_seed_; }
   int workers() const { return static_cast<int>(counters_.size()); }
   const shield::ChallengeKeys& challenge() const { return challenge_; }

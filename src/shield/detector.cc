@@ -345,15 +345,21 @@ void Detector::findHitters(const WorkerObservation& obs, double overall_excess, 
     Candidate c =
         assess(kFingerprints, h.key, h.count, obs.distinctFingerprints(), config_.fingerprint);
     const double unexplained = overall_excess - explained;
-    c.by_anomaly = c.by_anomaly && unexplained >= 0.5 * c.excess;
+    const bool shared = c.baseline >= config_.shared_min_baseline;
+    const bool shared_rise =
+        shared && status_.anomaly &&
+        c.excess >= std::max(config_.shared_min_rate, config_.shared_rise * c.baseline);
+    c.by_anomaly = (c.by_anomaly || shared_rise) && unexplained >= 0.5 * c.excess;
     if (!c.by_anomaly && !c.by_absolute) continue;
     Finding f;
     f.kind = FindingKind::kHeavyFingerprint;
+    f.shared = shared;
     f.fingerprint = h.key;
     f.route = h.payload == 0xffff ? -1 : h.payload;
     f.evidence = format("fingerprint %016" PRIx64, h.key);
     if (f.route >= 0) f.evidence += format(" (route %d)", f.route);
     fill(f, c, config_.fingerprint, h.key);
+    if (shared) f.evidence += "; regular clients use it too";
     if (overall_excess > 0) {
       f.evidence +=
           format("; %s of the %.0f req/s excess",

@@ -46,6 +46,14 @@ struct DetectorConfig {
   HitterThresholds source{0.05, 20, 50, 3, 2000};
   HitterThresholds prefix{0.10, 20, 100, 3, 0};
   HitterThresholds fingerprint{0.10, 0, 200, 3, 0};
+  // A flood that copies the users' requests (a mimic) adds to fingerprints regular clients use:
+  // it rises less sharply over their baselines than a new shape does over none, and need not be
+  // a tenth of the traffic. During an anomaly, a fingerprint with a baseline of at least
+  // shared_min_baseline req/s that rises by shared_rise × its baseline, and by at least
+  // shared_min_rate req/s, is a finding too (Finding::shared), if unexplained traffic covers it.
+  double shared_min_baseline = 5;
+  double shared_rise = 0.5;
+  double shared_min_rate = 50;
 
   // Origin stress.
   double latency_factor = 3;          // p99 above this × its baseline

@@ -183,6 +183,83 @@ TEST(Detector, DistributedFloodIsAFingerprintNotAnySource) {
   EXPECT_EQ(count(findings, FindingKind::kHeavyFingerprint), 1);
 }
 
+// A distributed flood of one new shape (0xf100d): 2,000 addresses, one request each per tick.
+void distributedFlood(Sim& sim) {
+  for (uint32_t i = 0; i < 2'000; ++i) sim.send(IpKey::fromV4(0x64000000 + i * 79190), 0xf100d, 2, 1);
+}
+
+// `n` new addresses each sending `each` requests of the regulars' ten fingerprints (a mimic).
+void mimics(Sim& sim, uint32_t n, uint32_t each) {
+  for (uint32_t i = 0; i < n; ++i) sim.send(IpKey::fromV4(0xc0000000 + i * 101), 100 + i % 10, 1, each);
+}
+
+// A mixed attack: a distributed flood of one new shape, and mimics that copy the regulars' ten
+// fingerprints from 400 new addresses, +80% on each. The mimics' fingerprints are findings too
+// (below the 3× a new shape needs), marked shared, and their rules spare known-good clients:
+// the regulars pass, the newcomers are challenged.
+TEST(Detector, MimicsSwellingTheUsersFingerprintsAreFoundAndSpareKnownGood) {
+  Sim sim;
+  warmUp(sim);
+  std::vector<Finding> findings;
+  for (int t = 0; t < 2; ++t) {
+    sim.regulars();
+    distributedFlood(sim);
+    mimics(sim, 400, 2);
+    findings = sim.tick();
+  }
+  std::printf("%s", dump(findings).c_str());
+  std::vector<MitigationRule> rules;
+  int shared = 0;
+  for (const Finding& f : findings) {
+    if (f.kind != FindingKind::kHeavyFingerprint) continue;
+    EXPECT_EQ(f.shared, f.fingerprint != 0xf100du) << f.evidence;
+    if (f.shared) {
+      ++shared;
+      EXPECT_GE(f.fingerprint, 100u);
+      EXPECT_LT(f.fingerprint, 110u);
+      EXPECT_NE(f.evidence.find("regular clients use it too"), std::string::npos);
+    }
+    auto rule = proposeRule(f, sim.now());
+    ASSERT_TRUE(rule.has_value());
+    EXPECT_EQ(rule->action, RuleAction::kChallenge);
+    EXPECT_EQ(rule->spare_known_good, f.shared);
+    rules.push_back(std::move(*rule));
+  }
+  EXPECT_EQ(shared, 10) << dump(findings);
+  EXPECT_EQ(count(findings, FindingKind::kHeavySource), 0) << dump(findings);
+  auto set = RuleSet::compile(std::move(rules), sim.now());
+  const IpKey regular = IpKey::fromV4(0x0a000001);
+  const IpKey mimic = IpKey::fromV4(0xc0000000);
+  ASSERT_TRUE(sim.good().isKnownGood(regular, sim.now()));
+  ASSERT_FALSE(sim.good().isKnownGood(mimic, sim.now()));
+  auto decide = [&](const IpKey& who, uint64_t fp) {
+    return set->decide(who, fp, "/", "GET", {}, sim.now(), sim.good().isKnownGood(who, sim.now()),
+                       nullptr);
+  };
+  EXPECT_EQ(decide(regular, 100), nullptr);
+  const MitigationRule* hit = decide(mimic, 100);
+  ASSERT_NE(hit, nullptr);
+  EXPECT_EQ(hit->action, RuleAction::kChallenge);
+}
+
+// The same flood with the regulars' fingerprints barely moved (+20%, noise-sized for a mimic):
+// only the flood's own shape is a finding.
+TEST(Detector, ASmallRiseOfTheUsersFingerprintsIsNotAFinding) {
+  Sim sim;
+  warmUp(sim);
+  std::vector<Finding> findings;
+  for (int t = 0; t < 3; ++t) {
+    sim.regulars();
+    distributedFlood(sim);
+    mimics(sim, 100, 2);
+    findings = sim.tick();
+    for (const Finding& f : findings) {
+      if (f.kind == FindingKind::kHeavyFingerprint) EXPECT_EQ(f.fingerprint, 0xf100du) << dump(findings);
+    }
+  }
+  EXPECT_EQ(count(findings, FindingKind::kHeavyFingerprint), 1) << dump(findings);
+}
+
 TEST(Detector, SlowGrowthIsLearnedNotFlagged) {
   Sim sim;
   warmUp(sim);

@@ -26,6 +26,7 @@ struct Finding {
   IpPrefix prefix;           // kHeavySource (its host prefix) and kHeavyPrefix
   uint64_t fingerprint = 0;  // kHeavyFingerprint
   int route = -1;            // kHeavyFingerprint: the route it was seen on; kVolumeAnomaly: route
+  bool shared = false;       // kHeavyFingerprint: regular clients use it too (it had a baseline)
   std::string series;        // kVolumeAnomaly: "overall", "route 3", "status 4xx"; else ""
   // The numbers. Rates are per second; for kOriginStress rate/baseline are p99 latency in ms.
   double rate = 0;

@@ -39,6 +39,29 @@ bool isHexId(std::string_view s) {
   return digit && letter;
 }
 
+// One path segment or query key, with its variable parts as placeholders: a UUID, a hex id, or
+// each run of decimal digits ("v2" → "v{n}"). Hands the pieces to `out` (literal/placeholder).
+template <class Out>
+void shapeSegment(std::string_view segment, Out& out) {
+  if (isUuid(segment)) {
+    out.placeholder(Placeholder::kUuid);
+  } else if (isHexId(segment)) {
+    out.placeholder(Placeholder::kHex);
+  } else {
+    for (size_t j = 0; j < segment.size();) {
+      size_t k = j;
+      if (isDigit(segment[j])) {
+        while (k < segment.size() && isDigit(segment[k])) ++k;
+        out.placeholder(Placeholder::kNumber);
+      } else {
+        while (k < segment.size() && !isDigit(segment[k])) ++k;
+        out.literal(segment.substr(j, k - j));
+      }
+      j = k;
+    }
+  }
+}
+
 // Walks a request's shape and hands its parts to a sink: the hasher on the data path, the text
 // writer for describe(). One walk for both keeps them describing the same thing.
 template <class Sink>
@@ -56,25 +79,8 @@ void walkShape(const http::RequestHead& head, Sink& sink) {
       continue;
     }
     size_t end = std::min(path.find('/', i), path.size());
-    std::string_view segment = path.substr(i, end - i);
+    shapeSegment(path.substr(i, end - i), sink);
     i = end;
-    if (isUuid(segment)) {
-      sink.placeholder(Placeholder::kUuid);
-    } else if (isHexId(segment)) {
-      sink.placeholder(Placeholder::kHex);
-    } else {
-      for (size_t j = 0; j < segment.size();) {
-        size_t k = j;
-        if (isDigit(segment[j])) {
-          while (k < segment.size() && isDigit(segment[k])) ++k;
-          sink.placeholder(Placeholder::kNumber);
-        } else {
-          while (k < segment.size() && !isDigit(segment[k])) ++k;
-          sink.literal(segment.substr(j, k - j));
-        }
-        j = k;
-      }
-    }
   }
   sink.endPath();
 
@@ -195,10 +201,18 @@ class HashSink {
   void endPath() { main_.appendByte(kEndPath); }
   // Keys are summed, each hashed on its own: a sum does not depend on order, so the set of keys
   // is hashed as if sorted without sorting (or storing) anything.
+  // A key is shaped like a path segment, so "?a81f93c0e2=1" and "?5d0b7e1c94=1" (a cache
+  // buster's random key) are one shape, "?{hex}".
   void queryKey(std::string_view key) {
-    StreamHash k(seed_ ^ 0x3c6ef372fe94f82bULL);
-    k.append(key);
-    query_sum_ += k.finish();
+    struct KeyHash {
+      StreamHash h;
+      void literal(std::string_view s) { h.append(s); }
+      void placeholder(Placeholder p) {
+        h.appendByte(static_cast<uint8_t>(kPlaceholderBase + static_cast<uint8_t>(p)));
+      }
+    } k{StreamHash(seed_ ^ 0x3c6ef372fe94f82bULL)};
+    shapeSegment(key, k);
+    query_sum_ += k.h.finish();
     ++query_count_;
   }
   void endQuery() {
@@ -230,11 +244,17 @@ class TextSink {
     out_ += ' ';
   }
   void literal(std::string_view s) { out_.append(s); }
-  void placeholder(Placeholder p) {
-    out_ += p == Placeholder::kNumber ? "{n}" : p == Placeholder::kHex ? "{hex}" : "{uuid}";
-  }
+  void placeholder(Placeholder p) { out_ += placeholderText(p); }
   void endPath() {}
-  void queryKey(std::string_view key) { keys_.push_back(key); }
+  void queryKey(std::string_view key) {
+    struct KeyText {
+      std::string text;
+      void literal(std::string_view s) { text.append(s); }
+      void placeholder(Placeholder p) { text += placeholderText(p); }
+    } k;
+    shapeSegment(key, k);
+    keys_.push_back(std::move(k.text));
+  }
   void endQuery() {
     std::sort(keys_.begin(), keys_.end());
     for (size_t i = 0; i < keys_.size(); ++i) {
@@ -275,8 +295,12 @@ class TextSink {
   std::string take() { return std::move(out_); }
 
  private:
+  static const char* placeholderText(Placeholder p) {
+    return p == Placeholder::kNumber ? "{n}" : p == Placeholder::kHex ? "{hex}" : "{uuid}";
+  }
+
   std::string out_;
-  std::vector<std::string_view> keys_;
+  std::vector<std::string> keys_;
   bool first_header_ = true;
 };
 

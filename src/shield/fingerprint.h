@@ -14,7 +14,8 @@ namespace floodgate::shield {
 //  - the path with its variable parts replaced: a segment that looks like a UUID becomes {uuid},
 //    one of 8+ hex digits mixing letters and digits becomes {hex}, and any other run of decimal
 //    digits becomes {n} ("/v2/item/123" → "/v{n}/item/{n}");
-//  - the query's keys without their values, as a set (their order does not matter);
+//  - the query's keys without their values, as a set (their order does not matter), each key
+//    shaped like a path segment, so a cache buster's random keys ("?5d0b7e1c94=1") are one shape;
 //  - the header names in the order sent, with their case: a client library's habits show in both;
 //  - the User-Agent value.
 // So GET /item/123?x=1 and GET /item/456?x=2 with the same headers share a fingerprint, and the

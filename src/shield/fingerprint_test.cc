@@ -90,6 +90,33 @@ TEST(RequestFingerprint, QueryKeysAreASetWithoutValues) {
   EXPECT_EQ(fp.describe(ba.head()), "GET /s?a&b headers=[Host] ua=none");
 }
 
+// A cache-busting flood varies its query keys too ("/{rand}?{rand}={rand}"): keys are shaped
+// like path segments, so its requests share one fingerprint the detector can find, while real
+// keys ("q", "page", "v2") keep theirs.
+TEST(RequestFingerprint, QueryKeysAreShapedLikeSegments) {
+  RequestFingerprint fp(1);
+  Parsed hex1(request("GET /a81f93c0e2?5d0b7e1c94=77f0a1b2c3 HTTP/1.1", "Host: h\r\n"));
+  Parsed hex2(request("GET /0c4e9d2b7a?e3f1a09b4d=1 HTTP/1.1", "Host: h\r\n"));
+  Parsed num1(request("GET /s?1700000000=x HTTP/1.1", "Host: h\r\n"));
+  Parsed num2(request("GET /s?42=y HTTP/1.1", "Host: h\r\n"));
+  Parsed uuid(request("GET /s?123e4567-e89b-12d3-a456-426614174000=1 HTTP/1.1", "Host: h\r\n"));
+  Parsed q(request("GET /s?q=1 HTTP/1.1", "Host: h\r\n"));
+  Parsed page(request("GET /s?page=1 HTTP/1.1", "Host: h\r\n"));
+  Parsed v2(request("GET /s?v2=1 HTTP/1.1", "Host: h\r\n"));
+  Parsed v3(request("GET /s?v3=1 HTTP/1.1", "Host: h\r\n"));
+  ASSERT_TRUE(hex1.ok() && hex2.ok() && num1.ok() && num2.ok() && uuid.ok());
+  EXPECT_EQ(fp.compute(hex1.head()), fp.compute(hex2.head()));
+  EXPECT_EQ(fp.compute(num1.head()), fp.compute(num2.head()));
+  EXPECT_EQ(fp.compute(v2.head()), fp.compute(v3.head()));
+  EXPECT_NE(fp.compute(num1.head()), fp.compute(uuid.head()));
+  EXPECT_NE(fp.compute(num1.head()), fp.compute(q.head()));
+  EXPECT_NE(fp.compute(q.head()), fp.compute(page.head()));
+  EXPECT_NE(fp.compute(q.head()), fp.compute(v2.head()));
+  EXPECT_EQ(fp.describe(hex1.head()), "GET /{hex}?{hex} headers=[Host] ua=none");
+  EXPECT_EQ(fp.describe(uuid.head()), "GET /s?{uuid} headers=[Host] ua=none");
+  EXPECT_EQ(fp.describe(v2.head()), "GET /s?v{n} headers=[Host] ua=none");
+}
+
 TEST(RequestFingerprint, PathShapes) {
   struct Case {
     const char* target;

@@ -75,6 +75,8 @@ std::optional<MitigationRule> proposeRule(const Finding& finding, MonoTime now,
       return rule;
     case FindingKind::kHeavyFingerprint:
       rule.match.fingerprint = finding.fingerprint;
+      // Regular clients send it too: the rule is for the newcomers that swelled it.
+      rule.spare_known_good = finding.shared;
       if (config.challenge_fingerprints) {
         rule.action = RuleAction::kChallenge;
         rule.expires_at = now + config.challenge_ttl;

@@ -21,5 +21,14 @@ inline constexpr std::string_view kGovernorRollbacks = "floodgate_governor_rollb
 inline constexpr std::string_view kFindings = "floodgate_findings_total";
 inline constexpr std::string_view kControlTick = "floodgate_control_tick_seconds";
 inline constexpr std::string_view kResidentMemory = "process_resident_memory_bytes";
+// The shield's own (registerShieldMetrics).
+inline constexpr std::string_view kRequestsByClass = "floodgate_requests_by_class_total";
+inline constexpr std::string_view kOriginQueued = "floodgate_origin_protection_queued_total";
+inline constexpr std::string_view kOriginShed = "floodgate_origin_protection_shed_total";
+inline constexpr std::string_view kOriginTimeouts = "floodgate_origin_protection_timeouts_total";
+inline constexpr std::string_view kChallenges = "floodgate_challenges_total";
+inline constexpr std::string_view kAdaptiveLimit = "floodgate_origin_adaptive_limit";
+inline constexpr std::string_view kTopOffenders = "floodgate_top_offender_requests_per_second";
+inline constexpr std::string_view kDetectorMemory = "floodgate_detector_memory_bytes";
 
 }  // namespace floodgate::telemetry::names

@@ -105,17 +105,22 @@ std::string formatValue(double v) {
 
 Registry::Registry(int shards) : shards_(shards < 1 ? 1 : shards) {}
 
-Registry::Series& Registry::series(std::string_view name, std::string_view help, MetricType type,
-                                   const Labels& labels) {
+Registry::Family& Registry::family(std::string_view name, std::string_view help,
+                                   MetricType type) {
   auto it = families_.find(name);
   if (it == families_.end()) {
-    it = families_.emplace(std::string(name), Family{std::string(help), type, {}}).first;
+    it = families_.emplace(std::string(name), Family{std::string(help), type, {}, {}}).first;
   } else if (it->second.type != type) {
     fmt::print(stderr, "metric {} registered as {} and as {}\n", name, typeName(it->second.type),
                typeName(type));
     std::abort();
   }
-  return it->second.series[labels];
+  return it->second;
+}
+
+Registry::Series& Registry::series(std::string_view name, std::string_view help, MetricType type,
+                                   const Labels& labels) {
+  return family(name, help, type).series[labels];
 }
 
 Counter* Registry::counter(std::string_view name, std::string_view help, const Labels& labels) {
@@ -146,6 +151,16 @@ void Registry::callback(std::string_view name, std::string_view help, MetricType
   series(name, help, type, labels).read = std::move(read);
 }
 
+void Registry::callbackFamily(std::string_view name, std::string_view help, MetricType type,
+                              std::function<Samples()> read) {
+  if (type == MetricType::kHistogram) {
+    fmt::print(stderr, "metric {}: a callback family is a counter or a gauge\n", name);
+    std::abort();
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  family(name, help, type).read_all = std::move(read);
+}
+
 std::string Registry::exposition() const {
   std::lock_guard<std::mutex> lock(mu_);
   std::string out;
@@ -170,6 +185,9 @@ std::string Registry::exposition() const {
       appendSample(&out, name + "_sum", labels, snap.sum);
       appendSample(&out, name + "_count", labels, static_cast<double>(cumulative));
     }
+    if (family.read_all) {
+      for (const auto& [labels, value] : family.read_all()) appendSample(&out, name, labels, value);
+    }
   }
   return out;
 }
@@ -181,6 +199,11 @@ double Registry::sum(std::string_view name, const Labels& match) const {
   double total = 0;
   for (const auto& [labels, s] : it->second.series) {
     if (includes(labels, match)) total += readSeries(s);
+  }
+  if (it->second.read_all) {
+    for (const auto& [labels, value] : it->second.read_all()) {
+      if (includes(labels, match)) total += value;
+    }
   }
   return total;
 }

@@ -35,6 +35,12 @@ class Registry {
   // the process's memory). Registering the same series again replaces the function.
   void callback(std::string_view name, std::string_view help, MetricType type, const Labels& labels,
                 std::function<double()> read);
+  // A counter or gauge family whose series themselves are read when scraped: for series that
+  // come and go (the top offenders of the last tick). `read` must return a bounded number of
+  // samples; registering the family again replaces the function.
+  using Samples = std::vector<std::pair<Labels, double>>;
+  void callbackFamily(std::string_view name, std::string_view help, MetricType type,
+                      std::function<Samples()> read);
 
   // Everything, in the Prometheus text format 0.0.4.
   std::string exposition() const;
@@ -56,7 +62,9 @@ class Registry {
     std::string help;
     MetricType type;
     std::map<Labels, Series> series;
+    std::function<Samples()> read_all;  // callbackFamily's, beside any fixed series
   };
+  Family& family(std::string_view name, std::string_view help, MetricType type);
   Series& series(std::string_view name, std::string_view help, MetricType type,
                  const Labels& labels);
 

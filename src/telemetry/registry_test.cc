@@ -80,6 +80,28 @@ TEST(RegistryTest, SumsAndMergesForTheHistory) {
   EXPECT_EQ(merged.counts[1], 1u);
 }
 
+// A family whose series are read when scraped: what the function returns now, no more — a
+// source that left the top offenders leaves the exposition too.
+TEST(RegistryTest, CallbackFamilySeriesComeAndGo) {
+  Registry r(1);
+  Registry::Samples now = {{{{"source", "203.0.113.7"}}, 900}, {{{"source", "10.0.0.0/24"}}, 40}};
+  r.callbackFamily("top", "Top offenders.", MetricType::kGauge, [&] { return now; });
+  EXPECT_EQ(r.exposition(),
+            "# HELP top Top offenders.\n"
+            "# TYPE top gauge\n"
+            "top{source=\"203.0.113.7\"} 900\n"
+            "top{source=\"10.0.0.0/24\"} 40\n");
+  EXPECT_EQ(r.sum("top"), 940);
+  EXPECT_EQ(r.sum("top", {{"source", "10.0.0.0/24"}}), 40);
+  now = {{{{"source", "198.51.100.1"}}, 5}};
+  EXPECT_EQ(r.exposition(),
+            "# HELP top Top offenders.\n"
+            "# TYPE top gauge\n"
+            "top{source=\"198.51.100.1\"} 5\n");
+  now.clear();
+  EXPECT_EQ(r.exposition(), "# HELP top Top offenders.\n# TYPE top gauge\n");
+}
+
 TEST(RegistryDeathTest, OneNameHasOneType) {
   Registry r(1);
   r.counter("dual", "h");
