@@ -1,10 +1,8 @@
 #include "kernel/socket_filter.h"
 
 #include <gtest/gtest.h>
-#include <poll.h>
-#include <sys/socket.h>
 
-#include <cerrno>
+#include "kernel/test_support.h"
 
 namespace floodgate::kernel {
 namespace {
@@ -23,47 +21,6 @@ std::unique_ptr<SocketFilter> makeFilter() {
 #define FILTER_OR_SKIP(name)                                                     \
   auto name = makeFilter();                                                      \
   if (!name) GTEST_SKIP() << "bpf(2) refused (no CAP_BPF): kernel filter untested"
-
-shield::IpPrefix prefix(const char* text) {
-  auto p = shield::IpPrefix::parse(text);
-  EXPECT_TRUE(p.ok()) << text;
-  return p.ok() ? *p : shield::IpPrefix{};
-}
-
-SocketAddress address(const char* text) {
-  auto a = SocketAddress::parse(text);
-  EXPECT_TRUE(a.ok()) << text;
-  return a.ok() ? *a : SocketAddress{};
-}
-
-// Whether a connection from `source` to `to` completes within 300 ms (a dropped SYN is
-// retried only after a second, so a blocked source never does).
-bool connects(const SocketAddress& to, const char* source) {
-  SocketAddress from = address(source);
-  bool in_progress = false;
-  auto fd = connectTcp(to, &from, &in_progress);
-  if (!fd.ok()) return false;
-  if (in_progress) {
-    pollfd p{fd->get(), POLLOUT, 0};
-    if (::poll(&p, 1, 300) != 1) return false;
-  }
-  return socketError(fd->get()) == 0;
-}
-
-struct Listener {
-  FileDescriptor fd;
-  SocketAddress bound;
-};
-
-Listener listenOn(const char* text, const SocketFilter& filter) {
-  auto fd = listenTcp(address(text));
-  EXPECT_TRUE(fd.ok()) << (fd.ok() ? "" : fd.error());
-  if (!fd.ok()) return {};
-  Status attached = filter.attach(fd->get());
-  EXPECT_TRUE(attached.ok()) << attached.error();
-  SocketAddress bound = localAddress(fd->get());
-  return {std::move(*fd), bound};
-}
 
 TEST(SocketFilter, DropsTheSynOfABlockedSourceOnly) {
   FILTER_OR_SKIP(filter);
