@@ -170,6 +170,20 @@ struct OriginProtection {
   uint64_t buffer_body_bytes = 64 * 1024;  // this much of a body is read before a slot; 0: off
 };
 
+// Kernel-level drop (eBPF socket filter on the listeners): blocklisted sources, fully enforced
+// source/prefix block rules and escalated repeat offenders are dropped at the SYN. When bpf(2) is
+// refused the accept-time check does the work alone.
+struct KernelDrop {
+  bool enabled = true;
+  int max_entries = 65536;            // prefixes per family in the kernel maps
+  bool escalate = true;  // repeat offenders are dropped for a while (at accept without the kernel):
+  double escalate_rate = 50;          // refused requests (429/403) per second from one source...
+  int escalate_after = 3;             // ...for this many consecutive ticks: escalated
+  Duration penalty = seconds(10);     // the first kernel drop; doubles on each repeat
+  Duration max_penalty = std::chrono::minutes(10);
+  Duration forgive_after = std::chrono::minutes(10);  // a clean source's repeat count starts over
+};
+
 struct Shield {
   bool enabled = true;
   std::vector<BlockEntry> blocklist;
@@ -183,6 +197,7 @@ struct Shield {
   bool detect = true;  // the detector proposes rules from live traffic, enforced directly for now
   ChallengeOptions challenge;
   OriginProtection origin_protection;
+  KernelDrop kernel_drop;
 };
 
 // The admin API listener (issue 7): off unless configured. The token is resolved at load time

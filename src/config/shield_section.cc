@@ -13,7 +13,10 @@ namespace {
 const std::vector<std::string> kShieldKeys = {
     "enabled",        "blocklist",     "max_connections_per_source", "new_connections_per_source",
     "connection_budget", "min_request_rate", "min_rate_grace", "rate_limits", "table_slots", "detect",
-    "challenge", "origin_protection"};
+    "challenge", "origin_protection", "kernel_drop"};
+const std::vector<std::string> kKernelDropKeys = {
+    "enabled", "max_entries", "escalate", "escalate_rate", "escalate_after", "penalty",
+    "max_penalty", "forgive_after"};
 const std::vector<std::string> kChallengeKeys = {"cookie_ttl", "rotation", "cookie_name",
                                                  "prefix_v4", "prefix_v6"};
 const std::vector<std::string> kOriginProtectionKeys = {
@@ -125,6 +128,33 @@ void readOriginProtection(const YAML::Node& node, OriginProtection* o, ProblemLi
   f.duration("queue_timeout", &o->queue_timeout);
   f.integer("queue_size", &o->queue_size, 0, 1 << 20);
   f.size("buffer_body_bytes", &o->buffer_body_bytes, 0, 64ull << 20);
+}
+
+void readKernelDrop(const YAML::Node& node, KernelDrop* k, ProblemList& problems) {
+  if (!expectMap(node, "shield.kernel_drop", "kernel_drop: { escalate_rate: 50, penalty: 10s }",
+                 problems)) {
+    return;
+  }
+  Fields f(node, "shield.kernel_drop", Fields::Style::kSection, problems);
+  f.allowOnly(kKernelDropKeys);
+  readBool(f, "enabled", &k->enabled);
+  readBool(f, "escalate", &k->escalate);
+  f.integer("max_entries", &k->max_entries, 1, 1 << 24);
+  std::string rate_text;
+  if (f.text("escalate_rate", &rate_text) &&
+      (!parseRequestRate(rate_text, &k->escalate_rate) || k->escalate_rate <= 0)) {
+    f.add(f.where("escalate_rate"),
+          f.subject("escalate_rate") + " " + quoted(rate_text) +
+              " is not a rate; write refused requests per second, e.g. 50 or 50/s");
+  }
+  f.integer("escalate_after", &k->escalate_after, 1, 3600);
+  f.duration("penalty", &k->penalty);
+  f.duration("max_penalty", &k->max_penalty);
+  f.duration("forgive_after", &k->forgive_after);
+  if (k->max_penalty < k->penalty) {
+    f.add(f.where("max_penalty"), f.subject("max_penalty") + " must not be shorter than " +
+                                      "shield.kernel_drop.penalty");
+  }
 }
 
 bool parseKey(std::string_view text, RateLimit* limit) {
@@ -240,6 +270,7 @@ void readShieldSection(Fields& top, Config* config, ProblemList& problems) {
   if (f.has("origin_protection")) {
     readOriginProtection(f.get("origin_protection"), &s.origin_protection, problems);
   }
+  if (f.has("kernel_drop")) readKernelDrop(f.get("kernel_drop"), &s.kernel_drop, problems);
   f.integer("max_connections_per_source", &s.max_connections_per_source, 0, kMaxInt);
   f.integer("new_connections_per_source", &s.new_connections_per_source, 0, kMaxInt);
   f.integer("connection_budget", &s.connection_budget, 0, kMaxInt);

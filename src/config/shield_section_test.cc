@@ -118,7 +118,35 @@ INSTANTIATE_TEST_SUITE_P(
                 7},
         BadCase{"shield:\n  origin_protection: { queue_timout: 1s }\n", "queue_timeout", 7},
         BadCase{"shield:\n  origin_protection: { enabled: sometimes }\n",
-                "must be true or false", 7}));
+                "must be true or false", 7},
+        BadCase{"shield:\n  kernel_drop: { escalate_rate: lots }\n", "is not a rate", 7},
+        BadCase{"shield:\n  kernel_drop: { escalate_after: 0 }\n", "escalate_after", 7},
+        BadCase{"shield:\n  kernel_drop: { penalty: 1m, max_penalty: 10s }\n",
+                "must not be shorter than shield.kernel_drop.penalty", 7},
+        BadCase{"shield:\n  kernel_drop: { penality: 1m }\n", "penalty", 7},
+        BadCase{"shield:\n  kernel_drop: yes\n", "shield.kernel_drop", 7}));
+
+TEST(ShieldSection, KernelDrop) {
+  auto defaults = load("");
+  ASSERT_TRUE(defaults.ok()) << defaults.describeProblems();
+  EXPECT_TRUE(defaults.config->shield.kernel_drop.enabled);
+  EXPECT_TRUE(defaults.config->shield.kernel_drop.escalate);
+  EXPECT_EQ(defaults.config->shield.kernel_drop.penalty, seconds(10));
+  auto r = load(
+      "shield:\n"
+      "  kernel_drop: { enabled: false, max_entries: 1000, escalate: no, escalate_rate: 600/m,\n"
+      "                 escalate_after: 5, penalty: 30s, max_penalty: 1h, forgive_after: 2h }\n");
+  ASSERT_TRUE(r.ok()) << r.describeProblems();
+  const KernelDrop& k = r.config->shield.kernel_drop;
+  EXPECT_FALSE(k.enabled);
+  EXPECT_EQ(k.max_entries, 1000);
+  EXPECT_FALSE(k.escalate);
+  EXPECT_DOUBLE_EQ(k.escalate_rate, 10);
+  EXPECT_EQ(k.escalate_after, 5);
+  EXPECT_EQ(k.penalty, seconds(30));
+  EXPECT_EQ(k.max_penalty, std::chrono::hours(1));
+  EXPECT_EQ(k.forgive_after, std::chrono::hours(2));
+}
 
 TEST(ShieldSection, ChallengeAndOriginProtection) {
   auto defaults = load("");

@@ -14,6 +14,7 @@ inline constexpr std::string_view kDownstreamRequests = "floodgate_downstream_re
 inline constexpr std::string_view kAmplification = "floodgate_amplification_factor";
 inline constexpr std::string_view kConnectionsActive = "floodgate_connections_active";
 inline constexpr std::string_view kRejections = "floodgate_rejections_total";
+inline constexpr std::string_view kKernelBlocklistEntries = "floodgate_kernel_blocklist_entries";
 inline constexpr std::string_view kRules = "floodgate_rules_active";
 inline constexpr std::string_view kRulesByState = "floodgate_rules";
 inline constexpr std::string_view kGovernorTransitions = "floodgate_governor_transitions_total";

@@ -1,0 +1,61 @@
+// Escalation: repeat offenders go to the kernel drop. A source that floodgate keeps refusing
+// (429s, 403s) faster than `escalate_rate` for `escalate_after` consecutive ticks gets a penalty:
+// `penalty`, doubled on each repeat up to `max_penalty`, forgotten once the source has stayed
+// clean for `forgive_after`. Never a known-good client. Bounded: at most kMaxTracked sources.
+// Deterministic (the caller passes the time): control thread only.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "config/config.h"
+#include "core/clock.h"
+#include "shield/ip_prefix.h"
+
+namespace floodgate::kernel {
+
+class Escalation {
+ public:
+  static constexpr size_t kMaxTracked = 4096;
+
+  struct Penalty {
+    shield::IpKey source;
+    MonoTime until{};
+    int strike = 0;     // 1 for a first penalty, 2 for the next...
+    double rate = 0;    // refusals per second in the tick that escalated it
+  };
+  using KnownGood = std::function<bool(const shield::IpKey&)>;
+
+  explicit Escalation(const config::KernelDrop& config) : config_(config) {}
+  void setConfig(const config::KernelDrop& config) { config_ = config; }
+
+  // One tick: the sources refused during it (with their counts) over `seconds`. Returns the
+  // penalties that begin now.
+  std::vector<Penalty> tick(const std::vector<std::pair<shield::IpKey, uint64_t>>& refused,
+                            double seconds, MonoTime now, const KnownGood& known_good);
+  // The penalties running at `now`.
+  std::vector<Penalty> active(MonoTime now) const;
+  size_t tracked() const { return tracks_.size(); }
+  int ticksToEscalate() const { return config_.escalate_after; }
+
+ private:
+  struct Track {
+    uint64_t last_tick = 0;  // the last tick it was over the rate
+    int streak = 0;          // consecutive ticks over the rate
+    int strikes = 0;         // penalties since it was last forgiven
+    MonoTime last_over{};
+    MonoTime until{};        // its penalty runs while now < until
+    double rate = 0;
+  };
+  Duration penaltyFor(int strike) const;
+  void forget(MonoTime now);
+
+  config::KernelDrop config_;
+  uint64_t ticks_ = 0;
+  std::unordered_map<shield::IpKey, Track, shield::IpKeyHash> tracks_;
+};
+
+}  // namespace floodgate::kernel

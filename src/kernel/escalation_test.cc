@@ -1,0 +1,104 @@
+#include "kernel/escalation.h"
+
+#include <gtest/gtest.h>
+
+namespace floodgate::kernel {
+namespace {
+
+MonoTime at(int64_t s) { return MonoTime(std::chrono::seconds(1000 + s)); }
+
+shield::IpKey key(const char* text) { return *shield::IpKey::parse(text); }
+
+config::KernelDrop drop() {
+  config::KernelDrop c;
+  c.escalate_rate = 50;
+  c.escalate_after = 3;
+  c.penalty = std::chrono::seconds(10);
+  c.max_penalty = std::chrono::seconds(30);
+  c.forgive_after = std::chrono::seconds(100);
+  return c;
+}
+
+bool nobody(const shield::IpKey&) { return false; }
+
+// Ticks once a second from `start` with `source` refused `count` times each tick; returns
+// the penalties begun, by tick.
+std::vector<Escalation::Penalty> run(Escalation& e, const char* source, uint64_t count,
+                                     int64_t start, int ticks,
+                                     const Escalation::KnownGood& good = nobody) {
+  std::vector<Escalation::Penalty> all;
+  for (int i = 0; i < ticks; ++i) {
+    for (auto& p : e.tick({{key(source), count}}, 1, at(start + i), good)) all.push_back(p);
+  }
+  return all;
+}
+
+TEST(Escalation, NeedsConsecutiveTicksOverTheRate) {
+  Escalation e(drop());
+  EXPECT_TRUE(run(e, "10.0.0.1", 60, 0, 2).empty());
+  EXPECT_TRUE(e.tick({}, 1, at(2), nobody).empty());  // a quiet tick breaks the streak
+  EXPECT_TRUE(run(e, "10.0.0.1", 60, 3, 2).empty());
+  EXPECT_TRUE(run(e, "10.0.0.1", 40, 5, 5).empty());  // under the rate: never
+  auto begun = run(e, "10.0.0.1", 60, 10, 3);
+  ASSERT_EQ(begun.size(), 1u);
+  EXPECT_EQ(begun[0].source, key("10.0.0.1"));
+  EXPECT_EQ(begun[0].until, at(12) + std::chrono::seconds(10));
+  EXPECT_EQ(begun[0].strike, 1);
+  EXPECT_DOUBLE_EQ(begun[0].rate, 60);
+  EXPECT_EQ(e.active(at(21)).size(), 1u);
+  EXPECT_TRUE(e.active(at(22)).empty());
+}
+
+TEST(Escalation, RateIsPerSecondOfTheTick) {
+  Escalation e(drop());
+  std::vector<Escalation::Penalty> begun;
+  for (int i = 0; i < 3; ++i) {  // 60 refusals over 2 s: 30/s, under 50
+    auto b = e.tick({{key("10.0.0.1"), 60}}, 2, at(2 * i), nobody);
+    begun.insert(begun.end(), b.begin(), b.end());
+  }
+  EXPECT_TRUE(begun.empty());
+}
+
+TEST(Escalation, PenaltyDoublesUpToTheCapAndIsForgiven) {
+  Escalation e(drop());
+  ASSERT_EQ(run(e, "10.0.0.1", 100, 0, 3).size(), 1u);  // until 12
+  // While penalised, refusals (stragglers) do not count.
+  EXPECT_TRUE(run(e, "10.0.0.1", 100, 3, 5).empty());
+  auto second = run(e, "10.0.0.1", 100, 12, 3);  // 12, 13, 14
+  ASSERT_EQ(second.size(), 1u);
+  EXPECT_EQ(second[0].strike, 2);
+  EXPECT_EQ(second[0].until, at(14) + std::chrono::seconds(20));
+  auto third = run(e, "10.0.0.1", 100, 34, 3);
+  ASSERT_EQ(third.size(), 1u);
+  EXPECT_EQ(third[0].until, at(36) + std::chrono::seconds(30));  // capped, not 40
+  // Clean for forgive_after past its penalty: starts over at the first penalty.
+  EXPECT_TRUE(e.tick({}, 1, at(200), nobody).empty());
+  EXPECT_EQ(e.tracked(), 0u);
+  auto fresh = run(e, "10.0.0.1", 100, 201, 3);
+  ASSERT_EQ(fresh.size(), 1u);
+  EXPECT_EQ(fresh[0].strike, 1);
+}
+
+TEST(Escalation, NeverAKnownGoodClientNorWhenDisabled) {
+  Escalation e(drop());
+  auto good = [](const shield::IpKey& k) { return k == key("10.0.0.7"); };
+  EXPECT_TRUE(run(e, "10.0.0.7", 1000, 0, 10, good).empty());
+  EXPECT_EQ(run(e, "10.0.0.8", 1000, 0, 3, good).size(), 1u);
+  config::KernelDrop off = drop();
+  off.escalate = false;
+  Escalation disabled(off);
+  EXPECT_TRUE(run(disabled, "10.0.0.1", 1000, 0, 10).empty());
+}
+
+TEST(Escalation, TracksABoundedNumberOfSources) {
+  Escalation e(drop());
+  std::vector<std::pair<shield::IpKey, uint64_t>> many;
+  for (uint32_t i = 0; i < Escalation::kMaxTracked + 100; ++i) {
+    many.emplace_back(shield::IpKey::fromV4(0x0a000000u + i), 100);
+  }
+  (void)e.tick(many, 1, at(0), nobody);
+  EXPECT_EQ(e.tracked(), Escalation::kMaxTracked);
+}
+
+}  // namespace
+}  // namespace floodgate::kernel
