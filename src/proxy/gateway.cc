@@ -17,6 +17,7 @@
 #include "proxy/control_plane.h"
 #include "proxy/defense_loop.h"
 #include "proxy/status_plane.h"
+#include "proxy/upstream_metrics.h"
 #include "proxy/gateway_telemetry.h"
 #include "proxy/governor_telemetry.h"
 #include "proxy/operator_blocklist.h"
@@ -65,6 +66,7 @@ class Gateway final : public admin::GatewayControl {
     int n = config_->workerThreads();
     registry_ = std::make_unique<telemetry::Registry>(n);
     sampler_ = std::make_unique<telemetry::Sampler>(registry_.get(), &history_);
+    upstream_metrics_ = std::make_unique<UpstreamMetrics>(registry_.get());
     auto snapshot = makeSnapshot(config_);
     shield_ = std::make_unique<ShieldState>(config_->shield, n);
     for (int i = 0; i < n; ++i) {
@@ -220,6 +222,7 @@ class Gateway final : public admin::GatewayControl {
     last_second_ = now;
     sampler_->tick(now_ms / 1000 - 1, elapsed);
     amplification_.update(*registry_, *currentConfig());
+    upstream_metrics_->refresh(*upstream_);
   }
 
   admin::ReloadOutcome reloadFile() {
@@ -339,6 +342,7 @@ class Gateway final : public admin::GatewayControl {
   telemetry::History history_;
   std::unique_ptr<telemetry::Sampler> sampler_;
   AmplificationWindow amplification_;
+  std::unique_ptr<UpstreamMetrics> upstream_metrics_;
   MonoTime last_second_{};
   OperatorBlocklist operator_blocks_;  // control thread only
   std::unique_ptr<AccessLog> access_log_;

@@ -32,4 +32,15 @@ inline constexpr std::string_view kAdaptiveLimit = "floodgate_origin_adaptive_li
 inline constexpr std::string_view kTopOffenders = "floodgate_top_offender_requests_per_second";
 inline constexpr std::string_view kDetectorMemory = "floodgate_detector_memory_bytes";
 
+// Upstream health (issue 6), refreshed once a second from the upstream control side.
+inline constexpr std::string_view kEndpointHealthy = "floodgate_upstream_endpoint_healthy";
+inline constexpr std::string_view kEndpointEjected = "floodgate_upstream_endpoint_ejected";
+inline constexpr std::string_view kEndpointDraining = "floodgate_upstream_endpoint_draining";
+inline constexpr std::string_view kEjections = "floodgate_upstream_ejections_total";
+inline constexpr std::string_view kLevelHealthy = "floodgate_upstream_level_healthy_endpoints";
+inline constexpr std::string_view kFailovers = "floodgate_upstream_failovers_total";
+inline constexpr std::string_view kRetries = "floodgate_upstream_retries_total";
+inline constexpr std::string_view kShed = "floodgate_upstream_shed_total";
+inline constexpr std::string_view kPanic = "floodgate_upstream_panic";
+
 }  // namespace floodgate::telemetry::names
