@@ -159,7 +159,7 @@ Result<std::string> UpstreamControl::drainEndpoint(std::string_view address, boo
       emit(drain ? "upstream.endpoint_draining" : "upstream.endpoint_undrained", subjectOf(c, i),
            drain ? "drained by an operator: no new requests"
                  : "taken back into service by an operator; slow start",
-           {});
+           {{"cluster", c.config->name}, {"endpoint", ep.address_text}, {"level", ep.level}});
     }
   }
   if (found == 0) {
@@ -212,20 +212,25 @@ void UpstreamControl::publish() {
            {{"available", available}, {"total", total}});
     }
     // Level transitions: a level with no available endpoint hands its traffic on.
-    for (size_t l = 0; l < c.level_up.size(); ++l) {
-      bool up = false;
-      for (size_t i = 0; i < total; ++i) {
-        up = up || (c.config->endpoints[i].level == static_cast<int>(l) &&
-                    health->endpoints[i].available());
+    std::vector<bool> level_up(c.level_up.size());
+    for (size_t l = 0; l < level_up.size(); ++l) level_up[l] = level_available[l] > 0;
+    for (size_t l = 0; l < level_up.size(); ++l) {
+      if (level_up[l] == c.level_up[l]) continue;
+      c.level_up[l] = level_up[l];
+      // Where its traffic goes now: the first lower level still up (-1: none is).
+      int serving = -1;
+      for (size_t n = l + 1; n < level_up.size() && serving < 0; ++n) {
+        if (level_up[n]) serving = static_cast<int>(n);
       }
-      if (up == c.level_up[l]) continue;
-      c.level_up[l] = up;
-      emit(up ? "upstream.level_restored" : "upstream.level_failover",
+      emit(level_up[l] ? "upstream.level_restored" : "upstream.level_failover",
            fmt::format("{}/level-{}", c.config->name, l),
-           up ? "level available again; traffic returns over the slow-start window"
-              : "no endpoint available in this level: its traffic goes to the next levels, "
-                "within their capacity",
-           {{"level", l}});
+           level_up[l] ? "level available again; traffic returns over the slow-start window"
+                       : "no endpoint available in this level: its traffic goes to the next "
+                         "levels, within their capacity",
+           {{"level", l},
+            {"endpoints", level_total[l]},
+            {"available", level_available[l]},
+            {"next_level_serving", serving}});
     }
     c.health = health;
     view->clusters.push_back(ClusterRuntime{c.shared, health});
