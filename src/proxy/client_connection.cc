@@ -1214,13 +1214,14 @@ void ClientConnection::countRequest(int status) {
 }
 
 void ClientConnection::logAccess(int status) {
+  int route = exchange_open_ ? route_index_ : -1;  // countRequest closes the exchange
   countRequest(status);
   if (observed_ && key_) {
     // From the origin when floodgate relayed its answer; 502/504 floodgate made itself still
     // count against the origin's health (the detector's origin-stress signal).
     bool from_origin = last_endpoint_ != nullptr && resp_head_done_;
     worker_->observation().recordResponse(*key_, status, resp_head_at_ - exchange_started_,
-                                          from_origin, worker_->loop().now());
+                                          from_origin, worker_->loop().now(), route);
     observed_ = false;
   }
   AccessLog* log = worker_->accessLog();

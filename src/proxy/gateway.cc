@@ -92,6 +92,7 @@ class Gateway final : public admin::GatewayControl {
     upstream_ = std::make_unique<upstream::UpstreamControl>(
         config_, n, [this, n](std::shared_ptr<const upstream::UpstreamView> view) {
           for (auto& w : workers_) w->swapUpstream(view, n);
+          if (status_) status_->noteUpstream(view);  // set before the upstream side starts
         });
     // Endpoint health, ejections, failovers, panic and drains go to the event log too.
     upstream_->setEventSink([this](std::string_view kind, std::string_view subject,
@@ -164,6 +165,7 @@ class Gateway final : public admin::GatewayControl {
       return false;
     }
     status_ = std::move(*plane);
+    status_->noteUpstream(upstream_->view());
     return true;
   }
 

@@ -106,6 +106,16 @@ void UpstreamControl::onProbe(size_t ci, size_t ei, bool healthy, const std::str
   emit(healthy ? "upstream.endpoint_healthy" : "upstream.endpoint_unhealthy", subjectOf(c, ei),
        healthy ? "health checks pass again" : "health checks fail: " + detail,
        {{"check", detail}});
+  // An origin that died and came back would otherwise sit out its whole ejection (30 s and up)
+  // with its checks passing; the failures it piled up while dead judged the old run.
+  if (healthy && c.outlier->uneject(ei)) {
+    EndpointStats& s = c.shared->endpoint(ei);
+    s.consecutive_5xx.store(0, std::memory_order_relaxed);
+    s.consecutive_gateway.store(0, std::memory_order_relaxed);
+    emit("upstream.endpoint_returned", subjectOf(c, ei),
+         "back from ejection: health checks pass again; slow start",
+         {{"ejections", c.outlier->ejections(ei)}});
+  }
   publish();
 }
 

@@ -1,6 +1,6 @@
-// Upstream health as operators see it (issues 6 and 7): a killed primary in the admin API's event
-// log and on /metrics, and an operator draining one endpoint and taking it back, over the admin
-// API and with `floodgate ctl`.
+// Upstream health as operators and users see it (issues 6 and 7): a killed primary in the admin
+// API's event log, on /metrics and as a status page incident naming the alternate path, and an
+// operator draining one endpoint and taking it back, over the admin API and with `floodgate ctl`.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -143,6 +143,51 @@ TEST(UpstreamExposeTest, KilledPrimaryShowsInTheEventLogAndOnMetrics) {
             1);
   load.stop();
   EXPECT_GT(load.ok(), 20);
+}
+
+// The status page reads the same upstream health: a failover is "degraded performance", not an
+// outage, and its automatic incident says in plain words that traffic moved to the alternate.
+TEST(UpstreamExposeTest, FailoverOpensAnIncidentNamingTheAlternatePath) {
+  auto primary = startOrigin({"--name", "primary"});
+  auto alternate = startOrigin({"--name", "alternate"});
+  ASSERT_TRUE(primary.ok() && alternate.ok());
+  auto gateway = startGatewayWithConfig(
+      twoLevelConfig(primary.port, alternate.port) +
+      "status:\n"
+      "  listen: 127.0.0.1:0\n"
+      "  database: " + writeTempFile("status-db", "") + ".db\n"
+      "  worse_after: 1s\n"
+      "  components: [{ name: API, clusters: [web] }]\n");
+  ASSERT_TRUE(gateway.ok());
+  auto m = gateway.process->waitForLine(std::regex(R"(status page on http://127\.0\.0\.1:(\d+))"),
+                                        seconds(5));
+  ASSERT_TRUE(m);
+  uint16_t status_port = static_cast<uint16_t>(std::stoi((*m)[1]));
+  auto component = [&] {
+    auto j = getJson(status_port, "/api/v2/components.json");
+    return j.contains("components") ? j["components"][0]["status"].get<std::string>() : "";
+  };
+  ASSERT_TRUE(pollUntil([&] { return component() == "operational"; }, seconds(5)));
+
+  LightLoad load(gateway.port);
+  ASSERT_TRUE(pollUntil([&] { return load.ok() >= 20; }, seconds(5)));
+  ASSERT_TRUE(primary.process->signal(SIGKILL));
+  primary.process->waitExit(seconds(5));
+  std::string body;
+  ASSERT_TRUE(pollUntil([&] {
+    auto j = getJson(status_port, "/api/v2/incidents/unresolved.json");
+    if (!j.contains("incidents") || j["incidents"].empty()) return false;
+    body = j["incidents"][0]["incident_updates"][0]["body"];
+    return true;
+  }, seconds(5)));
+  EXPECT_NE(body.find("Traffic moved to the alternate path at "), std::string::npos) << body;
+  EXPECT_NE(body.find("API runs on its alternate path"), std::string::npos) << body;
+  // Served by the alternate: degraded (a burst of errors in the switch may have made it a partial
+  // outage for a while), never a major outage.
+  std::string now = component();
+  EXPECT_TRUE(now == "degraded_performance" || now == "partial_outage") << now;
+  load.stop();
+  EXPECT_LE(load.failed(), load.ok() / 100) << load.failed() << " failed, " << load.ok() << " ok";
 }
 
 TEST(UpstreamExposeTest, DrainedEndpointGetsNoNewRequestsUntilTakenBack) {
