@@ -1,5 +1,5 @@
 // What the gateway tells the status engine about one component, once a second. The seam
-// between the data plane's observations (endpoint reachability, request counts, latency, the
+// between the data plane's observations (upstream health and failover, request counts, latency, the
 // detector) and the status page: whatever produces them, the engine only sees these.
 #pragma once
 
