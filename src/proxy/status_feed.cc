@@ -83,39 +83,62 @@ void StatusFeed::noteUpstream(std::shared_ptr<const upstream::UpstreamView> view
   view_ = std::move(view);
 }
 
-std::map<std::string, uint64_t> StatusFeed::shedSinceLast(const upstream::UpstreamView& view) {
-  std::map<std::string, uint64_t> out;
+std::map<std::string, StatusFeed::ClusterCounts> StatusFeed::sinceLast(
+    const upstream::UpstreamView& view) {
+  std::map<std::string, ClusterCounts> grown;
   for (size_t ci = 0; ci < view.clusters.size() && ci < view.config->clusters.size(); ++ci) {
-    const auto& shared = view.clusters[ci].shared;
-    uint64_t now = shared->counters().shed.load(std::memory_order_relaxed);
-    auto& [seen, before] = shed_seen_[view.config->clusters[ci].name];
-    if (seen != shared) before = 0;  // new counters (a reload): they started from zero
-    out[view.config->clusters[ci].name] = now - std::min(now, before);
-    seen = shared;
-    before = now;
+    const std::string& name = view.config->clusters[ci].name;
+    upstream::ClusterShared& shared = *view.clusters[ci].shared;
+    ClusterCounts now{view.clusters[ci].shared,
+                      shared.counters().shed.load(std::memory_order_relaxed),
+                      {},
+                      {}};
+    for (size_t e = 0; e < shared.endpointCount(); ++e) {
+      now.attempts.push_back(shared.endpoint(e).requests.load(std::memory_order_relaxed));
+      now.failures.push_back(shared.endpoint(e).failures.load(std::memory_order_relaxed));
+    }
+    ClusterCounts& before = seen_[name];
+    if (before.shared != now.shared) {  // new counters (a reload): they started from zero
+      before = ClusterCounts{now.shared, 0, {}, {}};
+    }
+    before.attempts.resize(now.attempts.size());
+    before.failures.resize(now.failures.size());
+    auto minus = [](uint64_t a, uint64_t b) { return a - std::min(a, b); };
+    ClusterCounts& d = grown[name];
+    d.shed = minus(now.shed, before.shed);
+    for (size_t e = 0; e < now.attempts.size(); ++e) {
+      d.attempts.push_back(minus(now.attempts[e], before.attempts[e]));
+      d.failures.push_back(minus(now.failures[e], before.failures[e]));
+    }
+    before = std::move(now);
   }
-  return out;
+  return grown;
 }
 
 void StatusFeed::judgeEndpoints(const Watched& w, const upstream::UpstreamView& view,
-                                const std::map<std::string, uint64_t>& shed,
+                                const std::map<std::string, ClusterCounts>& grown,
                                 status::Signals* s) const {
   const auto& clusters = view.config->clusters;
   for (size_t ci = 0; ci < clusters.size() && ci < view.clusters.size(); ++ci) {
     const config::Cluster& cluster = clusters[ci];
     const upstream::ClusterHealth& health = *view.clusters[ci].health;
+    auto counts = grown.find(cluster.name);
     bool whole = std::binary_search(w.clusters.begin(), w.clusters.end(), cluster.name);
     for (size_t ei = 0; ei < cluster.endpoints.size() && ei < health.endpoints.size(); ++ei) {
       bool own = std::find(w.endpoints.begin(), w.endpoints.end(),
                            cluster.endpoints[ei].address) != w.endpoints.end();
       if (!whole && !own) continue;
+      if (w.routes.empty() && counts != grown.end() && ei < counts->second.attempts.size()) {
+        s->requests += counts->second.attempts[ei];
+        s->errors_5xx += counts->second.failures[ei];
+      }
       const auto& e = health.endpoints[ei];
       if (e.draining) continue;  // an operator took it out: not a fault
       ++s->total_endpoints;
       s->healthy_endpoints += e.available() ? 1 : 0;
     }
     if (!whole) continue;
-    if (auto it = shed.find(cluster.name); it != shed.end()) s->shed += it->second;
+    if (counts != grown.end()) s->shed += counts->second.shed;
     // Failed over: the first level has no endpoint able to take traffic, a later one has.
     std::vector<int> available(cluster.levels.size(), 0), present(cluster.levels.size(), 0);
     for (size_t ei = 0; ei < cluster.endpoints.size() && ei < health.endpoints.size(); ++ei) {
@@ -142,12 +165,12 @@ void StatusFeed::second() {
   uint64_t rejected = rejectedTotal(shield_);
   uint64_t mitigated = rejected - std::min(rejected, rejected_before_);
   rejected_before_ = rejected;
-  std::map<std::string, uint64_t> shed;
-  if (view) shed = shedSinceLast(*view);
+  std::map<std::string, ClusterCounts> grown;
+  if (view) grown = sinceLast(*view);
   std::vector<std::pair<std::string, status::Signals>> signals;
   for (const auto& w : components_) {
     status::Signals s;
-    if (view) judgeEndpoints(w, *view, shed, &s);
+    if (view) judgeEndpoints(w, *view, grown, &s);
     for (int r : w.routes) {
       if (r >= shield::WorkerObservation::kMaxRoutes) continue;
       s.requests += tick.routes[r];

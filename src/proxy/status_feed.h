@@ -2,7 +2,8 @@
 // thread, it turns what the gateway saw — endpoint and path health from the upstream control
 // side's last view (health checks, ejections, drains, failover to an alternate level), the
 // defense loop's last tick (requests and 5xx per route, latency, the detector's anomaly and
-// rules) and the shield's rejections — into status::Signals per configured component and a
+// rules; a component of endpoints alone counts the attempts at them and their failures) and
+// the shield's rejections — into status::Signals per configured component and a
 // traffic sample for the charts. The defense loop hands its tick over with noteTick() and the
 // upstream control side its views with noteUpstream(), each from its own thread.
 #pragma once
@@ -54,18 +55,25 @@ class StatusFeed {
     std::vector<SocketAddress> endpoints;  // its own, found in whichever cluster has them
     std::vector<int> routes;
   };
-  // Upstream health and shed requests of one component, as of `view`.
+  // One cluster's cumulative counters, or (from sinceLast) what they grew by in a second.
+  struct ClusterCounts {
+    std::shared_ptr<upstream::ClusterShared> shared;  // whose counters these are
+    uint64_t shed = 0;
+    std::vector<uint64_t> attempts;  // per endpoint: tries with a verdict
+    std::vector<uint64_t> failures;  // per endpoint: 5xx and gateway failures
+  };
+  // Upstream health and shed requests of one component, as of `view`; without routes of its
+  // own, its requests and errors are the attempts at its endpoints and their failures.
   void judgeEndpoints(const Watched& w, const upstream::UpstreamView& view,
-                      const std::map<std::string, uint64_t>& shed, status::Signals* s) const;
-  // Requests shed per cluster since the last call.
-  std::map<std::string, uint64_t> shedSinceLast(const upstream::UpstreamView& view);
+                      const std::map<std::string, ClusterCounts>& grown, status::Signals* s) const;
+  // Per cluster, how its counters grew since the last call.
+  std::map<std::string, ClusterCounts> sinceLast(const upstream::UpstreamView& view);
 
   status::StatusService* service_;
   const ShieldState* shield_;
   std::vector<Watched> components_;
   uint64_t rejected_before_ = 0;
-  // Per cluster: the counters last read and their shed total then.
-  std::map<std::string, std::pair<std::shared_ptr<upstream::ClusterShared>, uint64_t>> shed_seen_;
+  std::map<std::string, ClusterCounts> seen_;  // per cluster, as last read
   std::mutex mu_;
   TrafficTick last_;
   bool fresh_ = false;

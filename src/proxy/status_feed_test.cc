@@ -114,6 +114,24 @@ TEST_F(StatusFeedTest, ServerErrorsAreCountedOnTheirOwnRoute) {
   EXPECT_EQ(statusOf("web"), status::ComponentStatus::kMajorOutage);
 }
 
+TEST_F(StatusFeedTest, AComponentOfEndpointsAloneCountsTheAttemptsAtThem) {
+  second(calm());
+  upstream::EndpointStats& edge = shared(1).endpoint(1);  // 127.0.0.1:9003
+  edge.requests.store(20);
+  edge.failures.store(12);  // 60% of this second's attempts failed
+  shared(1).endpoint(0).failures.store(50);  // the web cluster's other endpoint: not Edge's
+  second(calm());
+  EXPECT_EQ(statusOf("edge"), status::ComponentStatus::kMajorOutage);
+  edge.requests.store(40);  // the next second: 20 more attempts, no more failures
+  second(calm());
+  EXPECT_EQ(statusOf("edge"), status::ComponentStatus::kMajorOutage);  // hysteresis holds it
+  auto open = openIncidents();
+  ASSERT_EQ(open.size(), 1u) << open.dump();
+  std::string body = open[0]["incident_updates"][0]["body"];
+  EXPECT_NE(body.find("Elevated error rates on Edge: 60% of requests failed."), std::string::npos)
+      << body;
+}
+
 TEST_F(StatusFeedTest, AFailoverIsDegradedWithAnIncidentSayingSo) {
   second(calm());
   eject(0, 0);  // the primary of "api": its traffic moves to the alternate
