@@ -94,12 +94,18 @@ int main(int argc, char** argv) {
   storm_cmd->add_flag("--quiet", so.quiet, "No progress lines");
 
   // floodgate ctl
-  auto* ctl = app.add_subcommand("ctl", "Call the admin API: floodgate ctl GET /api/v1/shield");
+  auto* ctl = app.add_subcommand(
+      "ctl",
+      "Call the admin API: floodgate ctl GET /api/v1/shield; named calls: upstreams, "
+      "drain-endpoint ADDRESS, undrain-endpoint ADDRESS");
   admin::CtlOptions co;
   ctl->add_option("--admin", co.admin, "Admin API address")->capture_default_str();
   ctl->add_option("--token", co.token, "Bearer token (default: $FLOODGATE_ADMIN_TOKEN)");
-  ctl->add_option("method", co.method, "GET, POST or DELETE (or why)")->required();
-  ctl->add_option("path", co.path, "e.g. /api/v1/blocklist");
+  ctl->add_option("method", co.method,
+                  "GET, POST or DELETE, or a named call: why, upstreams, drain-endpoint, "
+                  "undrain-endpoint")
+      ->required();
+  ctl->add_option("path", co.path, "e.g. /api/v1/blocklist (or the named call's argument)");
   ctl->add_option("--request-id", co.request_id, "why: the request's X-Request-Id");
   ctl->add_option("--client", co.client, "why: a client address");
   ctl->add_option("json", co.body, "Request body (JSON)");

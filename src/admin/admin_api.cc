@@ -194,6 +194,35 @@ Response removeBlock(const AdminContext& c, const Request& request) {
   return jsonResponse(200, {{"removed", prefix}});
 }
 
+Response upstreams(const AdminContext& c, const Request& request) {
+  if (request.path != "/api/v1/upstreams") return errorResponse(404, "no such upstream call");
+  return jsonResponse(200, c.gateway->upstreams());
+}
+
+Response drainEndpoint(const AdminContext& c, const Request& request) {
+  json body;
+  Response error;
+  if (!web::parseJsonObject(request, &body, &error)) return error;
+  if (!onlyFields(body, {"endpoint", "drain"}, &error)) return error;
+  if (!body.contains("endpoint") || !body["endpoint"].is_string() ||
+      body["endpoint"].get<std::string>().empty()) {
+    return errorResponse(400,
+                         "endpoint is required: an endpoint's address as a string, as the config "
+                         "writes it, e.g. \"127.0.0.1:9001\"");
+  }
+  std::string endpoint = body["endpoint"];
+  bool drain = true;
+  if (body.contains("drain")) {
+    if (!body["drain"].is_boolean()) {
+      return errorResponse(400, "drain must be true (stop new requests) or false (take it back)");
+    }
+    drain = body["drain"];
+  }
+  auto done = c.gateway->drainEndpoint(endpoint, drain);
+  if (!done.ok()) return errorResponse(404, done.error());
+  return jsonResponse(200, {{"endpoint", endpoint}, {"draining", drain}, {"message", *done}});
+}
+
 }  // namespace
 
 web::Router adminRouter(const AdminContext& c) {
@@ -207,6 +236,8 @@ web::Router adminRouter(const AdminContext& c) {
            [c](const Request&) { return jsonResponse(200, c.gateway->blocklist()); })
       .add("POST", "/api/v1/blocklist", [c](const Request& r) { return addBlock(c, r); })
       .add("DELETE", "/api/v1/blocklist", [c](const Request& r) { return removeBlock(c, r); })
+      .add("POST", "/api/v1/upstreams/drain", [c](const Request& r) { return drainEndpoint(c, r); })
+      .add("GET", "/api/v1/upstreams", [c](const Request& r) { return upstreams(c, r); })
       .add("GET", "/api/v1/shield",
            [c](const Request&) { return jsonResponse(200, c.gateway->shield()); })
       .add("GET", "/api/v1/config",

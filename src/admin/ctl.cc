@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <nlohmann/json.hpp>
 #include <string_view>
 
 #include "core/socket.h"
@@ -51,13 +52,40 @@ std::string whyPath(const CtlOptions& o) {
 
 }  // namespace
 
+// A named call (why, upstreams, drain-endpoint, undrain-endpoint) as the method, path and body
+// it stands for; false after an error message.
+bool resolveNamedCall(CtlOptions* o) {
+  if (o->method == "why" && o->path.empty()) {
+    o->path = whyPath(*o);
+    if (o->path.empty()) return false;
+    o->method = "GET";
+  } else if (o->method == "upstreams") {
+    if (!o->path.empty()) {
+      std::fprintf(stderr, "floodgate ctl upstreams: takes no argument\n");
+      return false;
+    }
+    o->method = "GET";
+    o->path = "/api/v1/upstreams";
+  } else if (o->method == "drain-endpoint" || o->method == "undrain-endpoint") {
+    if (o->path.empty() || !o->body.empty()) {
+      std::fprintf(stderr,
+                   "floodgate ctl %s: give one endpoint address, e.g. floodgate ctl %s "
+                   "127.0.0.1:9001\n",
+                   o->method.c_str(), o->method.c_str());
+      return false;
+    }
+    nlohmann::json body = {{"endpoint", o->path}};
+    if (o->method == "undrain-endpoint") body["drain"] = false;
+    o->method = "POST";
+    o->path = "/api/v1/upstreams/drain";
+    o->body = body.dump();
+  }
+  return true;
+}
+
 int runCtl(const CtlOptions& options) {
   CtlOptions o = options;
-  if (o.method == "why" && o.path.empty()) {
-    o.path = whyPath(o);
-    if (o.path.empty()) return 2;
-    o.method = "GET";
-  }
+  if (!resolveNamedCall(&o)) return 2;
   std::string method = o.method;
   for (char& c : method) {
     if (c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');

@@ -16,6 +16,13 @@ struct CtlOptions {
   std::string client;
 };
 
+// Named calls, resolved before the generic METHOD PATH form:
+//   upstreams                  GET /api/v1/upstreams
+//   drain-endpoint ADDRESS     POST /api/v1/upstreams/drain {"endpoint": ADDRESS}
+//   undrain-endpoint ADDRESS   the same with "drain": false
+// False (with a message on stderr) when a named call lacks its argument.
+bool resolveNamedCall(CtlOptions* options);
+
 // Exit code: 0 for a 2xx answer, 1 for any other answer or a failed call, 2 for bad arguments.
 int runCtl(const CtlOptions& options);
 

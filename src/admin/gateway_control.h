@@ -43,6 +43,11 @@ class GatewayControl {
   virtual Result<bool> removeBlock(const std::string& prefix) = 0;
 
   virtual nlohmann::json shield() = 0;         // counters, rules, findings, top offenders
+  // Clusters, levels and endpoints: health, ejections, draining, counters.
+  virtual nlohmann::json upstreams() = 0;
+  // Stops new requests to the endpoint at `address` (as the config writes it, or ip:port) in
+  // every cluster that has it, or with `drain` false takes it back; what changed, or why nothing.
+  virtual Result<std::string> drainEndpoint(const std::string& address, bool drain) = 0;
   virtual nlohmann::json configSummary() = 0;  // the running config, without secrets
 };
 

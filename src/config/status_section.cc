@@ -80,6 +80,16 @@ void readComponent(const YAML::Node& item, size_t index, Config* config, Problem
       problems.add(at, f.subject("endpoints") + " " + quoted(text) + ": " + a.error());
       continue;
     }
+    bool in_cluster = false;
+    for (const auto& cluster : config->clusters) {
+      for (const auto& e : cluster.endpoints) in_cluster = in_cluster || e.address == *a;
+    }
+    if (!in_cluster) {
+      problems.add(at, f.subject("endpoints") + " " + quoted(text) +
+                           " is in no cluster; the status page judges an endpoint by its "
+                           "cluster's health checks: list it in a cluster's endpoints");
+      continue;
+    }
     c.endpoints.push_back({text, *a});
   }
   config->status.components.push_back(std::move(c));
@@ -110,6 +120,32 @@ void quickStartStatusComponents(Config* config) {
     c.description = "The origin at " + e.address_text;
     c.endpoints.push_back(e);
     config->status.components.push_back(std::move(c));
+  }  addImpliedHealthChecks(config);
+}
+
+void addImpliedHealthChecks(Config* config) {
+  for (auto& cluster : config->clusters) {
+    if (cluster.health_check.type != HealthCheck::Type::kNone) continue;
+    bool watched = false;
+    for (const auto& c : config->status.components) {
+      for (const auto& name : c.clusters) watched = watched || name == cluster.name;
+      for (const auto& route : c.routes) {
+        for (const auto& r : config->routes) {
+          watched = watched || (r.name == route && r.cluster == cluster.name);
+        }
+      }
+      for (const auto& own : c.endpoints) {
+        for (const auto& e : cluster.endpoints) watched = watched || e.address == own.address;
+      }
+    }
+    if (!watched) continue;
+    HealthCheck& h = cluster.health_check;
+    h.type = HealthCheck::Type::kTcp;
+    h.interval = kImpliedCheckInterval;
+    h.timeout = kImpliedCheckInterval * 4 / 5;
+    h.jitter = kImpliedCheckInterval / 10;
+    h.unhealthy_threshold = 2;
+    h.healthy_threshold = 2;
   }
 }
 
@@ -158,6 +194,7 @@ void readStatusSection(Fields& top, Config* config, ProblemList& problems) {
       s.components.push_back(std::move(c));
     }
   }
+  addImpliedHealthChecks(config);
 }
 
 }  // namespace floodgate::config

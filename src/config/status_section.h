@@ -16,4 +16,10 @@ std::string componentId(std::string_view name);
 // The quick start's components: one per upstream endpoint of the first cluster.
 void quickStartStatusComponents(Config* config);
 
+// The status page judges endpoints by their clusters' health checks. A cluster a component
+// watches that has none configured gets a TCP connect check twice a second, so that a dead
+// origin shows on the page within seconds even when no traffic reaches it.
+inline constexpr Duration kImpliedCheckInterval = milliseconds(500);
+void addImpliedHealthChecks(Config* config);
+
 }  // namespace floodgate::config

@@ -1249,6 +1249,7 @@ std::string_view ClientConnection::withRequestId(std::string_view extra, char* b
 }
 
 void ClientConnection::logAccess(int status) {
+  int route = exchange_open_ ? route_index_ : -1;  // countRequest closes the exchange
   countRequest(status);
   if (decision_.id_len != 0) {
     decision_.status = static_cast<uint16_t>(status);
@@ -1260,7 +1261,7 @@ void ClientConnection::logAccess(int status) {
     // count against the origin's health (the detector's origin-stress signal).
     bool from_origin = last_endpoint_ != nullptr && resp_head_done_;
     worker_->observation().recordResponse(*key_, status, resp_head_at_ - exchange_started_,
-                                          from_origin, worker_->loop().now());
+                                          from_origin, worker_->loop().now(), route);
     observed_ = false;
   }
   AccessLog* log = worker_->accessLog();

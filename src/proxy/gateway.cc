@@ -93,7 +93,13 @@ class Gateway final : public admin::GatewayControl {
     upstream_ = std::make_unique<upstream::UpstreamControl>(
         config_, n, [this, n](std::shared_ptr<const upstream::UpstreamView> view) {
           for (auto& w : workers_) w->swapUpstream(view, n);
+          if (status_) status_->noteUpstream(view);  // set before the upstream side starts
         });
+    // Endpoint health, ejections, failovers, panic and drains go to the event log too.
+    upstream_->setEventSink([this](std::string_view kind, std::string_view subject,
+                                   std::string_view message, const nlohmann::json& details) {
+      events_.push(std::string(kind), std::string(subject), std::string(message), details);
+    });
     control_ = std::make_unique<ControlPlane>([this] { everySecond(); });
     if (config_->status.enabled && !startStatusPage()) return 1;
     if (config_->admin.enabled && !startAdmin()) return 1;
@@ -133,6 +139,10 @@ class Gateway final : public admin::GatewayControl {
   Result<bool> removeBlock(const std::string& prefix) override;
   nlohmann::json shield() override { return describeShield(*shield_, *defense_, *currentConfig()); }
   nlohmann::json configSummary() override { return describeConfig(*currentConfig()); }
+  nlohmann::json upstreams() override { return upstream_->snapshotJson(); }
+  Result<std::string> drainEndpoint(const std::string& address, bool drain) override {
+    return upstream_->drainEndpoint(address, drain);
+  }
 
  private:
   bool startListener(const config::Listener& l) {
@@ -162,6 +172,7 @@ class Gateway final : public admin::GatewayControl {
       return false;
     }
     status_ = std::move(*plane);
+    status_->noteUpstream(upstream_->view());
     return true;
   }
 

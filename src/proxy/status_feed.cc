@@ -19,8 +19,10 @@ uint64_t rejectedTotal(const ShieldState* shield) {
 TrafficTick TrafficTick::from(const shield::WorkerObservation& merged, bool anomaly, size_t rules) {
   TrafficTick t;
   t.requests = merged.totalRequests();
-  for (int r = 0; r < shield::WorkerObservation::kMaxRoutes; ++r)
+  for (int r = 0; r < shield::WorkerObservation::kMaxRoutes; ++r) {
     t.routes[r] = merged.routeRequests(r);
+    t.route_errors[r] = merged.routeErrors(r);
+  }
   t.errors_5xx = merged.statusCount(shield::StatusClass::k5xx);
   t.local = merged.statusCount(shield::StatusClass::kLocal);
   t.p99_ms = merged.latency().count() == 0 ? 0 : merged.latency().quantileMicros(0.99) / 1000.0;
@@ -43,42 +45,30 @@ status::ServiceOptions statusServiceOptions(const config::Config& config) {
   return o;
 }
 
-StatusFeed::StatusFeed(EventLoop* loop, const config::Config& config,
-                       status::StatusService* service, const ShieldState* shield)
+StatusFeed::StatusFeed(const config::Config& config, status::StatusService* service,
+                       const ShieldState* shield)
     : service_(service), shield_(shield) {
-  std::vector<SocketAddress> addresses;
-  std::map<std::string, size_t> index;  // one probe per distinct endpoint
-  auto endpoint = [&](const config::Endpoint& e) {
-    std::string key = e.address.toString();
-    auto [it, added] = index.emplace(key, addresses.size());
-    if (added) addresses.push_back(e.address);
-    return it->second;
-  };
   for (const auto& c : config.status.components) {
     Watched w;
     w.id = c.id;
-    std::vector<int> clusters = c.cluster_indexes;
+    w.clusters = c.clusters;
     for (int r : c.route_indexes) {
       w.routes.push_back(r);
-      int ci = config.routes[r].cluster_index;
-      if (ci >= 0) clusters.push_back(ci);
+      if (config.routes[r].cluster_index >= 0) w.clusters.push_back(config.routes[r].cluster);
     }
-    for (int ci : clusters) {
-      for (const auto& e : config.clusters[ci].endpoints) w.endpoints.push_back(endpoint(e));
-      if (c.route_indexes.empty()) {  // a cluster's component counts every route to it
-        for (size_t r = 0; r < config.routes.size(); ++r) {
-          if (config.routes[r].cluster_index == ci) w.routes.push_back(static_cast<int>(r));
-        }
+    for (int ci : c.cluster_indexes) {
+      if (!c.route_indexes.empty()) continue;  // a cluster's component counts every route to it
+      for (size_t r = 0; r < config.routes.size(); ++r) {
+        if (config.routes[r].cluster_index == ci) w.routes.push_back(static_cast<int>(r));
       }
     }
-    for (const auto& e : c.endpoints) w.endpoints.push_back(endpoint(e));
-    std::sort(w.endpoints.begin(), w.endpoints.end());
-    w.endpoints.erase(std::unique(w.endpoints.begin(), w.endpoints.end()), w.endpoints.end());
+    for (const auto& e : c.endpoints) w.endpoints.push_back(e.address);
+    std::sort(w.clusters.begin(), w.clusters.end());
+    w.clusters.erase(std::unique(w.clusters.begin(), w.clusters.end()), w.clusters.end());
     std::sort(w.routes.begin(), w.routes.end());
     w.routes.erase(std::unique(w.routes.begin(), w.routes.end()), w.routes.end());
     components_.push_back(std::move(w));
   }
-  probe_ = std::make_unique<ReachabilityProbe>(loop, std::move(addresses));
   rejected_before_ = rejectedTotal(shield_);
 }
 
@@ -88,34 +78,109 @@ void StatusFeed::noteTick(const TrafficTick& tick) {
   fresh_ = true;
 }
 
+void StatusFeed::noteUpstream(std::shared_ptr<const upstream::UpstreamView> view) {
+  std::lock_guard<std::mutex> lock(mu_);
+  view_ = std::move(view);
+}
+
+std::map<std::string, StatusFeed::ClusterCounts> StatusFeed::sinceLast(
+    const upstream::UpstreamView& view) {
+  std::map<std::string, ClusterCounts> grown;
+  for (size_t ci = 0; ci < view.clusters.size() && ci < view.config->clusters.size(); ++ci) {
+    const std::string& name = view.config->clusters[ci].name;
+    upstream::ClusterShared& shared = *view.clusters[ci].shared;
+    ClusterCounts now{view.clusters[ci].shared,
+                      shared.counters().shed.load(std::memory_order_relaxed),
+                      {},
+                      {}};
+    for (size_t e = 0; e < shared.endpointCount(); ++e) {
+      now.attempts.push_back(shared.endpoint(e).requests.load(std::memory_order_relaxed));
+      now.failures.push_back(shared.endpoint(e).failures.load(std::memory_order_relaxed));
+    }
+    ClusterCounts& before = seen_[name];
+    if (before.shared != now.shared) {  // new counters (a reload): they started from zero
+      before = ClusterCounts{now.shared, 0, {}, {}};
+    }
+    before.attempts.resize(now.attempts.size());
+    before.failures.resize(now.failures.size());
+    auto minus = [](uint64_t a, uint64_t b) { return a - std::min(a, b); };
+    ClusterCounts& d = grown[name];
+    d.shed = minus(now.shed, before.shed);
+    for (size_t e = 0; e < now.attempts.size(); ++e) {
+      d.attempts.push_back(minus(now.attempts[e], before.attempts[e]));
+      d.failures.push_back(minus(now.failures[e], before.failures[e]));
+    }
+    before = std::move(now);
+  }
+  return grown;
+}
+
+void StatusFeed::judgeEndpoints(const Watched& w, const upstream::UpstreamView& view,
+                                const std::map<std::string, ClusterCounts>& grown,
+                                status::Signals* s) const {
+  const auto& clusters = view.config->clusters;
+  for (size_t ci = 0; ci < clusters.size() && ci < view.clusters.size(); ++ci) {
+    const config::Cluster& cluster = clusters[ci];
+    const upstream::ClusterHealth& health = *view.clusters[ci].health;
+    auto counts = grown.find(cluster.name);
+    bool whole = std::binary_search(w.clusters.begin(), w.clusters.end(), cluster.name);
+    for (size_t ei = 0; ei < cluster.endpoints.size() && ei < health.endpoints.size(); ++ei) {
+      bool own = std::find(w.endpoints.begin(), w.endpoints.end(),
+                           cluster.endpoints[ei].address) != w.endpoints.end();
+      if (!whole && !own) continue;
+      if (w.routes.empty() && counts != grown.end() && ei < counts->second.attempts.size()) {
+        s->requests += counts->second.attempts[ei];
+        s->errors_5xx += counts->second.failures[ei];
+      }
+      const auto& e = health.endpoints[ei];
+      if (e.draining) continue;  // an operator took it out: not a fault
+      ++s->total_endpoints;
+      s->healthy_endpoints += e.available() ? 1 : 0;
+    }
+    if (!whole) continue;
+    if (counts != grown.end()) s->shed += counts->second.shed;
+    // Failed over: the first level has no endpoint able to take traffic, a later one has.
+    std::vector<int> available(cluster.levels.size(), 0), present(cluster.levels.size(), 0);
+    for (size_t ei = 0; ei < cluster.endpoints.size() && ei < health.endpoints.size(); ++ei) {
+      auto l = static_cast<size_t>(cluster.endpoints[ei].level);
+      if (l >= available.size()) continue;
+      ++present[l];
+      available[l] += health.endpoints[ei].available() ? 1 : 0;
+    }
+    if (!present.empty() && present[0] > 0 && available[0] == 0) {
+      for (size_t l = 1; l < available.size(); ++l) s->failed_over |= available[l] > 0;
+    }
+  }
+}
+
 void StatusFeed::second() {
   TrafficTick tick;
+  std::shared_ptr<const upstream::UpstreamView> view;
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (fresh_) tick = last_;  // a stale tick is not counted twice
     fresh_ = false;
+    view = view_;
   }
-  probe_->round();  // finishes the last round (its verdicts are read below) and starts one
   uint64_t rejected = rejectedTotal(shield_);
   uint64_t mitigated = rejected - std::min(rejected, rejected_before_);
   rejected_before_ = rejected;
+  std::map<std::string, ClusterCounts> grown;
+  if (view) grown = sinceLast(*view);
   std::vector<std::pair<std::string, status::Signals>> signals;
   for (const auto& w : components_) {
     status::Signals s;
-    s.total_endpoints = static_cast<int>(w.endpoints.size());
-    for (size_t e : w.endpoints) s.healthy_endpoints += probe_->reachable(e) ? 1 : 0;
-    if (!probed_) s.healthy_endpoints = s.total_endpoints;  // no verdict yet: assume well
+    if (view) judgeEndpoints(w, *view, grown, &s);
     for (int r : w.routes) {
-      if (r < shield::WorkerObservation::kMaxRoutes) s.requests += tick.routes[r];
+      if (r >= shield::WorkerObservation::kMaxRoutes) continue;
+      s.requests += tick.routes[r];
+      s.errors_5xx += tick.route_errors[r];
     }
-    // 5xx are counted for the whole gateway; each component is given its share of them.
-    if (tick.requests > 0) s.errors_5xx = tick.errors_5xx * s.requests / tick.requests;
     s.p99_ms = tick.p99_ms;
     s.under_attack = tick.anomaly;
     s.mitigated = tick.anomaly && tick.rules > 0;
     signals.push_back({w.id, s});
   }
-  probed_ = true;
   status::TrafficSample sample;
   sample.requests = static_cast<double>(tick.requests);
   uint64_t failed = tick.errors_5xx + tick.local;

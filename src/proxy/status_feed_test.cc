@@ -1,41 +1,39 @@
 #include "proxy/status_feed.h"
 
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
+
+#include "upstream/upstream_control.h"
 
 namespace floodgate::proxy {
 namespace {
 
-// Feeds a real StatusService (in memory, on a ManualClock) from a config with two components:
-// "api" by cluster (a listening endpoint) and "web" by route (a refusing one).
+// Feeds a real StatusService (in memory, on a ManualClock) from a config with three components:
+// "api" by cluster (two levels: a primary and an alternate), "web" by route, and "edge" by one
+// endpoint of its own. Endpoint health comes from a real UpstreamControl (not started: the test
+// drives it) through the views it publishes, as the gateway wires them.
 class StatusFeedTest : public ::testing::Test {
  protected:
   StatusFeedTest() {
-    auto listening = listenTcp(*SocketAddress::parse("127.0.0.1:0"));
-    EXPECT_TRUE(listening.ok());
-    open_ = std::move(*listening);
-    refusing_ = FileDescriptor(::socket(AF_INET, SOCK_STREAM, 0));
-    sockaddr_in sin{};
-    sin.sin_family = AF_INET;
-    sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(::bind(refusing_.get(), reinterpret_cast<sockaddr*>(&sin), sizeof sin), 0);
     std::string yaml =
         "listeners: [{ address: 127.0.0.1:0 }]\n"
         "clusters:\n"
-        "  - { name: api, endpoints: [" +
-        localAddress(open_.get()).toString() +
-        "] }\n"
-        "  - { name: web, endpoints: [" +
-        localAddress(refusing_.get()).toString() +
-        "] }\n"
+        "  - name: api\n"
+        "    levels:\n"
+        "      - endpoints: [127.0.0.1:9000]\n"
+        "      - endpoints: [127.0.0.1:9001]\n"
+        "        capacity: 100/s\n"
+        "    outlier_detection: { consecutive_connect_failures: 3, max_ejected_percent: 50 }\n"
+        "  - { name: web, endpoints: [127.0.0.1:9002, 127.0.0.1:9003] }\n"
         "routes:\n"
         "  - { name: api, match: { path_prefix: /api }, cluster: api }\n"
         "  - { name: site, cluster: web }\n"
         "status:\n"
         "  listen: 127.0.0.1:0\n"
         "  worse_after: 1s\n"
-        "  components: [{ name: API, clusters: [api] }, { name: Web, routes: [site] }]\n";
+        "  components:\n"
+        "    - { name: API, clusters: [api] }\n"
+        "    - { name: Web, routes: [site] }\n"
+        "    - { name: Edge, endpoints: [127.0.0.1:9003] }\n";
     auto loaded = config::loadConfigString(yaml, "t.yaml");
     EXPECT_TRUE(loaded.ok()) << loaded.describeProblems();
     config_ = loaded.config;
@@ -45,14 +43,25 @@ class StatusFeedTest : public ::testing::Test {
     auto service = status::StatusService::open(options, clock_);
     EXPECT_TRUE(service.ok());
     service_ = std::move(*service);
-    feed_ = std::make_unique<StatusFeed>(&loop_, *config_, service_.get(), shield_.get());
+    feed_ = std::make_unique<StatusFeed>(*config_, service_.get(), shield_.get());
+    upstream_ = std::make_unique<upstream::UpstreamControl>(
+        config_, 1, [this](auto view) { feed_->noteUpstream(view); }, clock_);
   }
 
   void second(const TrafficTick& tick) {
     clock_.advance(std::chrono::seconds(1));
     feed_->noteTick(tick);
     feed_->second();
-    for (int i = 0; i < 10; ++i) loop_.runOnce(5);  // the probe's connects complete
+  }
+
+  // The cluster's shared counters and gates, as workers see them.
+  upstream::ClusterShared& shared(size_t cluster) {
+    return *upstream_->view()->clusters[cluster].shared;
+  }
+  // Outlier detection ejects endpoint `e` of `cluster` (ten connect failures in a row).
+  void eject(size_t cluster, size_t e) {
+    shared(cluster).endpoint(e).consecutive_gateway.store(10);
+    upstream_->tick();
   }
 
   status::ComponentStatus statusOf(const std::string& id) {
@@ -62,37 +71,94 @@ class StatusFeedTest : public ::testing::Test {
     return status::ComponentStatus::kUnderMaintenance;
   }
 
-  FileDescriptor open_;
-  FileDescriptor refusing_;
+  // The unresolved incidents, as the Statuspage-compatible JSON has them.
+  nlohmann::json openIncidents() {
+    web::Request r{"GET", "/api/v2/incidents/unresolved.json"};
+    return nlohmann::json::parse(service_->publicHandler()(r).body)["incidents"];
+  }
+
   std::shared_ptr<const config::Config> config_;
   std::unique_ptr<ShieldState> shield_;
   ManualClock clock_;
-  EventLoop loop_;
   std::unique_ptr<status::StatusService> service_;
   std::unique_ptr<StatusFeed> feed_;
+  std::unique_ptr<upstream::UpstreamControl> upstream_;
 };
 
-TEST_F(StatusFeedTest, EachComponentIsJudgedByItsOwnEndpointsAndRoutes) {
-  TrafficTick calm;
-  calm.requests = 100;
-  calm.routes[0] = 60;  // /api
-  calm.routes[1] = 40;  // the site
-  second(calm);         // no verdict from the probe yet: assumed reachable
-  EXPECT_EQ(statusOf("api"), status::ComponentStatus::kOperational);
-  EXPECT_EQ(statusOf("web"), status::ComponentStatus::kOperational);
-  second(calm);
-  EXPECT_EQ(statusOf("api"), status::ComponentStatus::kOperational);
-  EXPECT_EQ(statusOf("web"), status::ComponentStatus::kMajorOutage);  // its endpoint refuses
+TrafficTick calm() {
+  TrafficTick t;
+  t.requests = 100;
+  t.routes[0] = 60;  // /api
+  t.routes[1] = 40;  // the site
+  return t;
 }
 
-TEST_F(StatusFeedTest, ErrorsAreSharedOutByEachComponentsRequests) {
-  TrafficTick failing;
-  failing.requests = 100;
-  failing.routes[0] = 100;  // every request went to /api
+TEST_F(StatusFeedTest, EachComponentIsJudgedByItsOwnEndpointsAndRoutes) {
+  second(calm());
+  EXPECT_EQ(statusOf("api"), status::ComponentStatus::kOperational);
+  EXPECT_EQ(statusOf("web"), status::ComponentStatus::kOperational);
+  EXPECT_EQ(statusOf("edge"), status::ComponentStatus::kOperational);
+  eject(1, 1);  // 127.0.0.1:9003: the web cluster's second endpoint, Edge's only one
+  second(calm());
+  EXPECT_EQ(statusOf("api"), status::ComponentStatus::kOperational);
+  EXPECT_EQ(statusOf("web"), status::ComponentStatus::kDegradedPerformance);  // one of two
+  EXPECT_EQ(statusOf("edge"), status::ComponentStatus::kMajorOutage);
+}
+
+TEST_F(StatusFeedTest, ServerErrorsAreCountedOnTheirOwnRoute) {
+  TrafficTick failing = calm();
   failing.errors_5xx = 30;
+  failing.route_errors[1] = 30;  // every error was on the site: 75% of its 40 requests
   second(failing);
-  EXPECT_EQ(statusOf("api"), status::ComponentStatus::kPartialOutage);  // 30% of its requests
-  EXPECT_EQ(statusOf("web"), status::ComponentStatus::kOperational);    // it had none
+  EXPECT_EQ(statusOf("api"), status::ComponentStatus::kOperational);  // none of its 60
+  EXPECT_EQ(statusOf("web"), status::ComponentStatus::kMajorOutage);
+}
+
+TEST_F(StatusFeedTest, AComponentOfEndpointsAloneCountsTheAttemptsAtThem) {
+  second(calm());
+  upstream::EndpointStats& edge = shared(1).endpoint(1);  // 127.0.0.1:9003
+  edge.requests.store(20);
+  edge.failures.store(12);  // 60% of this second's attempts failed
+  shared(1).endpoint(0).failures.store(50);  // the web cluster's other endpoint: not Edge's
+  second(calm());
+  EXPECT_EQ(statusOf("edge"), status::ComponentStatus::kMajorOutage);
+  edge.requests.store(40);  // the next second: 20 more attempts, no more failures
+  second(calm());
+  EXPECT_EQ(statusOf("edge"), status::ComponentStatus::kMajorOutage);  // hysteresis holds it
+  auto open = openIncidents();
+  ASSERT_EQ(open.size(), 1u) << open.dump();
+  std::string body = open[0]["incident_updates"][0]["body"];
+  EXPECT_NE(body.find("Elevated error rates on Edge: 60% of requests failed."), std::string::npos)
+      << body;
+}
+
+TEST_F(StatusFeedTest, AFailoverIsDegradedWithAnIncidentSayingSo) {
+  second(calm());
+  eject(0, 0);  // the primary of "api": its traffic moves to the alternate
+  second(calm());
+  EXPECT_EQ(statusOf("api"), status::ComponentStatus::kDegradedPerformance);
+  auto open = openIncidents();
+  ASSERT_EQ(open.size(), 1u) << open.dump();
+  EXPECT_EQ(open[0]["name"], "Degraded performance of API");
+  std::string body = open[0]["incident_updates"][0]["body"];
+  EXPECT_NE(body.find("API runs on its alternate path"), std::string::npos) << body;
+  EXPECT_NE(body.find("Traffic moved to the alternate path at "), std::string::npos) << body;
+
+  // The alternate is full: 20 of its 60 requests shed at the edge make it a partial outage.
+  shared(0).counters().shed.store(20);
+  second(calm());
+  EXPECT_EQ(statusOf("api"), status::ComponentStatus::kPartialOutage);
+  open = openIncidents();
+  ASSERT_EQ(open.size(), 1u) << open.dump();
+  EXPECT_EQ(open[0]["name"], "Partial outage of API");
+}
+
+TEST_F(StatusFeedTest, ADrainedEndpointIsNotAFault) {
+  ASSERT_TRUE(upstream_->drainEndpoint("127.0.0.1:9003").ok());
+  second(calm());
+  second(calm());
+  EXPECT_EQ(statusOf("web"), status::ComponentStatus::kOperational);
+  EXPECT_TRUE(openIncidents().empty());
 }
 
 TEST_F(StatusFeedTest, AStaleTickIsNotCountedTwice) {

@@ -24,7 +24,7 @@ Result<std::unique_ptr<StatusPlane>> StatusPlane::start(const config::Config& co
   std::string url =
       config.status.url.empty() ? "http://" + p->address_.toString() : config.status.url;
   p->service_->setPageUrl(url);
-  p->feed_ = std::make_unique<StatusFeed>(&p->loop_, config, p->service_.get(), shield);
+  p->feed_ = std::make_unique<StatusFeed>(config, p->service_.get(), shield);
   p->second_.setCallback([p] { p->second(); });
   std::printf("status page on %s (%zu components, database %s)\n", url.c_str(),
               config.status.components.size(), config.status.database.c_str());

@@ -27,6 +27,10 @@ class StatusPlane {
   SocketAddress address() const { return address_; }
   web::Handler adminHandler() { return service_->adminHandler(); }
   void noteTick(const TrafficTick& tick) { feed_->noteTick(tick); }
+  // Endpoint and path health for the components, from the upstream control side (any thread).
+  void noteUpstream(std::shared_ptr<const upstream::UpstreamView> view) {
+    feed_->noteUpstream(std::move(view));
+  }
 
  private:
   StatusPlane() = default;

@@ -48,7 +48,7 @@ void WorkerObservation::recordRequest(const IpKey& source, uint64_t fingerprint,
 }
 
 void WorkerObservation::recordResponse(const IpKey& source, int status, Duration upstream_latency,
-                                       bool from_origin, MonoTime now) {
+                                       bool from_origin, MonoTime now, int route) {
   StatusClass cls;
   const bool local_upstream_failure = !from_origin && (status == 502 || status == 504);
   if (from_origin || local_upstream_failure) {
@@ -60,6 +60,7 @@ void WorkerObservation::recordResponse(const IpKey& source, int status, Duration
     cls = StatusClass::kLocal;
   }
   ++status_[static_cast<int>(cls)];
+  if (cls == StatusClass::k5xx && route >= 0 && route < kMaxRoutes) ++route_5xx_[route];
   origin_attempts_ += from_origin || local_upstream_failure;
   if (from_origin) {
     ++origin_responses_;
@@ -82,6 +83,9 @@ uint64_t WorkerObservation::routeRequests(int route) const {
 uint64_t WorkerObservation::routeKnownGoodRequests(int route) const {
   return route >= 0 && route < kMaxRoutes ? route_known_good_[route] : 0;
 }
+uint64_t WorkerObservation::routeErrors(int route) const {
+  return route >= 0 && route < kMaxRoutes ? route_5xx_[route] : 0;
+}
 
 bool WorkerObservation::merge(const WorkerObservation& other) {
   if (config_.seed != other.config_.seed || config_.v4_prefix != other.config_.v4_prefix ||
@@ -100,6 +104,7 @@ bool WorkerObservation::merge(const WorkerObservation& other) {
   for (int i = 0; i < kMaxRoutes; ++i) {
     routes_[i] += other.routes_[i];
     route_known_good_[i] += other.route_known_good_[i];
+    route_5xx_[i] += other.route_5xx_[i];
   }
   for (int i = 0; i < kStatusClasses; ++i) status_[i] += other.status_[i];
   origin_responses_ += other.origin_responses_;
@@ -119,6 +124,7 @@ void WorkerObservation::reset() {
   total_ = known_good_requests_ = other_route_ = 0;
   routes_.fill(0);
   route_known_good_.fill(0);
+  route_5xx_.fill(0);
   status_.fill(0);
   origin_responses_ = origin_attempts_ = origin_failures_ = concurrency_samples_ =
       saturated_samples_ = 0;

@@ -51,8 +51,9 @@ class WorkerObservation {
   // answered (a local 502/504 means the origin failed or timed out and counts as origin failure
   // and as 5xx). upstream_latency counts in the histogram when from_origin. A 2xx/3xx from the
   // origin is noted in the KnownGoodSet at `now` (a challenge page or a local 200 never is).
+  // `route` (the request's, -1 none) counts a 5xx against that route too, for routeErrors().
   void recordResponse(const IpKey& source, int status, Duration upstream_latency, bool from_origin,
-                      MonoTime now = MonoTime{});
+                      MonoTime now = MonoTime{}, int route = -1);
   // A sample of the origin's concurrency (in flight vs its limit), e.g. at each upstream pick.
   void recordConcurrency(uint32_t in_flight, uint32_t limit);
 
@@ -64,6 +65,7 @@ class WorkerObservation {
   uint64_t knownGoodRequests() const { return known_good_requests_; }
   uint64_t routeRequests(int route) const;
   uint64_t routeKnownGoodRequests(int route) const;
+  uint64_t routeErrors(int route) const;  // 5xx of StatusClass::k5xx answered on the route
   uint64_t otherRouteRequests() const { return other_route_; }
   uint64_t statusCount(StatusClass c) const { return status_[static_cast<int>(c)]; }
   uint64_t originResponses() const { return origin_responses_; }
@@ -102,6 +104,7 @@ class WorkerObservation {
   uint64_t other_route_ = 0;
   std::array<uint64_t, kMaxRoutes> routes_{};
   std::array<uint64_t, kMaxRoutes> route_known_good_{};
+  std::array<uint64_t, kMaxRoutes> route_5xx_{};
   std::array<uint64_t, kStatusClasses> status_{};
   uint64_t origin_responses_ = 0;
   uint64_t origin_attempts_ = 0;

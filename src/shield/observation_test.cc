@@ -107,6 +107,25 @@ TEST(WorkerObservation, MergeFindsAHitterSpreadOverWorkers) {
   EXPECT_EQ(merged.totalRequests(), 220u);
 }
 
+TEST(WorkerObservation, ServerErrorsCountPerRouteAndMerge) {
+  WorkerObservation a, b, merged;
+  a.recordResponse(v4(1), 500, milliseconds(5), true, MonoTime{}, 2);
+  a.recordResponse(v4(1), 502, Duration(0), false, MonoTime{}, 2);  // the origin failed
+  a.recordResponse(v4(1), 503, Duration(0), false, MonoTime{}, 2);  // shed by floodgate: local
+  a.recordResponse(v4(1), 200, milliseconds(5), true, MonoTime{}, 2);
+  b.recordResponse(v4(1), 504, Duration(0), false, MonoTime{}, 5);
+  b.recordResponse(v4(1), 500, milliseconds(5), true);  // no route
+  EXPECT_EQ(a.routeErrors(2), 2u);
+  ASSERT_TRUE(merged.merge(a));
+  ASSERT_TRUE(merged.merge(b));
+  EXPECT_EQ(merged.routeErrors(2), 2u);
+  EXPECT_EQ(merged.routeErrors(5), 1u);
+  EXPECT_EQ(merged.routeErrors(-1), 0u);
+  EXPECT_EQ(merged.statusCount(StatusClass::k5xx), 4u);
+  merged.reset();
+  EXPECT_EQ(merged.routeErrors(2), 0u);
+}
+
 TEST(WorkerObservation, OriginSuccessesMakeKnownGoodClients) {
   MonoTime t0{seconds(1000)};
   KnownGoodSet good(1024, t0);

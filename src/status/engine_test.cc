@@ -132,6 +132,32 @@ TEST_F(EngineTest, FailoverIsToldInPlainWords) {
   EXPECT_NE(open[0].updates[0].body.find("UTC."), std::string::npos);
 }
 
+TEST_F(EngineTest, OnTheAlternatePathAComponentIsDegradedNotDown) {
+  Signals s{1, 2, 100, 0, 20};  // the primary's endpoint is gone, the alternate serves all
+  s.failed_over = true;
+  seconds(2, s);
+  EXPECT_EQ(apiStatus(), ComponentStatus::kDegradedPerformance);
+  auto open = openIncidents();
+  ASSERT_EQ(open.size(), 1u);
+  EXPECT_EQ(open[0].name, "Degraded performance of API");
+  EXPECT_EQ(open[0].impact, "minor");
+  const std::string& body = open[0].updates[0].body;
+  EXPECT_EQ(body.find("API runs on its alternate path: its primary path is unavailable. "
+                      "Traffic moved to the alternate path at "),
+            0u)
+      << body;
+
+  s.shed = 10;  // the alternate is full: a tenth of the users are asked to come back later
+  seconds(2, s);
+  EXPECT_EQ(apiStatus(), ComponentStatus::kPartialOutage);
+  auto escalated = store_->incident(open[0].id);
+  EXPECT_EQ(escalated->name, "Partial outage of API");
+  EXPECT_NE(escalated->updates.front().body.find(  // the newest first
+                "Capacity is short: 10% of requests to API were asked to retry later."),
+            std::string::npos)
+      << escalated->updates.front().body;
+}
+
 TEST_F(EngineTest, AnAttackIsAnIncidentEvenWhileTheOriginIsHealthy) {
   Signals attack = healthy();
   attack.under_attack = true;

@@ -1,5 +1,5 @@
 // What the gateway tells the status engine about one component, once a second. The seam
-// between the data plane's observations (endpoint reachability, request counts, latency, the
+// between the data plane's observations (upstream health and failover, request counts, latency, the
 // detector) and the status page: whatever produces them, the engine only sees these.
 #pragma once
 
@@ -8,7 +8,7 @@
 namespace floodgate::status {
 
 struct Signals {
-  int healthy_endpoints = 0;  // endpoints that accept connections (or pass health checks)
+  int healthy_endpoints = 0;  // endpoints that take traffic (health checks pass, not ejected)
   int total_endpoints = 0;    // 0: the component has no endpoints of its own to judge
   uint64_t requests = 0;      // answered in the last second
   uint64_t errors_5xx = 0;    // of them, 5xx from the origin or for it (502/504)
@@ -16,6 +16,7 @@ struct Signals {
   bool under_attack = false;  // the detector sees an anomaly now
   bool mitigated = false;     // rules are filtering it
   bool failed_over = false;   // traffic moved to an alternate path
+  uint64_t shed = 0;          // of `requests`, turned away at the edge: no upstream path had room
 };
 
 // One second of the whole gateway's traffic, for the live charts.

@@ -20,7 +20,9 @@ TEST(DashboardTest, QueriesOnlyExportedMetrics) {
   for (std::string_view n :
        {names::kRequests, names::kUpstreamAttempts, names::kDownstreamRequests,
         names::kAmplification, names::kConnectionsActive, names::kRejections, names::kRules,
-        names::kFindings, names::kControlTick, names::kResidentMemory}) {
+        names::kFindings, names::kControlTick, names::kResidentMemory, names::kEndpointHealthy,
+        names::kEndpointEjected, names::kEndpointDraining, names::kEjections,
+        names::kLevelHealthy, names::kFailovers, names::kRetries, names::kShed, names::kPanic}) {
     known.insert(std::string(n));
   }
   for (std::string_view n : {names::kRequestDuration, names::kUpstreamDuration}) {

@@ -34,6 +34,12 @@ void OutlierDetector::eject(size_t i, MonoTime now, std::string reason,
   out->push_back(OutlierChange{i, true, std::move(reason), d, s.ejections});
 }
 
+bool OutlierDetector::uneject(size_t endpoint) {
+  if (endpoint >= state_.size() || !state_[endpoint].ejected) return false;
+  state_[endpoint].ejected = false;
+  return true;
+}
+
 std::vector<OutlierChange> OutlierDetector::tick(MonoTime now,
                                                  const std::vector<EndpointSample>& samples) {
   std::vector<OutlierChange> changes;

@@ -42,6 +42,11 @@ class OutlierDetector {
   // resets the consecutive counters of an ejected endpoint (they judged the old run).
   std::vector<OutlierChange> tick(MonoTime now, const std::vector<EndpointSample>& samples);
 
+  // Active health checks found the endpoint well again after failing: its ejection ends now
+  // (as Envoy's successful_active_health_check_uneject_host), the count of ejections stays.
+  // False when it was not ejected.
+  bool uneject(size_t endpoint);
+
   bool ejected(size_t endpoint) const { return state_[endpoint].ejected; }
   int ejections(size_t endpoint) const { return state_[endpoint].ejections; }
   MonoTime ejectedUntil(size_t endpoint) const { return state_[endpoint].until; }

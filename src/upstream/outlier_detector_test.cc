@@ -37,6 +37,25 @@ TEST(OutlierDetector, ConsecutiveGatewayFailuresEject) {
   EXPECT_TRUE(d.ejected(1));
 }
 
+TEST(OutlierDetector, PassingHealthChecksEndAnEjectionButNotItsCount) {
+  ManualClock clock;
+  OutlierDetector d(defaults(), 2);
+  std::vector<EndpointSample> s(2);
+  d.tick(clock.now(), s);
+  s[0].consecutive_gateway = 5;
+  ASSERT_EQ(d.tick(clock.now(), s).size(), 1u);
+  EXPECT_FALSE(d.uneject(1));  // never ejected
+  EXPECT_TRUE(d.uneject(0));
+  EXPECT_FALSE(d.ejected(0));
+  EXPECT_FALSE(d.uneject(0));
+  EXPECT_TRUE(d.tick(clock.now() + seconds(1), std::vector<EndpointSample>(2)).empty());
+  clock.advance(seconds(2));
+  auto again = d.tick(clock.now(), s);  // a repeat offence: twice as long
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].ejections, 2);
+  EXPECT_EQ(again[0].duration, seconds(60));
+}
+
 TEST(OutlierDetector, EjectionGrowsWithRepeatOffencesAndIsCapped) {
   ManualClock clock;
   auto config = defaults();

@@ -106,6 +106,16 @@ void UpstreamControl::onProbe(size_t ci, size_t ei, bool healthy, const std::str
   emit(healthy ? "upstream.endpoint_healthy" : "upstream.endpoint_unhealthy", subjectOf(c, ei),
        healthy ? "health checks pass again" : "health checks fail: " + detail,
        {{"check", detail}});
+  // An origin that died and came back would otherwise sit out its whole ejection (30 s and up)
+  // with its checks passing; the failures it piled up while dead judged the old run.
+  if (healthy && c.outlier->uneject(ei)) {
+    EndpointStats& s = c.shared->endpoint(ei);
+    s.consecutive_5xx.store(0, std::memory_order_relaxed);
+    s.consecutive_gateway.store(0, std::memory_order_relaxed);
+    emit("upstream.endpoint_returned", subjectOf(c, ei),
+         "back from ejection: health checks pass again; slow start",
+         {{"ejections", c.outlier->ejections(ei)}});
+  }
   publish();
 }
 
@@ -159,7 +169,7 @@ Result<std::string> UpstreamControl::drainEndpoint(std::string_view address, boo
       emit(drain ? "upstream.endpoint_draining" : "upstream.endpoint_undrained", subjectOf(c, i),
            drain ? "drained by an operator: no new requests"
                  : "taken back into service by an operator; slow start",
-           {});
+           {{"cluster", c.config->name}, {"endpoint", ep.address_text}, {"level", ep.level}});
     }
   }
   if (found == 0) {
@@ -212,20 +222,25 @@ void UpstreamControl::publish() {
            {{"available", available}, {"total", total}});
     }
     // Level transitions: a level with no available endpoint hands its traffic on.
-    for (size_t l = 0; l < c.level_up.size(); ++l) {
-      bool up = false;
-      for (size_t i = 0; i < total; ++i) {
-        up = up || (c.config->endpoints[i].level == static_cast<int>(l) &&
-                    health->endpoints[i].available());
+    std::vector<bool> level_up(c.level_up.size());
+    for (size_t l = 0; l < level_up.size(); ++l) level_up[l] = level_available[l] > 0;
+    for (size_t l = 0; l < level_up.size(); ++l) {
+      if (level_up[l] == c.level_up[l]) continue;
+      c.level_up[l] = level_up[l];
+      // Where its traffic goes now: the first lower level still up (-1: none is).
+      int serving = -1;
+      for (size_t n = l + 1; n < level_up.size() && serving < 0; ++n) {
+        if (level_up[n]) serving = static_cast<int>(n);
       }
-      if (up == c.level_up[l]) continue;
-      c.level_up[l] = up;
-      emit(up ? "upstream.level_restored" : "upstream.level_failover",
+      emit(level_up[l] ? "upstream.level_restored" : "upstream.level_failover",
            fmt::format("{}/level-{}", c.config->name, l),
-           up ? "level available again; traffic returns over the slow-start window"
-              : "no endpoint available in this level: its traffic goes to the next levels, "
-                "within their capacity",
-           {{"level", l}});
+           level_up[l] ? "level available again; traffic returns over the slow-start window"
+                       : "no endpoint available in this level: its traffic goes to the next "
+                         "levels, within their capacity",
+           {{"level", l},
+            {"endpoints", level_total[l]},
+            {"available", level_available[l]},
+            {"next_level_serving", serving}});
     }
     c.health = health;
     view->clusters.push_back(ClusterRuntime{c.shared, health});

@@ -2,26 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include "upstream/test_support.h"
+
 namespace floodgate::upstream {
 namespace {
 
-std::shared_ptr<const config::Config> twoLevels() {
-  auto c = std::make_shared<config::Config>();
-  config::Cluster cluster;
-  cluster.name = "app";
-  cluster.levels.resize(2);
-  cluster.levels[1].requests_per_second = 100;
-  cluster.outlier_detection.max_ejected_percent = 50;
-  for (int i = 0; i < 2; ++i) {
-    config::Endpoint e;
-    e.address_text = "127.0.0.1:900" + std::to_string(i);
-    e.address = *SocketAddress::parse(e.address_text);
-    e.level = i;
-    cluster.endpoints.push_back(e);
-  }
-  c->clusters.push_back(cluster);
-  return c;
-}
+using testing::twoLevels;
 
 struct Recorder {
   std::vector<std::shared_ptr<const UpstreamView>> views;
@@ -55,6 +41,30 @@ TEST(UpstreamControl, EjectsOnConsecutiveFailuresPublishesAndReturns) {
   EXPECT_TRUE(back.available());
   EXPECT_EQ(back.available_since, clock.now());  // slow start from here
   EXPECT_EQ(rec.events.back(), "upstream.level_restored app/level-0");
+}
+
+TEST(UpstreamControl, FailoverAndDrainEventsCarryTheirDetails) {
+  ManualClock clock;
+  std::shared_ptr<const UpstreamView> view;
+  UpstreamControl control(
+      twoLevels(), 1, [&](auto v) { view = v; }, clock);
+  std::vector<std::pair<std::string, nlohmann::json>> events;
+  control.setEventSink([&](std::string_view kind, std::string_view, std::string_view,
+                           const nlohmann::json& details) {
+    events.emplace_back(std::string(kind), details);
+  });
+  ASSERT_TRUE(control.drainEndpoint("127.0.0.1:9000").ok());
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].first, "upstream.endpoint_draining");
+  EXPECT_EQ(events[0].second["endpoint"], "127.0.0.1:9000");
+  EXPECT_EQ(events[0].second["level"], 0);
+  EXPECT_EQ(events[1].first, "upstream.level_failover");
+  EXPECT_EQ(events[1].second["level"], 0);
+  EXPECT_EQ(events[1].second["available"], 0);
+  EXPECT_EQ(events[1].second["next_level_serving"], 1);  // the alternate takes its traffic
+  ASSERT_TRUE(control.drainEndpoint("127.0.0.1:9000", false).ok());
+  EXPECT_EQ(events.back().first, "upstream.level_restored");
+  EXPECT_EQ(events.back().second["available"], 1);
 }
 
 TEST(UpstreamControl, DrainIsRefusedForUnknownAddressesAndChangesNothing) {

@@ -968,6 +968,21 @@ void ScriptedUpstream::serve(int fd) {
   ::close(fd);
 }
 
+std::string twoLevelConfig(uint16_t primary, uint16_t alternate, const std::string& extra) {
+  return "listeners: [{ address: 127.0.0.1:0, workers: 2 }]\n"
+         "shield: { enabled: false }\n"
+         "clusters:\n"
+         "  - name: web\n"
+         "    levels:\n"
+         "      - endpoints: [127.0.0.1:" + std::to_string(primary) + "]\n"
+         "      - endpoints: [127.0.0.1:" + std::to_string(alternate) + "]\n" + extra +
+         "    health_check: { type: http, path: /, interval: 200ms, timeout: 150ms, jitter: 20ms,\n"
+         "                    unhealthy_threshold: 2, healthy_threshold: 2 }\n"
+         "    outlier_detection: { consecutive_connect_failures: 3, base_ejection: 1s,\n"
+         "                         max_ejected_percent: 50 }\n"
+         "    panic_threshold: 0\n";
+}
+
 std::string GatewayYaml::str() const {
   std::string y = "listeners:\n  - name: main\n    address: 127.0.0.1:0\n    workers: " +
                   std::to_string(workers) + "\n";

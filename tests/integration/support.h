@@ -286,6 +286,12 @@ struct GatewayYaml {
   std::string str() const;
 };
 
+// A gateway config (shield off, 2 workers) with one cluster "web" of two priority levels, the
+// primary and the alternate, quick HTTP health checks (200 ms), outlier detection after 3
+// connect failures and no panic. `extra` follows the alternate's endpoints: lines indented by 8
+// for the alternate level (capacity: 90/s), by 4 for the cluster (slow_start: 3s).
+std::string twoLevelConfig(uint16_t primary, uint16_t alternate, const std::string& extra = "");
+
 // Connects to 127.0.0.1:port; true if a TCP connection is established within `timeout`.
 bool canConnect(uint16_t port, milliseconds timeout = milliseconds(500));
 
