@@ -82,6 +82,49 @@ TEST(LevelGate, RateUnderPressureServesKnownGoodFirst) {
   EXPECT_LE(good + suspicious, 1000 + 10);
 }
 
+// Failover onto a small level: regulars (known-good) at 100/s, then a crowd of unknown clients
+// at 1200/s against 300/s of capacity. The crowd may use only what the regulars did not ask
+// for in the last second, so the regulars keep being served and the level is never overrun.
+TEST(LevelGate, ACrowdOfUnknownClientsLeavesTheKnownGoodTheirRate) {
+  ManualClock clock;
+  LevelGate gate(300, 0);
+  int good = 0, good_offered = 0, crowd = 0;
+  for (int ms = 0; ms < 7000; ++ms) {
+    bool crowding = ms >= 2000;
+    if (crowding) {
+      // 1.2 requests of the crowd per millisecond.
+      for (int k = 0; k < (ms % 5 == 0 ? 2 : 1); ++k) {
+        crowd += gate.tryAcquire(PriorityClass::kUnknown, 1, clock.now());
+      }
+    }
+    // The regulars' requests come five at a time (a page and what it loads) every 50 ms.
+    for (int k = 0; ms % 50 == 0 && k < 5; ++k) {
+      bool ok = gate.tryAcquire(PriorityClass::kKnownGood, 1, clock.now());
+      if (crowding) {
+        ++good_offered;
+        good += ok;
+      }
+    }
+    clock.advance(milliseconds(1));
+  }
+  EXPECT_GE(good, good_offered * 99 / 100) << good << " of " << good_offered;
+  // The crowd gets what is left: about 300 - 110 per second for 5 s.
+  EXPECT_GT(crowd, 800);
+  EXPECT_LE(good + crowd, 300 * 5 + 30);
+}
+
+TEST(LevelGate, WithoutBetterDemandALowerClassGetsTheWholeLevel) {
+  ManualClock clock;
+  LevelGate gate(300, 0);
+  int crowd = 0;
+  for (int ms = 0; ms < 5000; ++ms) {
+    crowd += gate.tryAcquire(PriorityClass::kUnknown, 1, clock.now());
+    clock.advance(milliseconds(1));
+  }
+  EXPECT_GE(crowd, 300 * 5 * 95 / 100);
+  EXPECT_LE(crowd, 300 * 5 + 15);
+}
+
 TEST(LevelGate, WorkersRacingNeverPassTheCapacityTogether) {
   ManualClock clock;  // time stands still: only the burst may pass, however many workers ask
   LevelGate rate(1000, 0);   // burst 50

@@ -10,8 +10,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 #include <regex>
 #include <string>
 #include <thread>
@@ -78,13 +76,6 @@ class SourceSocket {
   bool connected_ = false;
   std::string last_head_;
 };
-
-std::string readFileText(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 int getOnce(const char* source, uint16_t port, std::string_view path = "/") {
   SourceSocket s(source, port);
@@ -388,28 +379,6 @@ TEST(GovernorTest, HarmfulRuleAgainstRegularsIsRefusedBeforeItActs) {
 
 namespace floodgate::integration {
 namespace {
-
-// Runs a storm scenario with a report; the report's JSON (null when there is none).
-nlohmann::json runStorm(const std::string& scenario, CommandResult* run) {
-  std::string path = writeTempFile("storm.yaml", scenario);
-  std::string dir = path + ".report";
-  *run = runFloodgate({"storm", path, "--report", dir, "--quiet"}, seconds(90));
-  std::string text = readFileText(dir + "/report.json");
-  return text.empty() ? nlohmann::json() : parseJson(text);
-}
-
-const nlohmann::json& group(const nlohmann::json& report, const std::string& name) {
-  for (const auto& g : report["groups"]) {
-    if (g["name"] == name) return g;
-  }
-  static const nlohmann::json none;
-  return none;
-}
-
-std::string stormHead(const std::string& name, uint16_t gw_port, uint16_t origin_port) {
-  return "name: " + name + "\ntarget: http://127.0.0.1:" + std::to_string(gw_port) +
-         "\norigin_stats: http://127.0.0.1:" + std::to_string(origin_port) + "/__origin/stats\n";
-}
 
 // Of the attack offered from `from_s` seconds into the attack phase until it ended, the share
 // admitted to the origin, by the report's per-second series: the bound issue 4 sets on an attack

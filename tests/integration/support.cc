@@ -1030,4 +1030,32 @@ bool canConnect(uint16_t port, milliseconds timeout) {
   return true;
 }
 
+std::string readFileText(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string stormHead(const std::string& name, uint16_t gw_port, uint16_t origin_port) {
+  return "name: " + name + "\ntarget: http://127.0.0.1:" + std::to_string(gw_port) +
+         "\norigin_stats: http://127.0.0.1:" + std::to_string(origin_port) + "/__origin/stats\n";
+}
+
+nlohmann::json runStorm(const std::string& scenario, CommandResult* run) {
+  std::string path = writeTempFile("storm.yaml", scenario);
+  std::string dir = path + ".report";
+  *run = runFloodgate({"storm", path, "--report", dir, "--quiet"}, seconds(90));
+  std::string text = readFileText(dir + "/report.json");
+  return text.empty() ? nlohmann::json() : parseJson(text);
+}
+
+const nlohmann::json& group(const nlohmann::json& report, const std::string& name) {
+  for (const auto& g : report["groups"]) {
+    if (g["name"] == name) return g;
+  }
+  static const nlohmann::json none;
+  return none;
+}
+
 }  // namespace floodgate::integration

@@ -300,4 +300,14 @@ bool canConnect(uint16_t port, milliseconds timeout = milliseconds(500));
 // The descriptor, or -1 when binding or connecting failed.
 int connectFromSource(const char* source, uint16_t port, seconds read_timeout = seconds(3));
 
+// A file's whole text ("" if it cannot be read).
+std::string readFileText(const std::string& path);
+
+// The storm lab from a test: the head of a scenario aimed at the gateway on `gw_port` and
+// counting at the origin on `origin_port`; a run of `scenario` with a report, whose JSON it
+// returns (null when there is none); one client group of that report (null if absent).
+std::string stormHead(const std::string& name, uint16_t gw_port, uint16_t origin_port);
+nlohmann::json runStorm(const std::string& scenario, CommandResult* run);
+const nlohmann::json& group(const nlohmann::json& report, const std::string& name);
+
 }  // namespace floodgate::integration

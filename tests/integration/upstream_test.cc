@@ -220,6 +220,44 @@ TEST(UpstreamFailoverTest, AlternateIsNeverDrivenPastItsCapacity) {
   EXPECT_LE(j["rejected"].get<double>(), j["served"].get<double>() / 100) << r->body;
 }
 
+// Failover onto an alternate of small capacity, end to end: regulars, known-good after calm
+// seconds on the alternate, are still served when a crowd of new clients comes at four times
+// the alternate's capacity. The surplus is shed at the edge (503 + Retry-After), lowest class
+// first, and the alternate is never driven past its capacity.
+TEST(UpstreamFailoverTest, SmallAlternateServesKnownGoodClientsFirst) {
+  RefusingPort dead_primary;
+  auto alternate = startOrigin({"--name", "alternate", "--capacity", "400"});
+  ASSERT_TRUE(alternate.ok());
+  std::string config =
+      twoLevelConfig(dead_primary.port(), alternate.port, "        capacity: 300/s\n");
+  // The shield on, as by default: it learns who is known-good from the answers it sees.
+  config.erase(config.find("shield: { enabled: false }\n"), 27);
+  auto gw = startGatewayWithConfig(config);
+  ASSERT_TRUE(gw.ok());
+  std::string scenario = stormHead("small-alternate", gw.port, alternate.port) +
+                         "phases:\n"
+                         "  - { name: calm, duration: 12s }\n"  // known-good after 10 s
+                         "  - { name: crowd, duration: 8s, attack: true }\n"
+                         "clients:\n"
+                         "  - { name: regulars, kind: legit, sources: 127.11.0.0/24, count: 50,\n"
+                         "      rate: 100 }\n"
+                         "  - { name: crowd, kind: legit, sources: 127.78.0.0/16, count: 2000,\n"
+                         "      rate: 1200, phases: [crowd] }\n";
+  CommandResult run;
+  auto report = runStorm(scenario, &run);
+  ASSERT_FALSE(report.is_null()) << run.out << run.err;
+  const auto& regulars = group(report, "regulars");
+  const auto& crowd = group(report, "crowd");
+  EXPECT_GE(regulars["success"].get<double>(), 0.99) << run.out;
+  EXPECT_LT(crowd["success"].get<double>(), 0.5) << run.out;
+  EXPECT_GT(crowd["counts"]["status_503"].get<uint64_t>(), 0u) << run.out;
+  auto stats = parseJson(HttpClient(alternate.port).get("/__origin/stats")->body);
+  uint64_t refused = stats["rejected"].get<uint64_t>();
+  uint64_t served = stats["served"].get<uint64_t>();
+  EXPECT_LE(static_cast<double>(refused), 0.01 * static_cast<double>(served + refused))
+      << "the alternate served " << served << ", refused " << refused << "\n" << run.out;
+}
+
 TEST(UpstreamFailoverTest, BlackHoleEndpointAmongHealthyOnes) {
   auto a = startOrigin({"--name", "a"});
   auto b = startOrigin({"--name", "b"});
