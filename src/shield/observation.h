@@ -80,6 +80,8 @@ class WorkerObservation {
   const HeavyHitters<IpKey>& sources() const { return sources_; }
   const HeavyHitters<IpPrefix>& prefixes() const { return prefixes_; }
   const HeavyHitters<uint16_t>& fingerprints() const { return fingerprints_; }
+  // Sources floodgate itself refused (429, 403): the repeat offenders kernel drop escalates.
+  const HeavyHitters<IpKey>& refused() const { return refused_; }
   double distinctSources() const { return distinct_sources_.estimate(); }
   double distinctPrefixes() const { return distinct_prefixes_.estimate(); }
   double distinctFingerprints() const { return distinct_fingerprints_.estimate(); }
@@ -113,6 +115,7 @@ class WorkerObservation {
   HeavyHitters<IpKey> sources_;
   HeavyHitters<IpPrefix> prefixes_;
   HeavyHitters<uint16_t> fingerprints_;
+  HeavyHitters<IpKey> refused_;
   DistinctCount distinct_sources_;
   DistinctCount distinct_prefixes_;
   DistinctCount distinct_fingerprints_;
