@@ -257,7 +257,11 @@ class Gateway final : public admin::GatewayControl {
     auto snapshot = makeSnapshot(loaded.config);
     shield_->apply(next.shield);
     governor_->setConfig(governorConfig(next.governor));
-    defense_->setKernelDrop(next.shield.kernel_drop);  // enabled/max_entries: on restart
+    defense_->setKernelDrop(next.shield.kernel_drop);
+    if (next.shield.kernel_drop.enabled != config_->shield.kernel_drop.enabled ||
+        next.shield.kernel_drop.max_entries != config_->shield.kernel_drop.max_entries) {
+      spdlog::warn("reload: shield.kernel_drop enabled/max_entries take effect on restart");
+    }
     config_rules_.apply(next.governor, *governor_, MonoClock::now());
     for (auto& w : workers_) w->swapSnapshot(snapshot, keep);
     kernel_->syncBlocklist(MonoClock::now());
