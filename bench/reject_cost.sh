@@ -167,7 +167,7 @@ row() {
   all=$(awk -v a="$g" -v b="$s" 'BEGIN { printf "%.2f\n", a + b }')
   echo "| $name | $(printf %.2f "$g") | $(printf %.2f "$s") | $all |" \
     "$(bench_ratio "$g" "$P_GW") | **$(bench_ratio "$all" "$P_ALL")** |" \
-    "$(printf "%'.0f" "$(median "${rate[$key]}")") |"
+    "$(printf %.0f "$(median "${rate[$key]}")") |"
 }
 echo
 echo "| per request or attempt | gateway CPU us | machine softirq us | total us |" \
