@@ -1,5 +1,6 @@
 #include "proxy/defense_loop.h"
 
+#include <algorithm>
 #include <memory>
 
 #include "core/log.h"
@@ -10,6 +11,11 @@ namespace floodgate::proxy {
 namespace {
 
 constexpr Duration kCollectWait = milliseconds(300);
+// A governed block goes to the kernel once it has been enforced on everyone for this long. Its
+// first seconds stay in user space, where each refused request is seen: the governor's windows
+// judge a young rule by what it refuses, and a source cut off at the SYN stops sending, so a
+// rule dropped in the kernel at once would leave no evidence of what it mitigated.
+constexpr Duration kRuleKernelAfter = std::chrono::seconds(10);
 
 shield::DetectorConfig detectorConfig() {
   shield::DetectorConfig config;
@@ -337,10 +343,11 @@ bool DefenseLoop::escalate(double seconds, MonoTime now) {
 }
 
 // After the publish: a rule leaves the kernel in the same tick it leaves the workers' set (or
-// drops below full enforcement), never before the user-space rule is in place.
+// drops below full enforcement), and enters it only kRuleKernelAfter into full enforcement.
 void DefenseLoop::mirrorToKernel(MonoTime now) {
   if (kernel_ == nullptr || !kernel_->active()) return;
   std::vector<kernel::KernelBlocklist::Entry> entries;
+  std::vector<uint64_t> seen;
   for (const auto& rule : published_) {
     const shield::RuleMatch& m = rule.match;
     bool source_only = m.source && !m.fingerprint && m.path_prefix.empty() && m.method.empty() &&
@@ -349,7 +356,15 @@ void DefenseLoop::mirrorToKernel(MonoTime now) {
         rule.spare_known_good || now >= rule.expires_at) {
       continue;  // canary, relaxing, narrowed or not about sources: user space decides
     }
-    entries.push_back({*m.source, kernel::DropReason::kRule, rule.id});
+    auto since = kernel_since_.emplace(rule.id, now).first->second;
+    seen.push_back(rule.id);
+    if (now - since >= kRuleKernelAfter) {
+      entries.push_back({*m.source, kernel::DropReason::kRule, rule.id});
+    }
+  }
+  for (auto it = kernel_since_.begin(); it != kernel_since_.end();) {  // left full enforcement
+    bool kept = std::find(seen.begin(), seen.end(), it->first) != seen.end();
+    it = kept ? std::next(it) : kernel_since_.erase(it);
   }
   for (const auto& p : escalation_.active(now)) {
     entries.push_back({shield::IpPrefix::host(p.source), kernel::DropReason::kEscalated, 0});

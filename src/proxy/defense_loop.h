@@ -103,6 +103,7 @@ class DefenseLoop {
   // Escalated sources, refused at accept too (all that is left when the kernel drop is off).
   std::shared_ptr<const shield::Blocklist> escalated_;
   std::vector<shield::MitigationRule> published_;  // as of the last publish
+  std::map<uint64_t, MonoTime> kernel_since_;  // rule id: fully enforced since
   MonoTime last_tick_{};
   std::atomic<size_t> rule_count_{0};
   std::atomic<uint64_t> ticks_{0};

@@ -69,7 +69,7 @@ void WorkerObservation::recordResponse(const IpKey& source, int status, Duration
     if (status < 400 && known_good_ != nullptr) known_good_->noteSuccess(source, now);
   } else if (local_upstream_failure) {
     ++origin_failures_;
-  } else if (status == 429 || status == 403) {
+  } else if (status == 429) {
     refused_.offer(sourceKey(source), source);
   }
 }

@@ -80,7 +80,9 @@ class WorkerObservation {
   const HeavyHitters<IpKey>& sources() const { return sources_; }
   const HeavyHitters<IpPrefix>& prefixes() const { return prefixes_; }
   const HeavyHitters<uint16_t>& fingerprints() const { return fingerprints_; }
-  // Sources floodgate itself refused (429, 403): the repeat offenders kernel drop escalates.
+  // Sources floodgate itself answered 429 (a rate limit, a rate-limiting rule): the repeat
+  // offenders the kernel drop escalates. A 403 of a block rule is not counted: that rule goes
+  // to the kernel itself once it has held (DefenseLoop::mirrorToKernel).
   const HeavyHitters<IpKey>& refused() const { return refused_; }
   double distinctSources() const { return distinct_sources_.estimate(); }
   double distinctPrefixes() const { return distinct_prefixes_.estimate(); }

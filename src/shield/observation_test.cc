@@ -110,7 +110,8 @@ TEST(WorkerObservation, MergeFindsAHitterSpreadOverWorkers) {
 TEST(WorkerObservation, CountsWhomFloodgateRefusedAcrossWorkers) {
   WorkerObservation a, b;
   for (int i = 0; i < 30; ++i) a.recordResponse(v4(7), 429, Duration(0), false);
-  for (int i = 0; i < 20; ++i) b.recordResponse(v4(7), 403, Duration(0), false);
+  for (int i = 0; i < 20; ++i) b.recordResponse(v4(7), 429, Duration(0), false);
+  b.recordResponse(v4(8), 403, Duration(0), false);  // a block rule's: it has its own way in
   b.recordResponse(v4(8), 503, Duration(0), false);  // shed by origin protection: no offence
   b.recordResponse(v4(8), 429, milliseconds(1), true);  // the origin's own 429: not ours
   a.recordResponse(v4(9), 200, milliseconds(1), true);
