@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
-# CPU per request of a request floodgate refuses at the edge (429 from a rate limit) against one
-# it proxies to the origin: the "a rejected request costs less than a fifth of a proxied one"
-# figure of issue 4. Same gateway process, same keep-alive load (wrk), one path each; floodgate's
-# CPU time (utime+stime from /proc) divided by the requests wrk completed.
+# CPU per refusal against CPU per proxied request: the "a rejected request costs less than a fifth
+# of a proxied one" figure of issue 4, for each kind of refusal, in one run:
+#   proxied   a keep-alive GET relayed to the origin (200)              wrk, /proxied
+#   429       a keep-alive GET refused by a rate limit                  wrk, /limited
+#   reset     a connection refused at accept (user-space blocklist)     bench/conn_attempts.py reset
+#   kernel    a connection attempt dropped at the SYN (eBPF blocklist)  bench/conn_attempts.py syn
+# CPU counted: the gateway process's utime+stime (/proc/PID/stat) and, beside it, the machine's
+# softirq time (/proc/stat) over the run, where the kernel's receive path (and so the eBPF
+# filter) is charged; each divided by the requests (wrk) or attempts (the attacker's count,
+# checked against the gateway's kernel drop counter). The attackers' own CPU is not counted.
+# Two gateways: one with the kernel drop (proxied, 429, kernel rows) and one with
+# shield.kernel_drop.enabled: false (reset row), same origin.
 #
 # Usage: bench/reject_cost.sh
 # Environment (defaults in brackets): DURATION seconds per run [8], ROUNDS [3] (medians),
 #   CONNS wrk -c [32], FLOODGATE_BIN [build/release/floodgate], KEEP_TMP=1 keeps the temp dir.
+# The kernel row needs root (CAP_BPF); without it the row says "unavailable".
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -19,7 +28,7 @@ ROUNDS=${ROUNDS:-3}
 CONNS=${CONNS:-32}
 FLOODGATE_BIN=${FLOODGATE_BIN:-$ROOT/build/release/floodgate}
 HOST=127.0.0.1
-bench_require_cmd wrk curl awk
+bench_require_cmd wrk curl awk python3
 [[ -x $FLOODGATE_BIN ]] || bench_die "no floodgate binary at $FLOODGATE_BIN (ninja -C build/release floodgate)"
 
 TMP=$(mktemp -d /tmp/reject_cost.XXXXXX)
@@ -28,10 +37,14 @@ TICKS=$(getconf CLK_TCK)
 
 bench_free_port ORIGIN_PORT
 bench_free_port GW_PORT
+bench_free_port ADMIN_PORT
+bench_free_port GW2_PORT
 bench_start "$TMP/origin.log" "$FLOODGATE_BIN" origin --listen "$HOST:$ORIGIN_PORT" --workers 1
 ORIGIN_PID=$BENCH_LAST_PID
-cat > "$TMP/gateway.yaml" <<YAML
-listeners: [{ address: $HOST:$GW_PORT, workers: 1 }]
+# gateway_yaml PORT KERNEL_DROP BLOCKED: one worker, the two routes, a blocklisted /24.
+gateway_yaml() {
+  cat <<YAML
+listeners: [{ address: $HOST:$1, workers: 1 }]
 routes:
   - { name: limited, match: { path_prefix: /limited }, cluster: app }
   - { name: proxied, cluster: app }
@@ -39,57 +52,131 @@ clusters: [{ name: app, endpoints: [$HOST:$ORIGIN_PORT] }]
 shield:
   detect: false   # one wrk source at full speed would otherwise be found heavy and blocked
   rate_limits: [{ key: route, rate: 1/h, burst: 1, routes: [limited] }]
+  blocklist: [$3]
+  kernel_drop: { enabled: $2, escalate: false }   # wrk's 429s must not escalate
 YAML
+}
+{ gateway_yaml "$GW_PORT" true 127.0.99.0/24; echo "admin: { listen: $HOST:$ADMIN_PORT }"; } \
+  > "$TMP/gateway.yaml"
+gateway_yaml "$GW2_PORT" false 127.0.98.0/24 > "$TMP/gateway2.yaml"
 bench_start "$TMP/gateway.log" "$FLOODGATE_BIN" run -c "$TMP/gateway.yaml"
 GW_PID=$BENCH_LAST_PID
+bench_start "$TMP/gateway2.log" "$FLOODGATE_BIN" run -c "$TMP/gateway2.yaml"
+GW2_PID=$BENCH_LAST_PID
 bench_wait_http "http://$HOST:$ORIGIN_PORT/" "$ORIGIN_PID" 10 || bench_die "origin did not start"
 bench_wait_http "http://$HOST:$GW_PORT/proxied" "$GW_PID" 10 || bench_die "gateway did not start"
+bench_wait_http "http://$HOST:$GW2_PORT/proxied" "$GW2_PID" 10 || bench_die "gateway 2 did not start"
 [[ $(bench_http_probe "http://$HOST:$GW_PORT/limited") == 429* ]] ||
   curl -s -o /dev/null "http://$HOST:$GW_PORT/limited"  # spend the one-request burst
+KERNEL=1
+grep -q "eBPF socket filter loaded" "$TMP/gateway.log" || KERNEL=0
+((KERNEL)) || bench_log "kernel drop unavailable: $(grep -o 'kernel drop unavailable.*' "$TMP/gateway.log" | head -1)"
 
-# user_sys_ticks PID: prints "UTIME STIME" in clock ticks.
-user_sys_ticks() {
-  local rest
-  local -a fields
-  read -r rest < "/proc/$1/stat"
-  read -r -a fields <<< "${rest##*) }"  # fields[11] utime, [12] stime
-  echo "${fields[11]} ${fields[12]}"
+# softirq_ticks: the machine's softirq time so far (clock ticks, all CPUs).
+softirq_ticks() {
+  local label user nice system idle iowait irq softirq
+  read -r label user nice system idle iowait irq softirq _ < /proc/stat
+  echo "$softirq"
 }
 
-# run PATH: prints "US_PER_REQ USER_US SYS_US RPS REQUESTS NON2XX" for one wrk run against PATH.
-run() {
-  local path=$1 u0 s0 u1 s1 parsed rps reqs non2xx
-  read -r u0 s0 <<< "$(user_sys_ticks "$GW_PID")"
+# kernel_drops: the gateway's floodgate_rejections_total{stage="kernel",reason="blocklist"}.
+kernel_drops() {
+  curl -s "http://$HOST:$ADMIN_PORT/metrics" |
+    awk '/^floodgate_rejections_total\{stage="kernel",reason="blocklist"\}/ { print $2; found = 1 }
+         END { if (!found) print 0 }'
+}
+
+# counters PID: prints "CPU SOFTIRQ", the gateway's CPU and the machine's softirq time (ticks).
+counters() { echo "$(bench_cpu_ticks "$1") $(softirq_ticks)"; }
+
+# per_op BEFORE AFTER COUNT SECONDS: prints "GATEWAY_US SOFTIRQ_US RATE COUNT" per operation.
+per_op() {
+  local c0 s0 c1 s1
+  read -r c0 s0 <<< "$1"
+  read -r c1 s1 <<< "$2"
+  awk -v c=$((c1 - c0)) -v s=$((s1 - s0)) -v hz="$TICKS" -v n="$3" -v d="$4" \
+    'BEGIN { if (n + 0 == 0) { print "nan nan 0 0"; exit }
+             f = 1e6 / hz / n; printf "%.2f %.2f %.0f %d\n", c * f, s * f, n / d, n }'
+}
+
+# run_wrk PATH: one wrk run against the kernel-drop gateway, checking the answers (all 2xx for
+# /proxied, >= 99% non-2xx for /limited); prints per_op's line.
+run_wrk() {
+  local path=$1 before after parsed rps reqs non2xx
+  before=$(counters "$GW_PID")
   bench_wrk "$TMP/wrk.out" "$DURATION" -t1 -c"$CONNS" --latency "http://$HOST:$GW_PORT$path"
-  read -r u1 s1 <<< "$(user_sys_ticks "$GW_PID")"
+  after=$(counters "$GW_PID")
   parsed=$(bench_wrk_parse "$TMP/wrk.out") || bench_die "cannot parse wrk output: $(cat "$TMP/wrk.out")"
   read -r rps _ _ non2xx _ reqs <<< "$parsed"
-  awk -v u=$((u1 - u0)) -v s=$((s1 - s0)) -v hz="$TICKS" -v n="$reqs" -v r="$rps" -v e="$non2xx" \
-    'BEGIN { f = 1e6 / hz / n; printf "%.2f %.2f %.2f %.0f %d %d\n", (u + s) * f, u * f, s * f, r, n, e }'
+  if [[ $path == /limited ]]; then
+    ((non2xx * 100 >= reqs * 99)) || bench_die "the limited path answered fewer than 99% non-2xx"
+  else
+    ((non2xx == 0)) || bench_die "the proxied path answered $non2xx non-2xx"
+  fi
+  per_op "$before" "$after" "$reqs" "$DURATION"
 }
 
-declare -a p_us p_user p_sys p_rps l_us l_user l_sys l_rps
+# run_attempts MODE PID PORT PREFIX: one attacker run (bench/conn_attempts.py, bounded by
+# DURATION); prints per_op's line over its attempts.
+run_attempts() {
+  local mode=$1 pid=$2 port=$3 prefix=$4 before after attempts refused
+  before=$(counters "$pid")
+  read -r attempts refused < <(timeout -k 5 $((DURATION + 15)) \
+    python3 "$HERE/conn_attempts.py" "$mode" "$port" "$prefix" "$DURATION")
+  after=$(counters "$pid")
+  if [[ $mode == reset ]]; then
+    ((refused * 100 >= attempts * 99)) || bench_die "only $refused of $attempts attempts were reset"
+  fi
+  per_op "$before" "$after" "$attempts" "$DURATION"
+}
+
+declare -A gw sq rate
+record() {  # record ROW LINE: appends the round's figures for ROW
+  local g s r n
+  read -r g s r n <<< "$2"
+  gw[$1]+="$g "; sq[$1]+="$s "; rate[$1]+="$r "
+  bench_log "round $round $1: $g us gateway CPU + $s us softirq per op, $r/s, $n ops"
+}
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 for ((round = 1; round <= ROUNDS; round++)); do
-  read -r us user sys rps reqs non2xx <<< "$(run /proxied)"
-  bench_log "round $round proxied: $us us/req ($user user, $sys sys), $rps req/s, $reqs requests"
-  p_us+=("$us"); p_user+=("$user"); p_sys+=("$sys"); p_rps+=("$rps")
-  read -r us user sys rps reqs non2xx <<< "$(run /limited)"
-  bench_log "round $round limited: $us us/req ($user user, $sys sys), $rps req/s, $reqs requests, $non2xx non-2xx"
-  ((non2xx * 100 >= reqs * 99)) || bench_die "the limited path answered fewer than 99% non-2xx"
-  l_us+=("$us"); l_user+=("$user"); l_sys+=("$sys"); l_rps+=("$rps")
+  record proxied "$(run_wrk /proxied)"
+  record limited "$(run_wrk /limited)"
+  record reset "$(run_attempts reset "$GW2_PID" "$GW2_PORT" 127.0.98)"
+  if ((KERNEL)); then
+    drops0=$(kernel_drops)
+    line=$(run_attempts syn "$GW_PID" "$GW_PORT" 127.0.99)
+    sleep 1.2  # the kernel counter is read on the defense tick
+    drops=$(awk -v a="$(kernel_drops)" -v b="$drops0" 'BEGIN { printf "%d", a - b }')
+    read -r _ _ _ attempts <<< "$line"
+    bench_log "round $round kernel: the gateway counted $drops drops for $attempts attempts"
+    ((drops * 100 >= attempts * 99)) || bench_die "the kernel dropped $drops of $attempts SYNs"
+    record kernel "$line"
+  fi
 done
 
+median() { read -r -a v <<< "$1"; bench_median "${v[@]}"; }
+P_GW=$(median "${gw[proxied]}") P_SQ=$(median "${sq[proxied]}")
+P_ALL=$(awk -v a="$P_GW" -v b="$P_SQ" 'BEGIN { printf "%.2f\n", a + b }')
 row() {
-  local name=$1 us=$2 user=$3 sys=$4 rps=$5
-  echo "| $name | $us | $user | $sys | $rps |"
+  local key=$1 name=$2 g s all
+  if [[ -z ${gw[$key]:-} ]]; then
+    echo "| $name | unavailable (no CAP_BPF) | | | | | |"
+    return
+  fi
+  g=$(median "${gw[$key]}") s=$(median "${sq[$key]}")
+  all=$(awk -v a="$g" -v b="$s" 'BEGIN { printf "%.2f\n", a + b }')
+  echo "| $name | $(printf %.2f "$g") | $(printf %.2f "$s") | $all |" \
+    "$(bench_ratio "$g" "$P_GW") | **$(bench_ratio "$all" "$P_ALL")** |" \
+    "$(printf %.0f "$(median "${rate[$key]}")") |"
 }
-P_US=$(bench_median "${p_us[@]}") L_US=$(bench_median "${l_us[@]}")
-P_USER=$(bench_median "${p_user[@]}") L_USER=$(bench_median "${l_user[@]}")
 echo
-echo "| request | CPU us/req | user us/req | system us/req | req/s (wrk -c$CONNS, 1 worker) |"
-echo "|---|---:|---:|---:|---:|"
-row "proxied to the origin (200)" "$P_US" "$P_USER" "$(bench_median "${p_sys[@]}")" "$(bench_median "${p_rps[@]}")"
-row "refused at the edge (429, rate limit)" "$L_US" "$L_USER" "$(bench_median "${l_sys[@]}")" "$(bench_median "${l_rps[@]}")"
+echo "| per request or attempt | gateway CPU us | machine softirq us | total us |" \
+  "gateway / proxied | total / proxied | per second |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
+row proxied "proxied to the origin (200, keep-alive, wrk -c$CONNS)"
+row limited "refused at the edge (429 rate limit, keep-alive, wrk -c$CONNS)"
+row reset "refused at accept (user-space blocklist, reset)"
+row kernel "dropped at the SYN (eBPF blocklist)"
 echo
-echo "rejected / proxied: CPU $(bench_ratio "$L_US" "$P_US"), user-space CPU $(bench_ratio "$L_USER" "$P_USER")" \
-  "(medians of $ROUNDS rounds x ${DURATION}s; load at start: $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "medians of $ROUNDS rounds x ${DURATION}s, 1 worker per gateway; load at start:" \
+  "$LOAD_START; softirq is the whole machine's (other load counts too)"

@@ -177,8 +177,8 @@ struct KernelDrop {
   bool enabled = true;
   int max_entries = 65536;            // prefixes per family in the kernel maps
   bool escalate = true;  // repeat offenders are dropped for a while (at accept without the kernel):
-  double escalate_rate = 50;          // refused requests (429/403) per second from one source...
-  int escalate_after = 3;             // ...for this many consecutive ticks: escalated
+  double escalate_rate = 50;          // 429s per second to one source...
+  int escalate_after = 10;            // ...for this many consecutive ticks: escalated
   Duration penalty = seconds(10);     // the first kernel drop; doubles on each repeat
   Duration max_penalty = std::chrono::minutes(10);
   Duration forgive_after = std::chrono::minutes(10);  // a clean source's repeat count starts over

@@ -132,6 +132,7 @@ TEST(ShieldSection, KernelDrop) {
   EXPECT_TRUE(defaults.config->shield.kernel_drop.enabled);
   EXPECT_TRUE(defaults.config->shield.kernel_drop.escalate);
   EXPECT_EQ(defaults.config->shield.kernel_drop.penalty, seconds(10));
+  EXPECT_EQ(defaults.config->shield.kernel_drop.escalate_after, 10);
   auto r = load(
       "shield:\n"
       "  kernel_drop: { enabled: false, max_entries: 1000, escalate: no, escalate_rate: 600/m,\n"

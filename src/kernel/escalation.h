@@ -1,5 +1,5 @@
 // Escalation: repeat offenders go to the kernel drop. A source that floodgate keeps refusing
-// (429s, 403s) faster than `escalate_rate` for `escalate_after` consecutive ticks gets a penalty:
+// (429s) faster than `escalate_rate` for `escalate_after` consecutive ticks gets a penalty:
 // `penalty`, doubled on each repeat up to `max_penalty`, forgotten once the source has stayed
 // clean for `forgive_after`. Never a known-good client. Bounded: at most kMaxTracked sources.
 // Deterministic (the caller passes the time): control thread only.

@@ -11,6 +11,11 @@ namespace floodgate::proxy {
 namespace {
 
 constexpr Duration kCollectWait = milliseconds(300);
+// A governed block goes to the kernel once it has been enforced on everyone for this long. Its
+// first seconds stay in user space, where each refused request is seen: the governor's windows
+// judge a young rule by what it refuses, and a source cut off at the SYN stops sending, so a
+// rule dropped in the kernel at once would leave no evidence of what it mitigated.
+constexpr Duration kRuleKernelAfter = std::chrono::seconds(10);
 
 shield::DetectorConfig detectorConfig() {
   shield::DetectorConfig config;
@@ -163,9 +168,11 @@ void DefenseLoop::tick(MonoTime now) {
   signals.tally = &merged_.ruleTally();
   signals.seconds = seconds;
   last_tick_ = now;
-  bool changed = governor_->tick(signals, now);
+  countKernelDrops();
+  bool rules_changed = governor_->tick(signals, now);
   std::vector<shield::MitigationRule> rules = governor_->published();
-  if (changed) publish(rules, now);
+  if (escalate(seconds, now) || rules_changed) publish(rules, now);
+  mirrorToKernel(now);
   ticks_.fetch_add(1, std::memory_order_relaxed);
   auto stats = governor_->stats();
   rule_count_.store(stats.live_rules, std::memory_order_relaxed);
@@ -247,10 +254,31 @@ void DefenseLoop::summarise(const std::vector<shield::MitigationRule>& rules, Mo
                               {"ticks", detector_.stats().ticks},
                               {"last_tick_us", detector_.stats().last_tick_us},
                               {"memory_bytes", detector_.memoryBytes()}}},
-                            {"requests_last_tick", merged_.totalRequests()}};
+                            {"requests_last_tick", merged_.totalRequests()},
+                            {"kernel_drop", kernelSummary(now)}};
   std::lock_guard<std::mutex> lock(summary_mu_);
   summary_ = std::move(summary);
   offenders_ = std::move(offenders);
+}
+
+nlohmann::json DefenseLoop::kernelSummary(MonoTime now) const {
+  nlohmann::json escalated = nlohmann::json::array();
+  for (const auto& p : escalation_.active(now)) {
+    escalated.push_back({{"source", p.source.toString()},
+                         {"strike", p.strike},
+                         {"seconds_left", std::chrono::duration<double>(p.until - now).count()}});
+  }
+  nlohmann::json out = {{"active", kernel_ != nullptr && kernel_->active()},
+                        {"escalated", std::move(escalated)}};
+  if (kernel_ != nullptr) {
+    out["entries"] = kernel_->entries();
+    if (!kernel_->active()) out["why_not"] = kernel_->inactiveReason();
+    for (size_t r = 0; r < static_cast<size_t>(kernel::DropReason::kCount); ++r) {
+      auto reason = static_cast<kernel::DropReason>(r);
+      out["drops"][kernel::dropReasonName(reason)] = kernel_->drops(reason);
+    }
+  }
+  return out;
 }
 
 nlohmann::json DefenseLoop::describe() const {
@@ -261,8 +289,103 @@ nlohmann::json DefenseLoop::describe() const {
 void DefenseLoop::publish(const std::vector<shield::MitigationRule>& rules, MonoTime now) {
   // Governed rules are enforced at the request, not at accept: a rule must keep seeing its
   // matches, or its attack signal would vanish while it acts and the rule would relax and flap.
-  auto rule_set = shield::RuleSet::compile(rules, now);
-  for (Worker* w : workers_) w->swapRules(rule_set, no_blocks_);
+  // (A fully enforced source block is also dropped in the kernel; its drops are counted back
+  // as its matches, see countKernelDrops.)
+  published_ = rules;
+  auto rule_set = shield::RuleSet::compile(published_, now);
+  for (Worker* w : workers_) w->swapRules(rule_set, escalated_ ? escalated_ : no_blocks_);
+}
+
+void DefenseLoop::setKernel(kernel::KernelBlocklist* kernel, const config::KernelDrop& config) {
+  kernel_ = kernel;
+  escalation_.setConfig(config);
+}
+
+void DefenseLoop::setKernelDrop(const config::KernelDrop& config) {
+  std::lock_guard<std::mutex> lock(escalation_mu_);
+  pending_drop_ = config;
+}
+
+void DefenseLoop::countKernelDrops() {
+  if (kernel_ == nullptr || !kernel_->active()) return;
+  auto by_rule = kernel_->collectDrops();
+  if (by_rule.empty()) return;
+  // A dropped SYN is the rule at work: counted as matched and enforced, so its attack signal
+  // stays up while the kernel does the refusing (one attempt, not one request, each).
+  for (const auto& rule : published_) {
+    auto it = by_rule.find(rule.id);
+    if (it == by_rule.end() || rule.tally == shield::RuleTally::kNone) continue;
+    shield::RuleCounts& counts = merged_.ruleTally().at(rule.tally);
+    counts.matched += it->second;
+    counts.enforced += it->second;
+  }
+}
+
+bool DefenseLoop::escalate(double seconds, MonoTime now) {
+  {
+    std::lock_guard<std::mutex> lock(escalation_mu_);
+    if (pending_drop_) escalation_.setConfig(*pending_drop_);
+    pending_drop_.reset();
+  }
+  std::vector<std::pair<shield::IpKey, uint64_t>> refused;
+  for (const auto& hitter : merged_.refused().top(merged_.config().top_k)) {
+    refused.emplace_back(hitter.payload, hitter.count);
+  }
+  auto begun = escalation_.tick(refused, seconds, now, [&](const shield::IpKey& source) {
+    return state_->knownGood().isKnownGood(source, now);
+  });
+  for (const auto& p : begun) {
+    std::string source = p.source.toString();
+    std::string message = fmt::format(
+        "{} refused {:.0f} times/s for {} ticks: dropped {} for {} s (penalty #{})", source,
+        p.rate, escalation_.ticksToEscalate(),
+        kernel_ != nullptr && kernel_->active() ? "in the kernel" : "at accept",
+        std::chrono::duration_cast<std::chrono::seconds>(p.until - now).count(), p.strike);
+    spdlog::warn("escalation: {}", message);
+    event("kernel.escalated", source, message,
+          {{"rate", p.rate}, {"strike", p.strike},
+           {"seconds", std::chrono::duration<double>(p.until - now).count()}});
+  }
+  auto active = escalation_.active(now);
+  size_t before = escalated_ ? escalated_->size() : 0;
+  if (begun.empty() && active.size() == before) return false;
+  shield::BlocklistBuilder builder;
+  for (const auto& p : active) {
+    builder.add(shield::IpPrefix::host(p.source), p.until, shield::BlockOrigin::kDetector,
+                "escalated: refused repeatedly");
+  }
+  escalated_ = active.empty() ? nullptr : builder.build();
+  return true;
+}
+
+// After the publish: a rule leaves the kernel in the same tick it leaves the workers' set (or
+// drops below full enforcement), and enters it only kRuleKernelAfter into full enforcement.
+void DefenseLoop::mirrorToKernel(MonoTime now) {
+  if (kernel_ == nullptr || !kernel_->active()) return;
+  std::vector<kernel::KernelBlocklist::Entry> entries;
+  std::vector<uint64_t> seen;
+  for (const auto& rule : published_) {
+    const shield::RuleMatch& m = rule.match;
+    bool source_only = m.source && !m.fingerprint && m.path_prefix.empty() && m.method.empty() &&
+                       m.header_name.empty();
+    if (rule.action != shield::RuleAction::kBlock || !source_only || rule.fraction < 1 ||
+        rule.spare_known_good || now >= rule.expires_at) {
+      continue;  // canary, relaxing, narrowed or not about sources: user space decides
+    }
+    auto since = kernel_since_.emplace(rule.id, now).first->second;
+    seen.push_back(rule.id);
+    if (now - since >= kRuleKernelAfter) {
+      entries.push_back({*m.source, kernel::DropReason::kRule, rule.id});
+    }
+  }
+  for (auto it = kernel_since_.begin(); it != kernel_since_.end();) {  // left full enforcement
+    bool kept = std::find(seen.begin(), seen.end(), it->first) != seen.end();
+    it = kept ? std::next(it) : kernel_since_.erase(it);
+  }
+  for (const auto& p : escalation_.active(now)) {
+    entries.push_back({shield::IpPrefix::host(p.source), kernel::DropReason::kEscalated, 0});
+  }
+  kernel_->sync(entries, now);
 }
 
 }  // namespace floodgate::proxy

@@ -11,11 +11,14 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "governor/governor.h"
+#include "kernel/escalation.h"
+#include "kernel/kernel_blocklist.h"
 #include "proxy/shield_runtime.h"
 #include "proxy/tick_watchdog.h"
 #include "shield/detector.h"
@@ -53,6 +56,11 @@ class DefenseLoop {
   // Where rules enforced and expired and findings are written, with their evidence. Set before
   // start(); may stay null.
   void setEventLog(telemetry::EventLog* events) { events_ = events; }
+  // Kernel drop: each tick mirrors the fully enforced source/prefix block rules and the
+  // escalated repeat offenders into `kernel` (not owned, may be inactive). Set before start();
+  // the escalation settings may change later (a reload; thread-safe).
+  void setKernel(kernel::KernelBlocklist* kernel, const config::KernelDrop& config);
+  void setKernelDrop(const config::KernelDrop& config);
   // Thread-safe readings for the metrics and the admin API, as of the last tick. Findings are
   // counted when they begin, not again on each tick they go on.
   size_t rulesWithAction(shield::RuleAction action) const {
@@ -88,6 +96,12 @@ class DefenseLoop {
   void recordFinding(const shield::Finding& finding);
   void event(std::string kind, std::string subject, std::string message, nlohmann::json evidence);
   void watch();
+  // Kernel drop, around the governor's tick: the kernel's drops of each rule counted as its
+  // enforcements; repeat offenders escalated; then the kernel maps brought in step.
+  void countKernelDrops();
+  bool escalate(double seconds, MonoTime now);  // true when the escalated set changed
+  void mirrorToKernel(MonoTime now);
+  nlohmann::json kernelSummary(MonoTime now) const;
 
   std::vector<Worker*> workers_;
   ShieldState* state_;
@@ -96,6 +110,14 @@ class DefenseLoop {
   shield::WorkerObservation merged_;
   governor::Governor* governor_;
   std::shared_ptr<const shield::Blocklist> no_blocks_;
+  kernel::KernelBlocklist* kernel_ = nullptr;
+  kernel::Escalation escalation_{config::KernelDrop{}};
+  std::mutex escalation_mu_;  // pending_drop_: a reload's new settings, taken by the tick
+  std::optional<config::KernelDrop> pending_drop_;
+  // Escalated sources, refused at accept too (all that is left when the kernel drop is off).
+  std::shared_ptr<const shield::Blocklist> escalated_;
+  std::vector<shield::MitigationRule> published_;  // as of the last publish
+  std::map<uint64_t, MonoTime> kernel_since_;  // rule id: fully enforced since
   MonoTime last_tick_{};
   std::atomic<size_t> rule_count_{0};
   std::atomic<uint64_t> ticks_{0};

@@ -13,6 +13,7 @@
 #include "admin/auth.h"
 #include "core/log.h"
 #include "governor/rules_api.h"
+#include "kernel/kernel_blocklist.h"
 #include "proxy/access_log.h"
 #include "proxy/control_plane.h"
 #include "proxy/defense_loop.h"
@@ -67,6 +68,9 @@ class Gateway final : public admin::GatewayControl {
     registry_ = std::make_unique<telemetry::Registry>(n);
     sampler_ = std::make_unique<telemetry::Sampler>(registry_.get(), &history_);
     upstream_metrics_ = std::make_unique<UpstreamMetrics>(registry_.get());
+    config::KernelDrop kernel_drop = config_->shield.kernel_drop;
+    kernel_drop.enabled = kernel_drop.enabled && config_->shield.enabled;
+    kernel_ = std::make_unique<kernel::KernelBlocklist>(kernel_drop);
     auto snapshot = makeSnapshot(config_);
     shield_ = std::make_unique<ShieldState>(config_->shield, n);
     for (int i = 0; i < n; ++i) {
@@ -106,12 +110,14 @@ class Gateway final : public admin::GatewayControl {
     for (const auto& l : config_->listeners) {
       if (!startListener(l)) return 1;
     }
+    kernel_->syncBlocklist(MonoClock::now());
     for (auto& w : workers_) w->start();
     upstream_->start();
     std::vector<Worker*> raw;
     for (auto& w : workers_) raw.push_back(w.get());
     defense_ = std::make_unique<DefenseLoop>(std::move(raw), shield_.get(), governor_.get());
     defense_->setEventLog(&events_);
+    defense_->setKernel(kernel_.get(), config_->shield.kernel_drop);
     if (status_) {
       defense_->setTickListener([plane = status_.get()](const shield::WorkerObservation& merged,
                                                         bool anomaly, size_t rules) {
@@ -126,6 +132,7 @@ class Gateway final : public admin::GatewayControl {
       for (const auto& c : currentConfig()->clusters) names.push_back(c.name);
       return names;
     });
+    kernel_->registerMetrics(registry_.get());
     control_->start();
     std::fflush(stdout);
     return waitForSignals();
@@ -153,6 +160,7 @@ class Gateway final : public admin::GatewayControl {
       return false;
     }
     SocketAddress bound = localAddress((*fds)[0].get());
+    for (const auto& fd : *fds) kernel_->attach(fd.get(), l.name);
     for (int i = 0; i < count; ++i) workers_[i]->addListener(listenerKey(l), std::move((*fds)[i]));
     std::printf("floodgate listening on %s (listener %s, %d workers)\n", bound.toString().c_str(),
                 l.name.c_str(), count);
@@ -208,6 +216,7 @@ class Gateway final : public admin::GatewayControl {
     if (operator_blocks_.size() > 0) {
       snapshot->shield.blocklist = operator_blocks_.mergeInto(*snapshot->shield.blocklist, now);
     }
+    kernel_->setBlocklist(snapshot->shield.blocklist);  // in the kernel at syncBlocklist()
     return snapshot;
   }
 
@@ -223,6 +232,7 @@ class Gateway final : public admin::GatewayControl {
     std::vector<std::string> keep;
     for (const auto& l : config->listeners) keep.push_back(listenerKey(l));
     for (auto& w : workers_) w->swapSnapshot(snapshot, keep);
+    kernel_->syncBlocklist(MonoClock::now());
   }
 
   void everySecond() {
@@ -275,8 +285,14 @@ class Gateway final : public admin::GatewayControl {
     auto snapshot = makeSnapshot(loaded.config);
     shield_->apply(next.shield);
     governor_->setConfig(next.governor.knobs);
+    defense_->setKernelDrop(next.shield.kernel_drop);
+    if (next.shield.kernel_drop.enabled != config_->shield.kernel_drop.enabled ||
+        next.shield.kernel_drop.max_entries != config_->shield.kernel_drop.max_entries) {
+      spdlog::warn("reload: shield.kernel_drop enabled/max_entries take effect on restart");
+    }
     config_rules_.apply(next.governor, *governor_, MonoClock::now());
     for (auto& w : workers_) w->swapSnapshot(snapshot, keep);
+    kernel_->syncBlocklist(MonoClock::now());
     upstream_->reconfigure(loaded.config);
     {
       std::lock_guard<std::mutex> lock(why_mu_);
@@ -358,6 +374,7 @@ class Gateway final : public admin::GatewayControl {
   OperatorBlocklist operator_blocks_;  // control thread only
   std::unique_ptr<AccessLog> access_log_;
   std::unique_ptr<ShieldState> shield_;  // outlives the workers, who hold pointers to it
+  std::unique_ptr<kernel::KernelBlocklist> kernel_;  // outlives the defense loop that syncs it
   std::unique_ptr<governor::Governor> governor_;  // outlives the defense loop
   ConfigRules config_rules_;
   std::mutex why_mu_;  // why_snapshot_ is read by the admin thread's `why`

@@ -23,7 +23,8 @@ WorkerObservation::WorkerObservation(const ObservationConfig& config, KnownGoodS
       known_good_(known_good),
       sources_(config.top_k, config.sketch_width, config.sketch_depth, config.seed),
       prefixes_(config.top_k, config.sketch_width, config.sketch_depth, config.seed ^ 1),
-      fingerprints_(config.top_k, config.sketch_width, config.sketch_depth, config.seed ^ 2) {}
+      fingerprints_(config.top_k, config.sketch_width, config.sketch_depth, config.seed ^ 2),
+      refused_(config.top_k, config.sketch_width, config.sketch_depth, config.seed ^ 3) {}
 
 void WorkerObservation::recordRequest(const IpKey& source, uint64_t fingerprint, int route,
                                       bool known_good) {
@@ -69,6 +70,8 @@ void WorkerObservation::recordResponse(const IpKey& source, int status, Duration
     if (status < 400 && known_good_ != nullptr) known_good_->noteSuccess(source, now);
   } else if (local_upstream_failure) {
     ++origin_failures_;
+  } else if (status == 429) {
+    refused_.offer(sourceKey(source), source);
   }
 }
 
@@ -95,7 +98,7 @@ bool WorkerObservation::merge(const WorkerObservation& other) {
     return false;
   }
   if (!sources_.merge(other.sources_) || !prefixes_.merge(other.prefixes_) ||
-      !fingerprints_.merge(other.fingerprints_)) {
+      !fingerprints_.merge(other.fingerprints_) || !refused_.merge(other.refused_)) {
     return false;  // unreachable: the shapes were checked above
   }
   total_ += other.total_;
@@ -133,6 +136,7 @@ void WorkerObservation::reset() {
   sources_.reset();
   prefixes_.reset();
   fingerprints_.reset();
+  refused_.reset();
   distinct_sources_.reset();
   distinct_prefixes_.reset();
   distinct_fingerprints_.reset();
@@ -140,8 +144,8 @@ void WorkerObservation::reset() {
 
 size_t WorkerObservation::memoryBytes() const {
   return sizeof(*this) + sources_.sketch().memoryBytes() + prefixes_.sketch().memoryBytes() +
-         fingerprints_.sketch().memoryBytes() +
-         3 * size_t{config_.top_k} * (8 + 4 + 4 + 4 + 8 + sizeof(IpPrefix));
+         fingerprints_.sketch().memoryBytes() + refused_.sketch().memoryBytes() +
+         4 * size_t{config_.top_k} * (8 + 4 + 4 + 4 + 8 + sizeof(IpPrefix));
 }
 
 }  // namespace floodgate::shield

@@ -82,6 +82,10 @@ class WorkerObservation {
   const HeavyHitters<IpKey>& sources() const { return sources_; }
   const HeavyHitters<IpPrefix>& prefixes() const { return prefixes_; }
   const HeavyHitters<uint16_t>& fingerprints() const { return fingerprints_; }
+  // Sources floodgate itself answered 429 (a rate limit, a rate-limiting rule): the repeat
+  // offenders the kernel drop escalates. A 403 of a block rule is not counted: that rule goes
+  // to the kernel itself once it has held (DefenseLoop::mirrorToKernel).
+  const HeavyHitters<IpKey>& refused() const { return refused_; }
   double distinctSources() const { return distinct_sources_.estimate(); }
   double distinctPrefixes() const { return distinct_prefixes_.estimate(); }
   double distinctFingerprints() const { return distinct_fingerprints_.estimate(); }
@@ -116,6 +120,7 @@ class WorkerObservation {
   HeavyHitters<IpKey> sources_;
   HeavyHitters<IpPrefix> prefixes_;
   HeavyHitters<uint16_t> fingerprints_;
+  HeavyHitters<IpKey> refused_;
   DistinctCount distinct_sources_;
   DistinctCount distinct_prefixes_;
   DistinctCount distinct_fingerprints_;

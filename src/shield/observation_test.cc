@@ -126,6 +126,23 @@ TEST(WorkerObservation, ServerErrorsCountPerRouteAndMerge) {
   EXPECT_EQ(merged.routeErrors(2), 0u);
 }
 
+TEST(WorkerObservation, CountsWhomFloodgateRefusedAcrossWorkers) {
+  WorkerObservation a, b;
+  for (int i = 0; i < 30; ++i) a.recordResponse(v4(7), 429, Duration(0), false);
+  for (int i = 0; i < 20; ++i) b.recordResponse(v4(7), 429, Duration(0), false);
+  b.recordResponse(v4(8), 403, Duration(0), false);  // a block rule's: it has its own way in
+  b.recordResponse(v4(8), 503, Duration(0), false);  // shed by origin protection: no offence
+  b.recordResponse(v4(8), 429, milliseconds(1), true);  // the origin's own 429: not ours
+  a.recordResponse(v4(9), 200, milliseconds(1), true);
+  ASSERT_TRUE(a.merge(b));
+  auto top = a.refused().top(10);
+  ASSERT_EQ(top.size(), 1u);
+  EXPECT_EQ(top[0].payload, v4(7));
+  EXPECT_EQ(top[0].count, 50u);
+  a.reset();
+  EXPECT_TRUE(a.refused().top(10).empty());
+}
+
 TEST(WorkerObservation, OriginSuccessesMakeKnownGoodClients) {
   MonoTime t0{seconds(1000)};
   KnownGoodSet good(1024, t0);

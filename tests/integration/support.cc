@@ -1014,6 +1014,8 @@ int connectFromSource(const char* source, uint16_t port, seconds read_timeout) {
   inet_pton(AF_INET, "127.0.0.1", &remote.sin_addr);
   timeval tv{static_cast<time_t>(read_timeout.count()), 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+  // The connect too: a source the kernel drops never completes its handshake.
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
   if (::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof(local)) != 0 ||
       ::connect(fd, reinterpret_cast<sockaddr*>(&remote), sizeof(remote)) != 0) {
     ::close(fd);
