@@ -24,6 +24,18 @@ uint16_t adminPort(Server& gw) {
   return m ? static_cast<uint16_t>(std::stoi((*m)[1])) : 0;
 }
 
+// A gateway of `workers` threads in front of `origin_port`, its admin API on, `extra` YAML added.
+Server startWithAdmin(uint16_t origin_port, int workers, const std::string& extra,
+                      uint16_t* admin) {
+  GatewayYaml y;
+  y.endpoints = {origin_port};
+  y.workers = workers;
+  y.extra = "admin:\n  listen: 127.0.0.1:0\n" + extra;
+  Server gw = startGatewayWithConfig(y.str());
+  *admin = gw.ok() ? adminPort(gw) : 0;
+  return gw;
+}
+
 nlohmann::json getJson(uint16_t port, const std::string& target, int* status = nullptr) {
   HttpClient c(port);
   auto r = c.get(target);
@@ -107,17 +119,13 @@ size_t liveRules(const nlohmann::json& rules) {
 TEST(GovernorWhyTest, ARefusedRequestsIdLeadsWhyToTheRule) {
   auto origin = startOrigin();
   ASSERT_TRUE(origin.ok());
-  GatewayYaml y;
-  y.endpoints = {origin.port};
-  y.workers = 2;
-  y.extra =
-      "admin:\n  listen: 127.0.0.1:0\n"
-      "governor:\n"
-      "  rules: [{ name: drill, path_prefix: /private, action: block, pinned: true,\n"
-      "            reason: fire drill }]\n";
-  auto gw = startGatewayWithConfig(y.str());
+  uint16_t admin = 0;
+  auto gw = startWithAdmin(origin.port, 2,
+                           "governor:\n"
+                           "  rules: [{ name: drill, path_prefix: /private, action: block,\n"
+                           "            pinned: true, reason: fire drill }]\n",
+                           &admin);
   ASSERT_TRUE(gw.ok());
-  uint16_t admin = adminPort(gw);
   ASSERT_NE(admin, 0);
 
   HttpClient client(gw.port);
@@ -180,15 +188,10 @@ TEST(GovernorWhyTest, ARefusedRequestsIdLeadsWhyToTheRule) {
 TEST(GovernorAttackEndTest, NoRuleIsLeftEnforcedAfterItsHold) {
   auto origin = startOrigin({"--capacity", "3000", "--latency", "5"});
   ASSERT_TRUE(origin.ok());
-  GatewayYaml y;
-  y.endpoints = {origin.port};
-  y.workers = 1;
-  y.extra =
-      "admin:\n  listen: 127.0.0.1:0\n"
-      "governor:\n  hold: 2s\n  relax_steps: 1\n  relax_step: 1s\n";
-  auto gw = startGatewayWithConfig(y.str());
+  uint16_t admin = 0;
+  auto gw = startWithAdmin(origin.port, 1,
+                           "governor:\n  hold: 2s\n  relax_steps: 1\n  relax_step: 1s\n", &admin);
   ASSERT_TRUE(gw.ok());
-  uint16_t admin = adminPort(gw);
   ASSERT_NE(admin, 0);
   auto storm = StormRun::start(
       stormHead("attack-end", gw.port, origin.port) +
