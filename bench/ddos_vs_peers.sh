@@ -354,8 +354,8 @@ rules_left() {
 # after_attack REPORT N: legit success and p99 for the first N seconds after the attack window.
 after_attack() {
   jq -r --argjson n "$2" '
-    (.derived.attack_window_s // [0, 0])[1] as $end
-    | [.series[] | select(.t >= $end and .t < $end + $n)
+    (.derived.attack_window_s // [0, 0])[1] as $stop
+    | [.series[] | select(.t >= $stop and .t < $stop + $n)
        | "\(.legit.success // 0 | . * 1000 | round / 10)% \(.legit.p99_ms // "-")ms"] | join(" · ")
   ' "$1"
 }
