@@ -278,6 +278,16 @@ TEST(OriginSlowdownTest, AmplificationStaysBoundedAndServiceRecoversByItself) {
       "slow %.4f, after %.4f\n",
       worst, samples, legitSuccess(report, 0, 5), legitSuccess(report, 5, 13),
       legitSuccess(report, 13, 21));
+  std::string per_second;  // success and p99 of each second, for the record
+  for (const auto& s : report["series"]) {
+    const auto& l = s["legit"];
+    char cell[64];
+    std::snprintf(cell, sizeof(cell), " %.0f%%/%.0fms",
+                  l["success"].is_number() ? 100 * l["success"].get<double>() : -1.0,
+                  l["p99_ms"].is_number() ? l["p99_ms"].get<double>() : -1.0);
+    per_second += cell;
+  }
+  std::printf("per second (success/p99):%s\n", per_second.c_str());
   EXPECT_GT(samples, 40);
   EXPECT_GT(worst, 0.5);  // it was measured: requests flowed
   EXPECT_LE(worst, 1.1);
