@@ -3,7 +3,13 @@
 # with limit_req/limit_conn per client address, and against HAProxy with a per-address stick
 # table — each configured as its own documentation recommends for DDoS — in front of the same
 # `floodgate origin` with a fixed capacity. Prints one table per scenario: legitimate success,
-# legitimate p99, attack admitted to the origin, time to mitigate (and to recover, collateral).
+# legitimate p99, attack admitted to the origin, time to mitigate (and to recover, collateral),
+# the amplification factor (upstream attempts per legitimate request, from the origin's per-source
+# counts: whole run and worst 5 s) and, for floodgate, the rules still live at the end.
+#
+# A scenario may script the origin with comment lines (see examples/storms/origin-slowdown.yaml):
+#   # bench-origin: --concurrency 16           more `floodgate origin` options for its runs
+#   # bench-origin-latency: 10s=20 30s=2       POST /__origin/latency/MS at those times (scaled)
 #
 # Usage: bench/ddos_vs_peers.sh SCENARIO.yaml [SCENARIO.yaml ...]
 #        bench/ddos_vs_peers.sh examples/storms/*.yaml
@@ -26,6 +32,8 @@
 #   STORM_TASKSET SERVER_TASKSET  optional CPU lists (taskset -c) for storm / for origin+front
 #   FLOODGATE_BIN NGINX_BIN HAPROXY_BIN  binaries [build/release/floodgate, /usr/sbin/nginx,
 #                    /usr/sbin/haproxy]
+#   AFTER_SECONDS    also print legit success and p99 for the first N seconds after the
+#                    attack window, per system (attack end vs the calm baseline) [0: no]
 #   OUT              also write the Markdown report to this file
 #   KEEP_TMP=1       keep the temp dir (configs, logs, every report.json and chart.svg)
 set -euo pipefail
@@ -37,7 +45,7 @@ source "$HERE/lib.sh"
 
 CMDLINE=""
 for v in SYSTEMS ORIGIN_CAPACITY ORIGIN_LATENCY ORIGIN_WORKERS WORKERS PER_IP_RATE PER_IP_CONNS \
-         FLOODGATE_CONFIG TIME_SCALE STORM_TASKSET SERVER_TASKSET FLOODGATE_BIN OUT; do
+         FLOODGATE_CONFIG TIME_SCALE STORM_TASKSET SERVER_TASKSET FLOODGATE_BIN AFTER_SECONDS OUT; do
   [[ -n ${!v+x} ]] && CMDLINE+="$v=${!v} "
 done
 CMDLINE+="$0"
@@ -57,6 +65,7 @@ SERVER_TASKSET=${SERVER_TASKSET:-}
 FLOODGATE_BIN=${FLOODGATE_BIN:-$ROOT/build/release/floodgate}
 NGINX_BIN=${NGINX_BIN:-/usr/sbin/nginx}
 HAPROXY_BIN=${HAPROXY_BIN:-/usr/sbin/haproxy}
+AFTER_SECONDS=${AFTER_SECONDS:-0}
 OUT=${OUT:-}
 KEEP_TMP=${KEEP_TMP:-0}
 HOST=127.0.0.1
@@ -72,6 +81,7 @@ for v in ORIGIN_CAPACITY ORIGIN_WORKERS WORKERS PER_IP_RATE PER_IP_CONNS; do
 done
 [[ $ORIGIN_LATENCY =~ ^[0-9]+$ ]] || bench_die "ORIGIN_LATENCY must be whole milliseconds"
 [[ $TIME_SCALE =~ ^[0-9]*\.?[0-9]+$ ]] || bench_die "TIME_SCALE must be a positive number"
+[[ $AFTER_SECONDS =~ ^[0-9]+$ ]] || bench_die "AFTER_SECONDS must be a whole number of seconds"
 read -r -a SYSTEM_LIST <<< "$SYSTEMS"
 ((${#SYSTEM_LIST[@]})) || bench_die "SYSTEMS is empty"
 for s in "${SYSTEM_LIST[@]}"; do
@@ -133,7 +143,8 @@ start_origin() {
   for attempt in 1 2 3 4 5; do
     bench_free_port ORIGIN_PORT
     bench_start "$dir/origin.log" "${PIN[@]}" "$FLOODGATE_BIN" origin --listen "$HOST:$ORIGIN_PORT" \
-      --capacity "$ORIGIN_CAPACITY" --latency "$ORIGIN_LATENCY" --workers "$ORIGIN_WORKERS"
+      --capacity "$ORIGIN_CAPACITY" --latency "$ORIGIN_LATENCY" --workers "$ORIGIN_WORKERS" \
+      "${ORIGIN_EXTRA[@]}"
     ORIGIN_PID=$BENCH_LAST_PID
     bench_wait_http "http://$HOST:$ORIGIN_PORT/" "$ORIGIN_PID" "$STARTUP_SECS" && return 0
     bench_stop "$ORIGIN_PID"; bench_forget "$ORIGIN_PID"
@@ -161,14 +172,17 @@ start_front() {
 start_front_once() {
   local name=$1 dir=$2
   bench_free_port FRONT_PORT
+  bench_free_port ADMIN_PORT  # floodgate's admin API (the rules left at the end)
   case $name in
     floodgate)
       if [[ -n $FLOODGATE_CONFIG ]]; then
-        sed -e "s/FRONT_PORT/$FRONT_PORT/g; s/ORIGIN_PORT/$ORIGIN_PORT/g" "$FLOODGATE_CONFIG" > "$dir/floodgate.yaml"
+        sed -e "s/FRONT_PORT/$FRONT_PORT/g; s/ORIGIN_PORT/$ORIGIN_PORT/g; s/ADMIN_PORT/$ADMIN_PORT/g" \
+          "$FLOODGATE_CONFIG" > "$dir/floodgate.yaml"
         bench_start "$dir/front.log" "${PIN[@]}" "$FLOODGATE_BIN" run -c "$dir/floodgate.yaml"
       else
         bench_start "$dir/front.log" "${PIN[@]}" "$FLOODGATE_BIN" run \
-          --listen "$HOST:$FRONT_PORT" --to "$HOST:$ORIGIN_PORT" --workers "$WORKERS"
+          --listen "$HOST:$FRONT_PORT" --to "$HOST:$ORIGIN_PORT" --workers "$WORKERS" \
+          --admin "$HOST:$ADMIN_PORT"
       fi
       ;;
     floodgate-limits)
@@ -190,6 +204,8 @@ shield:
       key: source
       rate: $PER_IP_RATE/s
       burst: $((PER_IP_RATE * 2))
+admin:
+  listen: $HOST:$ADMIN_PORT
 logging:
   level: warn
 EOF
@@ -289,6 +305,56 @@ EOF
 
 # ---- runs ----------------------------------------------------------------------------------
 
+# scenario_directive FILE NAME: the text after "# NAME:" in a scenario's comments ("" if none).
+scenario_directive() { sed -n "s/^# $2: *//p" "$1" | head -n 1; }
+
+# start_origin_timer DIR TIMELINE: in the background, POST /__origin/latency/MS at each "Ts=MS"
+# of TIMELINE (seconds from now, scaled by TIME_SCALE); sets TIMER_PID ("" without a timeline).
+start_origin_timer() {
+  local dir=$1 timeline=$2 script="" prev=0 at ms step
+  TIMER_PID=""
+  [[ -n $timeline ]] || return 0
+  for step in $timeline; do
+    [[ $step =~ ^([0-9.]+)s=([0-9]+)$ ]] || bench_die "bench-origin-latency: '$step' is not Ns=MS"
+    at=$(awk -v t="${BASH_REMATCH[1]}" -v k="$TIME_SCALE" 'BEGIN { printf "%.3f", t * k }')
+    ms=${BASH_REMATCH[2]}
+    script+="sleep $(awk -v a="$at" -v p="$prev" 'BEGIN { printf "%.3f", a - p }'); "
+    script+="echo \"\$(date +%T.%N) latency $ms ms\"; "
+    script+="curl -s -X POST http://$HOST:$ORIGIN_PORT/__origin/latency/$ms; "
+    prev=$at
+  done
+  bench_start "$dir/origin-timer.log" bash -c "$script"
+  TIMER_PID=$BENCH_LAST_PID
+}
+
+# amplification REPORT: "OVERALL WORST5" — origin requests from the legitimate ranges per
+# legitimate request sent, over the run and over the worst 5 s (seconds with traffic).
+amplification() {
+  jq -r '
+    [.source_ranges | to_entries[] | select(.value.attack | not) | .key] as $legit
+    | [.series[] | {sent: .legit.sent, origin: ([.origin_by_range[$legit[]] // 0] | add // 0)}] as $s
+    | def ratio(a): if (a | map(.sent) | add) > 0 then (a | map(.origin) | add) / (a | map(.sent) | add) else null end;
+      [range(0; ($s | length) - 4) as $i | $s[$i:$i + 5] | select((map(.sent) | add) >= 50) | ratio(.)] as $w
+    | "\(ratio($s) // "-" | if type == "number" then (. * 100 | round / 100) else . end) \($w | max // "-" | if type == "number" then (. * 100 | round / 100) else . end)"
+  ' "$1"
+}
+
+# rules_left ADMIN_PORT: floodgate's rules still shadow/canary/enforced/relaxing ("-" if unknown).
+rules_left() {
+  curl -s --max-time 5 "http://$HOST:$1/api/v1/rules" 2>/dev/null |
+    jq -r '[.rules[] | select(.stage == "shadow" or .stage == "canary" or .stage == "enforced" or .stage == "relaxing")] | length' 2>/dev/null ||
+    echo "-"
+}
+
+# after_attack REPORT N: legit success and p99 for the first N seconds after the attack window.
+after_attack() {
+  jq -r --argjson n "$2" '
+    (.derived.attack_window_s // [0, 0])[1] as $stop
+    | [.series[] | select(.t >= $stop and .t < $stop + $n)
+       | "\(.legit.success // 0 | . * 1000 | round / 10)% \(.legit.p99_ms // "-")ms"] | join(" · ")
+  ' "$1"
+}
+
 fmt_pct() { jq -r "if . == null then \"-\" else (. * 10000 | round / 100 | tostring) + \"%\" end" <<< "$1"; }
 fmt_ms() { jq -r "if . == null then \"-\" else (. * 10 | round / 10 | tostring) + \" ms\" end" <<< "$1"; }
 # Attack admitted ÷ offered from the time to mitigate until the attack ended, by the report's
@@ -314,7 +380,9 @@ for scenario in "$@"; do
   SCEN_DIR="$TMP/$name"
   mkdir -p "$SCEN_DIR"
   scale_scenario "$scenario" "$SCEN_DIR/scenario.yaml"
-  declare -A ROW=()
+  read -r -a ORIGIN_EXTRA <<< "$(scenario_directive "$scenario" bench-origin)"
+  LATENCY_TIMELINE=$(scenario_directive "$scenario" bench-origin-latency)
+  declare -A ROW=() AFTER=()
   for system in "${SYSTEM_LIST[@]}"; do
     dir="$SCEN_DIR/$system"
     mkdir -p "$dir"
@@ -322,10 +390,14 @@ for scenario in "$@"; do
     start_origin "$dir"
     start_front "$system" "$dir"
     rc=0
+    start_origin_timer "$dir" "$LATENCY_TIMELINE"
     "${STORM_PIN[@]}" "$FLOODGATE_BIN" storm "$SCEN_DIR/scenario.yaml" \
       --target "http://$HOST:$FRONT_PORT" --origin-stats "http://$HOST:$ORIGIN_PORT/__origin/stats" \
       --report "$dir/report" > "$dir/storm.log" 2>&1 || rc=$?
     bench_alive "$FRONT_PID" || bench_log "warning: $system exited during $name"
+    [[ -n $TIMER_PID ]] && { bench_stop "$TIMER_PID"; bench_forget "$TIMER_PID"; }
+    left="-"
+    [[ $system == floodgate* ]] && left=$(rules_left "$ADMIN_PORT")
     bench_stop "$FRONT_PID"; bench_forget "$FRONT_PID"
     bench_stop "$ORIGIN_PID"; bench_forget "$ORIGIN_PID"
     report="$dir/report/report.json"
@@ -335,12 +407,17 @@ for scenario in "$@"; do
       bench_die "storm failed on $name against $system (exit $rc)"
     fi
     r=$(cat "$report")
-    ROW[$system]="| $system | $(fmt_pct "$(jq '.legit.success' <<< "$r")") | $(fmt_ms "$(jq '.legit.latency.p99_ms' <<< "$r")") | $(fmt_pct "$(jq '.attack.admitted_share' <<< "$r")") | $(fmt_pct "$(jq "$ADMITTED_ONCE_MITIGATED" <<< "$r")") | $(fmt_s "$(jq '.derived.time_to_mitigate_s' <<< "$r")" "never") | $(fmt_s "$(jq '.derived.time_to_recover_s' <<< "$r")" "never") | $(jq -r '"\(.derived.collateral_users) of \(.derived.legit_users)"' <<< "$r") | $(jq -r '.attack.offered_rps | round' <<< "$r")/s |"
+    ROW[$system]="| $system | $(fmt_pct "$(jq '.legit.success' <<< "$r")") | $(fmt_ms "$(jq '.legit.latency.p99_ms' <<< "$r")") | $(fmt_pct "$(jq '.attack.admitted_share' <<< "$r")") | $(fmt_pct "$(jq "$ADMITTED_ONCE_MITIGATED" <<< "$r")") | $(fmt_s "$(jq '.derived.time_to_mitigate_s' <<< "$r")" "never") | $(fmt_s "$(jq '.derived.time_to_recover_s' <<< "$r")" "never") | $(jq -r '"\(.derived.collateral_users) of \(.derived.legit_users)"' <<< "$r") | $(jq -r '.attack.offered_rps | round' <<< "$r")/s | $(amplification "$report" | sed 's/ / (worst 5 s: /; s/$/)/') | $left |"
+    ((AFTER_SECONDS > 0)) && AFTER[$system]="- $system: $(after_attack "$report" "$AFTER_SECONDS")"
     bench_log "  $(sed 's/ *| */ | /g' <<< "${ROW[$system]}")"
   done
-  table="| system | legit success | legit p99 | attack admitted | admitted once mitigated | time to mitigate | time to recover | collateral | attack offered |
-|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+  table="| system | legit success | legit p99 | attack admitted | admitted once mitigated | time to mitigate | time to recover | collateral | attack offered | amplification | rules left |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
   for system in "${SYSTEM_LIST[@]}"; do table+=$'\n'"${ROW[$system]}"; done
+  if ((AFTER_SECONDS > 0)); then
+    table+=$'\n\n'"Legit success and p99 in each of the first $AFTER_SECONDS s after the attack window:"
+    for system in "${SYSTEM_LIST[@]}"; do table+=$'\n'"${AFTER[$system]}"; done
+  fi
   echo
   echo "== $name"
   echo "$table"
@@ -348,10 +425,11 @@ for scenario in "$@"; do
 ### $name
 
 $(sed -n 's/^# \{0,1\}//p' "$scenario" | sed -n '1,/^Run:/p' | grep -v '^Run:' | tr '\n' ' ')
+$( ((${#ORIGIN_EXTRA[@]})) && echo "Origin options for this scenario: \`${ORIGIN_EXTRA[*]}\`." )$( [[ -n $LATENCY_TIMELINE ]] && echo " Origin latency timeline (s=ms): \`$LATENCY_TIMELINE\`." )
 
 $table
 "
-  unset ROW
+  unset ROW AFTER
 done
 
 echo

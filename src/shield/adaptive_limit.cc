@@ -45,6 +45,18 @@ AdaptiveLimit::Step AdaptiveLimit::update(const LimitSample& s) {
                                           config_.overload_share * static_cast<double>(s.completed);
   bool slow = judged && normal > 0 && mean > normal * config_.latency_tolerance + 1.0;
   bool binding = s.wanted_more > 0 || s.peak_in_flight >= limit_;
+  if (slow && !overloaded && limit_ <= config_.min_limit) {
+    if (++slow_at_floor_ >= std::max(1, config_.rebaseline_ticks)) {
+      means_.assign(1, mean);  // the origin's new normal: judge (and grow) from here
+      slow_at_floor_ = 0;
+      slow = false;
+      // The floor came from a stale normal, not from the origin refusing near here: grow at
+      // the full pace at once.
+      calm_ticks_ = std::max(calm_ticks_, config_.careful_ticks);
+    }
+  } else {
+    slow_at_floor_ = 0;
+  }
   // Learn the normal only from ticks when the limit did not bind: latency at the edge is what
   // the limit is judged by, and learning from it would let the normal (and the limit) creep up.
   if (judged && !overloaded && !slow && !binding) {

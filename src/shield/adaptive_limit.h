@@ -25,6 +25,12 @@ struct AdaptiveLimitConfig {
   // The normal latency is the lowest tick mean over this many ticks in which the limit did not
   // bind (none while it binds: a gateway started under attack judges by overload alone).
   int baseline_ticks = 60;
+  // Slow ticks in a row at min_limit, with no overload, after which their latency is the new
+  // normal: with the least concurrency the gate allows, the slowness is the origin's own (it got
+  // slower), not queueing that less load would relieve — holding the floor would only turn away
+  // what the slower origin can still serve. Envoy's gradient controller re-measures its minimum
+  // RTT at low concurrency for the same reason.
+  int rebaseline_ticks = 3;
   uint64_t min_samples = 10; // fewer exchanges than this in a tick: latency is not judged
   int careful_ticks = 5;     // after a cut, grow by one per tick for this many ticks
 };
@@ -60,6 +66,7 @@ class AdaptiveLimit {
   AdaptiveLimitConfig config_;
   int limit_;
   int calm_ticks_ = 0;          // ticks since the last cut
+  int slow_at_floor_ = 0;       // slow, not overloaded ticks in a row at min_limit
   std::deque<double> means_;    // recent tick mean latencies, at most baseline_ticks
 };
 

@@ -85,6 +85,35 @@ TEST(AdaptiveLimit, BacksOffWhenLatencyClimbs) {
   EXPECT_LE(max_seen_late, 40);
 }
 
+TEST(AdaptiveLimit, AnOriginSlowerForGoodBecomesTheNewNormalRatherThanAFloor) {
+  AdaptiveLimit limit({.min_limit = 4, .max_limit = 1024});
+  LimitSample calm;  // 1,000 req/s at 2 ms: 2 in flight, nobody turned away
+  calm.completed = calm.latency_count = 1000;
+  calm.latency_sum_ms = 2000;
+  calm.peak_in_flight = 2;
+  for (int i = 0; i < 5; ++i) limit.update(calm);
+  EXPECT_DOUBLE_EQ(limit.normalLatencyMs(), 2);
+  // The origin slows tenfold: 16 requests at a time at 20 ms, 800 req/s, the rest refused.
+  uint64_t completed = 0, overloaded = 0;
+  for (int tick = 0; tick < 40; ++tick) {
+    LimitSample s = rateLimitedOrigin(limit.limit(), 800, 20);
+    if (tick >= 20) {
+      completed += s.completed;
+      overloaded += s.overloaded;
+    }
+    limit.update(s);
+  }
+  // Not stuck at the floor (4 × 50/s = 200 req/s): near what the slower origin serves, with its
+  // refusals rare.
+  EXPECT_DOUBLE_EQ(limit.normalLatencyMs(), 20);
+  EXPECT_GE(limit.limit(), 12);
+  EXPECT_LE(limit.limit(), 24);
+  EXPECT_LT(static_cast<double>(overloaded) / static_cast<double>(completed), 0.05);
+  // Fast again: the normal comes back down with the first calm ticks.
+  for (int i = 0; i < 3; ++i) limit.update(calm);
+  EXPECT_DOUBLE_EQ(limit.normalLatencyMs(), 2);
+}
+
 TEST(AdaptiveLimit, OverloadCutsToWhatTheOriginServedWhenTheNormalIsKnown) {
   AdaptiveLimit limit({.min_limit = 2, .max_limit = 1024});
   LimitSample calm;
