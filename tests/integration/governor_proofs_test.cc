@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <fstream>
 #include <map>
 #include <regex>
 #include <sstream>
@@ -58,13 +57,6 @@ std::optional<double> metric(uint16_t admin_port, const std::string& series) {
   return std::nullopt;
 }
 
-std::string readFileText(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // A storm scenario started in the background, with its report written when it ends.
 struct StormRun {
   std::unique_ptr<Process> process;
@@ -86,10 +78,9 @@ struct StormRun {
   }
 };
 
-std::string stormHead(const std::string& name, uint16_t gw_port, uint16_t origin_port) {
-  return "name: " + name + "\ntarget: http://127.0.0.1:" + std::to_string(gw_port) +
-         "\norigin_stats: http://127.0.0.1:" + std::to_string(origin_port) +
-         "/__origin/stats\nthreads: 1\n";
+// The storm lab on one thread: these runs are light, and the gateway gets the other core.
+std::string oneThreadStormHead(const std::string& name, uint16_t gw_port, uint16_t origin_port) {
+  return stormHead(name, gw_port, origin_port) + "threads: 1\n";
 }
 
 // Legitimate success over the seconds [from, to) of a report's series.
@@ -194,7 +185,7 @@ TEST(GovernorAttackEndTest, NoRuleIsLeftEnforcedAfterItsHold) {
   ASSERT_TRUE(gw.ok());
   ASSERT_NE(admin, 0);
   auto storm = StormRun::start(
-      stormHead("attack-end", gw.port, origin.port) +
+      oneThreadStormHead("attack-end", gw.port, origin.port) +
       "phases:\n"
       "  - { name: calm, duration: 6s }\n"
       "  - { name: attack, duration: 6s, attack: true }\n"
@@ -248,7 +239,7 @@ TEST(OriginSlowdownTest, AmplificationStaysBoundedAndServiceRecoversByItself) {
   };
   const auto started = Clock::now();
   auto storm = StormRun::start(
-      stormHead("origin-slowdown", gw.port, origin.port) +
+      oneThreadStormHead("origin-slowdown", gw.port, origin.port) +
       "phases:\n"
       "  - { name: calm, duration: 5s }\n"
       "  - { name: slow, duration: 8s, attack: true }\n"
