@@ -87,20 +87,6 @@ double sumMatching(const std::map<std::string, double>& samples, const std::stri
 
 // One GET from the loopback address `source`; its status, or 0 when the connection was reset
 // or closed without an answer.
-int getFrom(const char* source, uint16_t port) {
-  int fd = connectFromSource(source, port);
-  if (fd < 0) return 0;
-  int status = 0;
-  std::string req = "GET / HTTP/1.1\r\nHost: admin.test\r\nConnection: close\r\n\r\n";
-  if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
-    char buf[64];
-    ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
-    if (n >= 12) status = std::atoi(std::string(buf + 9, 3).c_str());
-  }
-  ::close(fd);
-  return status;
-}
-
 TEST(AdminApi, MetricsScrapeParsesAndCountsTheRequestsMade) {
   AdminSetup s = startWithAdmin();
   ASSERT_TRUE(s.ok());
@@ -213,7 +199,7 @@ TEST(AdminApi, BadBlocklistInputIsRefusedAndChangesNothing) {
   auto list = call(s.admin_port, "GET", "/api/v1/blocklist");
   ASSERT_TRUE(list.has_value());
   EXPECT_TRUE(parseJson(list->body)["entries"].empty()) << list->body;
-  EXPECT_EQ(getFrom("127.0.0.9", s.gateway.port), 200);
+  EXPECT_EQ(getStatusFrom("127.0.0.9", s.gateway.port), 200);
   auto del = call(s.admin_port, "DELETE", "/api/v1/blocklist?prefix=127.0.0.9");
   ASSERT_TRUE(del.has_value());
   EXPECT_EQ(del->status, 404);
@@ -222,7 +208,7 @@ TEST(AdminApi, BadBlocklistInputIsRefusedAndChangesNothing) {
 TEST(AdminApi, BlockedSourceIsResetAtAcceptUntilUnblocked) {
   AdminSetup s = startWithAdmin();
   ASSERT_TRUE(s.ok());
-  ASSERT_EQ(getFrom("127.0.0.9", s.gateway.port), 200);
+  ASSERT_EQ(getStatusFrom("127.0.0.9", s.gateway.port), 200);
   auto added = call(s.admin_port, "POST", "/api/v1/blocklist",
                     R"({"prefix": "127.0.0.9", "reason": "drill", "ttl": "10m"})");
   ASSERT_TRUE(added.has_value());
@@ -232,8 +218,9 @@ TEST(AdminApi, BlockedSourceIsResetAtAcceptUntilUnblocked) {
   EXPECT_EQ(entry["reason"], "drill");
   EXPECT_GT(entry["ttl_s"].get<double>(), 590);
 
-  EXPECT_TRUE(pollUntil([&] { return getFrom("127.0.0.9", s.gateway.port) == 0; }, seconds(3)));
-  EXPECT_EQ(getFrom("127.0.0.10", s.gateway.port), 200);  // its neighbour is served
+  EXPECT_TRUE(
+      pollUntil([&] { return getStatusFrom("127.0.0.9", s.gateway.port) == 0; }, seconds(3)));
+  EXPECT_EQ(getStatusFrom("127.0.0.10", s.gateway.port), 200);  // its neighbour is served
   auto list = call(s.admin_port, "GET", "/api/v1/blocklist");
   ASSERT_TRUE(list.has_value());
   EXPECT_EQ(parseJson(list->body)["entries"].size(), 1u);
@@ -262,7 +249,8 @@ TEST(AdminApi, BlockedSourceIsResetAtAcceptUntilUnblocked) {
   auto removed = call(s.admin_port, "DELETE", "/api/v1/blocklist?prefix=127.0.0.9%2F32");
   ASSERT_TRUE(removed.has_value());
   EXPECT_EQ(removed->status, 200) << removed->body;
-  EXPECT_TRUE(pollUntil([&] { return getFrom("127.0.0.9", s.gateway.port) == 200; }, seconds(3)));
+  EXPECT_TRUE(
+      pollUntil([&] { return getStatusFrom("127.0.0.9", s.gateway.port) == 200; }, seconds(3)));
 }
 
 TEST(AdminApi, ReloadWithABrokenConfigAnswersTheProblemAndKeepsServing) {

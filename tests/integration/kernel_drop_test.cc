@@ -24,13 +24,8 @@ namespace {
 // Whether a TCP handshake from `source` to 127.0.0.1:port completes within `timeout`.
 bool handshakes(const char* source, uint16_t port, milliseconds timeout = milliseconds(400)) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-  sockaddr_in local{};
-  local.sin_family = AF_INET;
-  inet_pton(AF_INET, source, &local.sin_addr);
-  sockaddr_in remote{};
-  remote.sin_family = AF_INET;
-  remote.sin_port = htons(port);
-  inet_pton(AF_INET, "127.0.0.1", &remote.sin_addr);
+  sockaddr_in local = ipv4Address(source, 0);
+  sockaddr_in remote = ipv4Address("127.0.0.1", port);
   bool ok = false;
   if (::bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof(local)) == 0) {
     int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&remote), sizeof(remote));
@@ -51,17 +46,7 @@ bool handshakes(const char* source, uint16_t port, milliseconds timeout = millis
 // One GET on a fresh connection from `source`; the status, 0 when there was no answer.
 int getFrom(const char* source, uint16_t port, const std::string& path) {
   if (!handshakes(source, port)) return 0;  // cheap first: a dropped SYN would block below
-  int fd = connectFromSource(source, port, seconds(2));
-  if (fd < 0) return 0;
-  std::string req = "GET " + path + " HTTP/1.1\r\nHost: kernel.test\r\nConnection: close\r\n\r\n";
-  int status = 0;
-  if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
-    char buf[64];
-    ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
-    if (n >= 12) status = std::atoi(std::string(buf + 9, 3).c_str());
-  }
-  ::close(fd);
-  return status;
+  return getStatusFrom(source, port, path);
 }
 
 struct GatewayUnderTest {

@@ -1003,15 +1003,33 @@ std::string GatewayYaml::str() const {
   return y;
 }
 
+sockaddr_in ipv4Address(const char* ip, uint16_t port) {
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  inet_pton(AF_INET, ip, &a.sin_addr);
+  return a;
+}
+
+int getStatusFrom(const char* source, uint16_t port, const std::string& path) {
+  int fd = connectFromSource(source, port);
+  if (fd < 0) return 0;
+  int status = 0;
+  std::string req =
+      "GET " + path + " HTTP/1.1\r\nHost: floodgate.test\r\nConnection: close\r\n\r\n";
+  if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
+    char buf[64];
+    ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+    if (n >= 12) status = std::atoi(std::string(buf + 9, 3).c_str());
+  }
+  ::close(fd);
+  return status;
+}
+
 int connectFromSource(const char* source, uint16_t port, seconds read_timeout) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in local{};
-  local.sin_family = AF_INET;
-  inet_pton(AF_INET, source, &local.sin_addr);
-  sockaddr_in remote{};
-  remote.sin_family = AF_INET;
-  remote.sin_port = htons(port);
-  inet_pton(AF_INET, "127.0.0.1", &remote.sin_addr);
+  sockaddr_in local = ipv4Address(source, 0);
+  sockaddr_in remote = ipv4Address("127.0.0.1", port);
   timeval tv{static_cast<time_t>(read_timeout.count()), 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
   // The connect too: a source the kernel drops never completes its handshake.

@@ -3,6 +3,7 @@
 // Nothing here sleeps to wait for something: every wait polls a condition against a deadline.
 #pragma once
 
+#include <netinet/in.h>
 #include <sys/types.h>
 
 #include <atomic>
@@ -299,6 +300,11 @@ bool canConnect(uint16_t port, milliseconds timeout = milliseconds(500));
 // "127.0.0.9", so the shield sees another client), reads timing out after `read_timeout`.
 // The descriptor, or -1 when binding or connecting failed.
 int connectFromSource(const char* source, uint16_t port, seconds read_timeout = seconds(3));
+// The IPv4 socket address `ip`:`port`.
+sockaddr_in ipv4Address(const char* ip, uint16_t port);
+// One GET of `path` (Connection: close) on a fresh connection from `source`; the status, or 0
+// when there was no answer.
+int getStatusFrom(const char* source, uint16_t port, const std::string& path = "/");
 
 // A file's whole text ("" if it cannot be read).
 std::string readFileText(const std::string& path);
