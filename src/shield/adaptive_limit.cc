@@ -37,6 +37,12 @@ const char* AdaptiveLimit::stepName(Step step) {
 }
 
 AdaptiveLimit::Step AdaptiveLimit::update(const LimitSample& s) {
+  Step step = decide(s);
+  last_step_ = step;
+  return step;
+}
+
+AdaptiveLimit::Step AdaptiveLimit::decide(const LimitSample& s) {
   // Judge this tick against the normal learned before it, then let it teach.
   double normal = normalLatencyMs();
   bool judged = s.latency_count >= config_.min_samples;
@@ -45,17 +51,19 @@ AdaptiveLimit::Step AdaptiveLimit::update(const LimitSample& s) {
                                           config_.overload_share * static_cast<double>(s.completed);
   bool slow = judged && normal > 0 && mean > normal * config_.latency_tolerance + 1.0;
   bool binding = s.wanted_more > 0 || s.peak_in_flight >= limit_;
-  if (slow && !overloaded && limit_ <= config_.min_limit) {
-    if (++slow_at_floor_ >= std::max(1, config_.rebaseline_ticks)) {
+  slow_at_floor_ = slow && !overloaded && limit_ <= config_.min_limit ? slow_at_floor_ + 1 : 0;
+  if (slow && !overloaded) {
+    bool at_floor = slow_at_floor_ >= std::max(1, config_.rebaseline_ticks);
+    bool no_relief =
+        last_step_ == Step::kCutLatency && mean >= last_cut_mean_ * config_.no_relief;
+    if (at_floor || no_relief) {
       means_.assign(1, mean);  // the origin's new normal: judge (and grow) from here
       slow_at_floor_ = 0;
       slow = false;
-      // The floor came from a stale normal, not from the origin refusing near here: grow at
-      // the full pace at once.
+      // The cuts came from a stale normal, not from the origin refusing near here: grow at the
+      // full pace at once.
       calm_ticks_ = std::max(calm_ticks_, config_.careful_ticks);
     }
-  } else {
-    slow_at_floor_ = 0;
   }
   // Learn the normal only from ticks when the limit did not bind: latency at the edge is what
   // the limit is judged by, and learning from it would let the normal (and the limit) creep up.
@@ -77,17 +85,19 @@ AdaptiveLimit::Step AdaptiveLimit::update(const LimitSample& s) {
     }
     limit_ = std::clamp(static_cast<int>(target), config_.min_limit, limit_);
     calm_ticks_ = 0;
-    return overloaded ? Step::kCutOverload : Step::kCutLatency;
+    if (overloaded) return Step::kCutOverload;
+    last_cut_mean_ = mean;
+    return Step::kCutLatency;
   }
   ++calm_ticks_;
   // Grow only a limit that binds: room nobody asked for proves nothing about the origin.
   if (!binding || limit_ >= config_.max_limit) return Step::kHold;
   // Carefully just after a cut (the origin said no near here), then by √limit, as Envoy's
   // gradient controller adds headroom.
-  int step = calm_ticks_ <= config_.careful_ticks
+  int grow = calm_ticks_ <= config_.careful_ticks
                  ? 1
                  : std::max(1, static_cast<int>(std::sqrt(static_cast<double>(limit_))));
-  limit_ = std::min(config_.max_limit, limit_ + step);
+  limit_ = std::min(config_.max_limit, limit_ + grow);
   return Step::kGrow;
 }
 

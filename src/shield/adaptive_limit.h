@@ -30,7 +30,11 @@ struct AdaptiveLimitConfig {
   // slower), not queueing that less load would relieve — holding the floor would only turn away
   // what the slower origin can still serve. Envoy's gradient controller re-measures its minimum
   // RTT at low concurrency for the same reason.
+  // The same without waiting for the floor: a latency cut after which the next tick is as slow
+  // (its mean above this share of the cut tick's) relieved nothing, so the slowness is not
+  // queueing either.
   int rebaseline_ticks = 3;
+  double no_relief = 0.9;
   uint64_t min_samples = 10; // fewer exchanges than this in a tick: latency is not judged
   int careful_ticks = 5;     // after a cut, grow by one per tick for this many ticks
 };
@@ -63,10 +67,14 @@ class AdaptiveLimit {
   static const char* stepName(Step step);
 
  private:
+  Step decide(const LimitSample& sample);
+
   AdaptiveLimitConfig config_;
   int limit_;
   int calm_ticks_ = 0;          // ticks since the last cut
   int slow_at_floor_ = 0;       // slow, not overloaded ticks in a row at min_limit
+  Step last_step_ = Step::kHold;
+  double last_cut_mean_ = 0;    // the mean latency of the tick that made the last latency cut
   std::deque<double> means_;    // recent tick mean latencies, at most baseline_ticks
 };
 

@@ -114,6 +114,32 @@ TEST(AdaptiveLimit, AnOriginSlowerForGoodBecomesTheNewNormalRatherThanAFloor) {
   EXPECT_DOUBLE_EQ(limit.normalLatencyMs(), 2);
 }
 
+// An origin slower for good but not short of capacity (every request served, 20 ms instead of
+// 2 ms whatever the concurrency): the first latency cut relieves nothing, so the next tick
+// takes the slowness as the new normal instead of cutting on toward the floor.
+TEST(AdaptiveLimit, ALatencyCutThatRelievesNothingMakesTheSlownessTheNewNormal) {
+  AdaptiveLimit limit({.min_limit = 4, .max_limit = 1024});
+  LimitSample calm;  // 2,000 req/s at 2 ms: 4 in flight, nobody turned away
+  calm.completed = calm.latency_count = 2000;
+  calm.latency_sum_ms = 4000;
+  calm.peak_in_flight = 4;
+  for (int i = 0; i < 5; ++i) limit.update(calm);
+  auto slowTick = [&limit] {  // as much as the limit lets through, each 20 ms
+    LimitSample s;
+    int in_flight = std::min(limit.limit(), 40);  // the demand: 2,000 req/s × 20 ms
+    s.completed = s.latency_count = static_cast<uint64_t>(in_flight * 50);
+    s.latency_sum_ms = static_cast<double>(s.completed) * 20;
+    s.peak_in_flight = in_flight;
+    s.wanted_more = in_flight < 40 ? 100 : 0;
+    return s;
+  };
+  EXPECT_EQ(limit.update(slowTick()), AdaptiveLimit::Step::kCutLatency);  // 40 → 32
+  EXPECT_NE(limit.update(slowTick()), AdaptiveLimit::Step::kCutLatency);  // no relief
+  EXPECT_DOUBLE_EQ(limit.normalLatencyMs(), 20);
+  for (int i = 0; i < 5; ++i) limit.update(slowTick());
+  EXPECT_GE(limit.limit(), 40);  // grown back to the demand within a few ticks
+}
+
 TEST(AdaptiveLimit, OverloadCutsToWhatTheOriginServedWhenTheNormalIsKnown) {
   AdaptiveLimit limit({.min_limit = 2, .max_limit = 1024});
   LimitSample calm;
