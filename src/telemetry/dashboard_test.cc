@@ -22,7 +22,9 @@ TEST(DashboardTest, QueriesOnlyExportedMetrics) {
         names::kAmplification, names::kConnectionsActive, names::kRejections, names::kRules,
         names::kFindings, names::kControlTick, names::kResidentMemory, names::kEndpointHealthy,
         names::kEndpointEjected, names::kEndpointDraining, names::kEjections,
-        names::kLevelHealthy, names::kFailovers, names::kRetries, names::kShed, names::kPanic}) {
+        names::kLevelHealthy, names::kFailovers, names::kRetries, names::kShed, names::kPanic,
+        names::kRequestsByClass, names::kOriginQueued, names::kOriginShed, names::kAdaptiveLimit,
+        names::kRulesByState, names::kGovernorRollbacks, names::kChallenges}) {
     known.insert(std::string(n));
   }
   for (std::string_view n : {names::kRequestDuration, names::kUpstreamDuration}) {
