@@ -12,59 +12,86 @@ constexpr const char* kClasses[] = {"known_good", "unknown", "suspicious"};
 double flag(const nlohmann::json& j, const char* key) { return j.value(key, false) ? 1 : 0; }
 double number(const nlohmann::json& j, const char* key) { return j.value(key, 0.0); }
 
+struct Family {
+  std::string_view name;
+  telemetry::MetricType type;
+  const char* help;
+};
+constexpr telemetry::MetricType kGauge = telemetry::MetricType::kGauge;
+constexpr telemetry::MetricType kCounter = telemetry::MetricType::kCounter;
+// The control side keeps the totals; a counter reads the value of the last refresh.
+constexpr Family kFamilies[] = {
+    {names::kEndpointHealthy, kGauge, "1 while the endpoint passes its active health checks."},
+    {names::kEndpointEjected, kGauge, "1 while outlier detection keeps the endpoint out."},
+    {names::kEndpointDraining, kGauge, "1 while an operator drains the endpoint."},
+    {names::kEjections, kCounter, "Times outlier detection ejected the endpoint."},
+    {names::kLevelHealthy, kGauge,
+     "Endpoints of the level able to take traffic (healthy, not ejected, not draining)."},
+    {names::kFailovers, kCounter, "Requests served by a level other than the first (a failover)."},
+    {names::kRetries, kCounter, "Retries sent upstream (within the retry budget)."},
+    {names::kShed, kCounter,
+     "Requests answered 503 at the edge because no level had room, by priority class."},
+    {names::kPanic, kGauge,
+     "1 while too few endpoints are available and traffic spreads over all."},
+};
+
 }  // namespace
 
-void UpstreamMetrics::gauge(std::string_view name, std::string_view help,
-                            const telemetry::Labels& labels, double value) {
-  registry_->gauge(name, help, labels)->set(value);
-}
-
-// The control side keeps the totals; the series reads the value of the last refresh.
-void UpstreamMetrics::counter(std::string_view name, std::string_view help,
-                              const telemetry::Labels& labels, double value) {
-  registry_->callback(name, help, telemetry::MetricType::kCounter, labels,
-                      [value] { return value; });
+UpstreamMetrics::UpstreamMetrics(telemetry::Registry* registry) {
+  for (const Family& f : kFamilies) {
+    registry->callbackFamily(f.name, f.help, f.type, [last = last_, name = f.name] {
+      return last->read(name);
+    });
+  }
 }
 
 void UpstreamMetrics::refresh(const upstream::UpstreamControl& control) {
   nlohmann::json snapshot = control.snapshotJson();
+  auto next = std::make_shared<Snapshot>();
+  auto add = [&](std::string_view name, telemetry::Labels labels, double value) {
+    (*next)[std::string(name)].emplace_back(std::move(labels), value);
+  };
   for (const auto& c : snapshot["clusters"]) {
     std::string cluster = c.value("name", "");
     std::vector<double> level_available(c["levels"].size(), 0);
     for (const auto& e : c["endpoints"]) {
-      std::string level = std::to_string(e.value("level", 0));
+      std::string endpoint = e.value("address", "");
       telemetry::Labels labels = {
-          {"cluster", cluster}, {"endpoint", e.value("address", "")}, {"level", level}};
-      gauge(names::kEndpointHealthy, "1 while the endpoint passes its active health checks.",
-            labels, flag(e, "healthy"));
-      gauge(names::kEndpointEjected, "1 while outlier detection keeps the endpoint out.", labels,
-            flag(e, "ejected"));
-      gauge(names::kEndpointDraining, "1 while an operator drains the endpoint.", labels,
-            flag(e, "draining"));
-      counter(names::kEjections, "Times outlier detection ejected the endpoint.",
-              {{"cluster", cluster}, {"endpoint", e.value("address", "")}},
-              number(e, "ejections"));
+          {"cluster", cluster}, {"endpoint", endpoint}, {"level", std::to_string(e.value("level", 0))}};
+      add(names::kEndpointHealthy, labels, flag(e, "healthy"));
+      add(names::kEndpointEjected, labels, flag(e, "ejected"));
+      add(names::kEndpointDraining, labels, flag(e, "draining"));
+      add(names::kEjections, {{"cluster", cluster}, {"endpoint", endpoint}}, number(e, "ejections"));
       auto l = static_cast<size_t>(e.value("level", 0));
       if (l < level_available.size()) level_available[l] += flag(e, "available");
     }
     for (size_t l = 0; l < level_available.size(); ++l) {
-      gauge(names::kLevelHealthy,
-            "Endpoints of the level able to take traffic (healthy, not ejected, not draining).",
-            {{"cluster", cluster}, {"level", std::to_string(l)}}, level_available[l]);
+      add(names::kLevelHealthy, {{"cluster", cluster}, {"level", std::to_string(l)}},
+          level_available[l]);
     }
-    telemetry::Labels labels = {{"cluster", cluster}};
-    counter(names::kFailovers, "Requests served by a level other than the first (a failover).",
-            labels, number(c, "failovers"));
-    counter(names::kRetries, "Retries sent upstream (within the retry budget).", labels,
-            number(c, "retries"));
+    add(names::kFailovers, {{"cluster", cluster}}, number(c, "failovers"));
+    add(names::kRetries, {{"cluster", cluster}}, number(c, "retries"));
     for (const char* cls : kClasses) {
-      counter(names::kShed,
-              "Requests answered 503 at the edge because no level had room, by priority class.",
-              {{"cluster", cluster}, {"class", cls}}, number(c["shed_by_class"], cls));
+      add(names::kShed, {{"cluster", cluster}, {"class", cls}}, number(c["shed_by_class"], cls));
     }
-    gauge(names::kPanic, "1 while too few endpoints are available and traffic spreads over all.",
-          labels, flag(c, "panic"));
+    add(names::kPanic, {{"cluster", cluster}}, flag(c, "panic"));
   }
+  last_->replace(std::move(next));
+}
+
+telemetry::Registry::Samples UpstreamMetrics::Last::read(std::string_view name) const {
+  std::shared_ptr<const Snapshot> snapshot;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    snapshot = current;
+  }
+  auto it = snapshot->find(name);
+  return it == snapshot->end() ? Samples() : it->second;
+}
+
+void UpstreamMetrics::Last::replace(std::shared_ptr<const Snapshot> next) {
+  std::lock_guard<std::mutex> lock(mu);
+  current = std::move(next);
 }
 
 }  // namespace floodgate::proxy

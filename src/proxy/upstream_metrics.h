@@ -2,7 +2,14 @@
 // endpoint healthy/ejected/draining and ejections, per level the endpoints able to take traffic,
 // per cluster failovers, retries, shed requests by priority class and panic. Refreshed once a
 // second on the control thread from UpstreamControl's snapshot: nothing on the request path.
+// Each metric is a callback family read from the last refresh, so the series of an endpoint or
+// cluster that a reload removed are gone from the next scrape.
 #pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
 
 #include "telemetry/registry.h"
 #include "upstream/upstream_control.h"
@@ -11,19 +18,23 @@ namespace floodgate::proxy {
 
 class UpstreamMetrics {
  public:
-  explicit UpstreamMetrics(telemetry::Registry* registry) : registry_(registry) {}
+  explicit UpstreamMetrics(telemetry::Registry* registry);
 
-  // Reads `control` (its lock, briefly) and sets every series. A series of an endpoint or
-  // cluster that a reload removed keeps its last value: the registry does not forget series.
+  // Reads `control` (its lock, briefly) and replaces every family's samples.
   void refresh(const upstream::UpstreamControl& control);
 
  private:
-  void gauge(std::string_view name, std::string_view help, const telemetry::Labels& labels,
-             double value);
-  void counter(std::string_view name, std::string_view help, const telemetry::Labels& labels,
-               double value);
+  using Samples = telemetry::Registry::Samples;
+  using Snapshot = std::map<std::string, Samples, std::less<>>;  // by metric name
 
-  telemetry::Registry* registry_;
+  // The last refresh, shared with the registry's callbacks (which may outlive this object).
+  struct Last {
+    mutable std::mutex mu;
+    std::shared_ptr<const Snapshot> current = std::make_shared<Snapshot>();
+    Samples read(std::string_view name) const;
+    void replace(std::shared_ptr<const Snapshot> next);
+  };
+  std::shared_ptr<Last> last_ = std::make_shared<Last>();
 };
 
 }  // namespace floodgate::proxy

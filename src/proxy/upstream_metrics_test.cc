@@ -60,6 +60,19 @@ TEST(UpstreamMetricsTest, EndpointLevelAndClusterSeriesFollowTheControlSide) {
   EXPECT_TRUE(has(text, R"(floodgate_upstream_level_healthy_endpoints{cluster="app",level="1"} 0)"));
   EXPECT_TRUE(has(text, R"(floodgate_upstream_panic{cluster="app"} 1)"));
   EXPECT_EQ(registry.sum("floodgate_upstream_shed_total", {{"cluster", "app"}}), 2);
+
+  // A reload removes the alternate (a control built from the new config, as after reload): its series are gone from the next scrape, the primary's stay.
+  auto one_level = std::make_shared<config::Config>(*upstream::testing::twoLevels());
+  one_level->clusters[0].endpoints.pop_back();
+  one_level->clusters[0].levels.pop_back();
+  upstream::UpstreamControl reloaded(one_level, 1, [&](auto v) { view = v; }, clock);
+  metrics.refresh(reloaded);
+  text = registry.exposition();
+  EXPECT_EQ(text.find("127.0.0.1:9001"), std::string::npos) << text;
+  EXPECT_EQ(text.find(R"(level="1")"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"(floodgate_upstream_endpoint_healthy{cluster="app",endpoint="127.0.0.1:9000",level="0"})"),
+            std::string::npos)
+      << text;
 }
 
 }  // namespace

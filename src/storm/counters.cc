@@ -16,10 +16,11 @@ const char* countName(Count c) {
       "reset",       "closed",
       "timeout",     "bad_response",
       "local_error", "unsent",
-      "redirects",   "connects",
-      "connected",   "open_connections",
-      "bytes_out",   "bytes_in",
-      "unfinished",  "late_starts",
+      "stalled",     "redirects",
+      "connects",    "connected",
+      "open_connections", "bytes_out",
+      "bytes_in",    "unfinished",
+      "late_starts",
   };
   static_assert(std::size(kNames) == kCountKinds, "one name per Count");
   return kNames[static_cast<size_t>(c)];

@@ -27,6 +27,9 @@ enum class Count : uint8_t {
   kBadResponse,      // malformed or truncated response
   kLocalError,       // the generator could not open a socket (ports, descriptors)
   kUnsent,           // dropped by the generator: its queue for a busy client was full
+  kStalled,          // due while its client's connection attempt went unanswered and its queue
+                     // was full: the target (a SYN drop) holds the client back, so it counts as
+                     // offered load that never got in, where kUnsent is the generator's shortfall
   kRedirects,        // redirects followed
   kConnects,         // connection attempts
   kConnected,        // connections established

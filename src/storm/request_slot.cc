@@ -40,7 +40,7 @@ void RequestSlot::onDue(MonoTime intended) {
   ++g_->counters()[Count::kScheduled];
   if (in_flight_) {
     if (backlog_count_ == kBacklog) {
-      ++g_->counters()[Count::kUnsent];
+      ++g_->counters()[connecting() ? Count::kStalled : Count::kUnsent];
       return;
     }
     backlog_[(backlog_head_ + backlog_count_) % kBacklog] = intended;

@@ -57,27 +57,6 @@ std::optional<double> metric(uint16_t admin_port, const std::string& series) {
   return std::nullopt;
 }
 
-// A storm scenario started in the background, with its report written when it ends.
-struct StormRun {
-  std::unique_ptr<Process> process;
-  std::string report_dir;
-
-  static StormRun start(const std::string& scenario) {
-    StormRun run;
-    std::string path = writeTempFile("storm.yaml", scenario);
-    run.report_dir = path + ".report";
-    run.process =
-        Process::start({floodgateBin(), "storm", path, "--report", run.report_dir, "--quiet"});
-    return run;
-  }
-  // The report once the storm has exited (null on timeout or without one).
-  nlohmann::json finish(milliseconds timeout) {
-    if (!process || !process->waitExit(timeout)) return nullptr;
-    std::string text = readFileText(report_dir + "/report.json");
-    return text.empty() ? nlohmann::json() : parseJson(text);
-  }
-};
-
 // The storm lab on one thread: these runs are light, and the gateway gets the other core.
 std::string oneThreadStormHead(const std::string& name, uint16_t gw_port, uint16_t origin_port) {
   return stormHead(name, gw_port, origin_port) + "threads: 1\n";

@@ -535,11 +535,8 @@ TEST(OriginProtectionTest, KnownGoodClientsKeepTheOriginUnderACrowd) {
   const auto& crowd = group(report, "crowd");
   EXPECT_GE(regulars["success"].get<double>(), 0.97) << run.out;
   EXPECT_GT(crowd["counts"]["status_503"].get<uint64_t>(), 0u) << run.out;
-  auto stats = parseJson(HttpClient(origin.port).get("/__origin/stats")->body);
-  uint64_t refused = stats["rejected"].get<uint64_t>();
-  uint64_t served = stats["served"].get<uint64_t>();
-  EXPECT_LE(static_cast<double>(refused), 0.05 * static_cast<double>(served + refused))
-      << "origin served " << served << ", refused " << refused << "\n" << run.out;
+  auto origin_tally = originTally(origin.port);
+  EXPECT_LE(origin_tally.refusedShare(), 0.05) << "origin " << origin_tally.str() << "\n" << run.out;
   EXPECT_NE(gw.process->stderrText().find("origin protection: cluster #0 limit"),
             std::string::npos);
 }

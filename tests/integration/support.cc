@@ -853,6 +853,23 @@ int64_t originRequestCount(uint16_t origin_port) {
              : -1;
 }
 
+std::string OriginTally::str() const {
+  return "served " + std::to_string(served) + ", refused " + std::to_string(refused);
+}
+
+OriginTally originTally(uint16_t origin_port) {
+  OriginTally t;
+  auto r = HttpClient(origin_port, seconds(2)).get("/__origin/stats");
+  if (!r || r->status != 200) {
+    ADD_FAILURE() << "no /__origin/stats from port " << origin_port;
+    return t;
+  }
+  auto j = parseJson(r->body);
+  t.served = j.value("served", uint64_t{0});
+  t.refused = j.value("rejected", uint64_t{0});
+  return t;
+}
+
 std::string echoHeader(std::string_view echo_json, std::string_view name) {
   auto j = parseJson(echo_json);
   if (!j.is_object() || !j.contains("headers")) return "";
@@ -876,12 +893,13 @@ size_t echoHeaderCount(std::string_view echo_json, std::string_view name) {
 
 // ---- RefusingPort ----
 
-RefusingPort::RefusingPort() {
+RefusingPort::RefusingPort(Mode mode) {
   fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (fd_ >= 0 && ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
+  if (fd_ >= 0 && ::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+      (mode == kRefuse || ::listen(fd_, 1) == 0)) {
     port_ = boundPort(fd_);
   }
   if (port_ == 0) ADD_FAILURE() << "cannot reserve a loopback port";
@@ -1062,12 +1080,35 @@ std::string stormHead(const std::string& name, uint16_t gw_port, uint16_t origin
          "\norigin_stats: http://127.0.0.1:" + std::to_string(origin_port) + "/__origin/stats\n";
 }
 
-nlohmann::json runStorm(const std::string& scenario, CommandResult* run) {
-  std::string path = writeTempFile("storm.yaml", scenario);
-  std::string dir = path + ".report";
-  *run = runFloodgate({"storm", path, "--report", dir, "--quiet"}, seconds(90));
-  std::string text = readFileText(dir + "/report.json");
-  return text.empty() ? nlohmann::json() : parseJson(text);
+StormRun StormRun::start(const std::string& scenario, const std::vector<std::string>& args) {
+  StormRun run;
+  std::string path = writeTempFile("scenario.yaml", scenario);
+  run.report_dir = path + ".report";
+  std::vector<std::string> argv = {floodgateBin(), "storm", path, "--report", run.report_dir,
+                                   "--quiet"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  run.process = Process::start(argv);
+  return run;
+}
+
+nlohmann::json StormRun::finish(milliseconds timeout) {
+  if (!process || !process->waitExit(timeout)) return nullptr;
+  std::string text = readFileText(report_dir + "/report.json");
+  if (text.empty()) return nullptr;
+  nlohmann::json report = nlohmann::json::parse(text, nullptr, false);
+  return report.is_discarded() ? nlohmann::json() : report;
+}
+
+nlohmann::json runStorm(const std::string& scenario, CommandResult* run,
+                        const std::vector<std::string>& args, milliseconds timeout) {
+  StormRun storm = StormRun::start(scenario, args);
+  nlohmann::json report = storm.finish(timeout);
+  if (storm.process) {
+    run->exit_code = storm.process->waitExit(milliseconds(0)).value_or(-1);
+    run->out = storm.process->stdoutText();
+    run->err = storm.process->stderrText();
+  }
+  return report;
 }
 
 const nlohmann::json& group(const nlohmann::json& report, const std::string& name) {

@@ -227,6 +227,17 @@ class BodySource {
 // count itself); -1 if it cannot be asked.
 int64_t originRequestCount(uint16_t origin_port);
 
+// What the origin on a port served and refused (its capacity's 503s), from /__origin/stats.
+struct OriginTally {
+  uint64_t served = 0;
+  uint64_t refused = 0;
+  double refusedShare() const {
+    return served + refused == 0 ? 0 : static_cast<double>(refused) / (served + refused);
+  }
+  std::string str() const;  // "served N, refused M"
+};
+OriginTally originTally(uint16_t origin_port);
+
 // Parses a response body as JSON; a test failure (and a discarded value) if it is not JSON.
 nlohmann::json parseJson(std::string_view text);
 // Header values in the JSON of the origin's /__origin/echo ("headers": [[name, value], ...]).
@@ -234,10 +245,13 @@ std::string echoHeader(std::string_view echo_json, std::string_view name);  // f
 size_t echoHeaderCount(std::string_view echo_json, std::string_view name);
 
 // A socket bound to a loopback port that never listens: connecting to it is refused, and no
-// other process can take the port while this lives.
+// other process can take the port while this lives. `Silent` listens with a backlog of one and
+// never accepts: once that queue is full the kernel drops every SYN, so connecting hangs, as
+// against a source the kernel drop has blocked.
 class RefusingPort {
  public:
-  RefusingPort();
+  enum Mode { kRefuse, kSilent };
+  explicit RefusingPort(Mode mode = kRefuse);
   ~RefusingPort();
   uint16_t port() const { return port_; }
 
@@ -313,7 +327,19 @@ std::string readFileText(const std::string& path);
 // counting at the origin on `origin_port`; a run of `scenario` with a report, whose JSON it
 // returns (null when there is none); one client group of that report (null if absent).
 std::string stormHead(const std::string& name, uint16_t gw_port, uint16_t origin_port);
-nlohmann::json runStorm(const std::string& scenario, CommandResult* run);
+// `args` are added to the storm's command line.
+nlohmann::json runStorm(const std::string& scenario, CommandResult* run,
+                        const std::vector<std::string>& args = {},
+                        milliseconds timeout = seconds(90));
+// The same run started in the background, for a test that acts while the storm goes on.
+struct StormRun {
+  std::unique_ptr<Process> process;  // null if it could not start
+  std::string report_dir;
+
+  static StormRun start(const std::string& scenario, const std::vector<std::string>& args = {});
+  // The report once the storm has exited (null on timeout or without one).
+  nlohmann::json finish(milliseconds timeout);
+};
 const nlohmann::json& group(const nlohmann::json& report, const std::string& name);
 
 }  // namespace floodgate::integration
