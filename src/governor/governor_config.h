@@ -43,6 +43,11 @@ struct GovernorConfig {
   double max_failure_rise = 0.1;
   // A rolled-back rule's match is not proposed again for this long.
   Duration retry_after = std::chrono::minutes(5);
+  // A detector rule that was enforced, then relaxed fully with its attack gone, is enforced
+  // again at once (no shadow, no canary) if the detector proposes its match again within this
+  // long: a pulse wave with gaps longer than `hold`. The gates judged that very rule minutes ago
+  // and it did no harm; the effect gate keeps watching it. 0: always start in shadow.
+  Duration reengage_within = std::chrono::minutes(10);
   size_t max_rules = 256;  // live rules; at most shield::RuleTally::kSlots
 };
 
