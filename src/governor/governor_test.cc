@@ -612,9 +612,9 @@ TEST(Governor, ADetectorChallengeIsEnforcedOneShadowWindowAfterItsProposal) {
     all_refused.push_back(t.attack_refused == t.attack_sent);
     EXPECT_EQ(t.legit_refused, 0u) << "tick " << tick;
   }
-  // Proposed at 0 s, counted during ticks 1 and 2, enforced at 1 s: every attacker refused from
-  // tick 3 (1.5 s). With a canary it would be tick 5.
-  EXPECT_EQ(all_refused, (std::vector<bool>{false, false, false, true, true}));
+  // Proposed at 0 s, counted during tick 1, enforced at 0.5 s: every attacker refused from tick
+  // 2 (1 s). With a canary of 1 s it would be tick 4.
+  EXPECT_EQ(all_refused, (std::vector<bool>{false, false, true, true, true}));
   EXPECT_EQ(events.kinds,
             (std::vector<std::string>{"rule.proposed", "rule.shadow", "rule.enforced"}));
   EXPECT_NE(events.last("rule.enforced").find("a challenge"), std::string::npos)
