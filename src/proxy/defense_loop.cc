@@ -1,6 +1,7 @@
 #include "proxy/defense_loop.h"
 
 #include <algorithm>
+#include <cmath>
 #include <memory>
 
 #include "core/log.h"
@@ -61,6 +62,11 @@ DefenseLoop::DefenseLoop(std::vector<Worker*> workers, ShieldState* state,
       state_(state),
       tick_(tick),
       detector_(detectorConfig(tick), &state->knownGood()),
+      // A second of calm known-good traffic before an unknown word-like key is shaped: the
+      // regulars' keys are each sent hundreds of times in it (a key sent rarer than 3 times a
+      // tick is not learned; its requests share {key} with random ones, and a rule on that
+      // shape is narrowed to spare them by the collateral gate).
+      query_keys_(static_cast<uint32_t>(std::ceil(1 / std::chrono::duration<double>(tick).count()))),
       merged_(state->observationConfig()),
       governor_(governor),
       no_blocks_(shield::BlocklistBuilder().build()),
@@ -183,6 +189,8 @@ void DefenseLoop::tick(MonoTime now) {
   last_tick_ = now;
   countKernelDrops();
   bool rules_changed = governor_->tick(signals, now);
+  rules_changed |= query_keys_.learn(merged_.queryKeys(), merged_.knownGoodRequests(),
+                                     status.anomaly);
   std::vector<shield::MitigationRule> rules = governor_->published();
   if (escalate(seconds, now) || rules_changed) publish(rules, now);
   mirrorToKernel(now);
@@ -305,7 +313,8 @@ void DefenseLoop::publish(const std::vector<shield::MitigationRule>& rules, Mono
   // (A fully enforced source block is also dropped in the kernel; its drops are counted back
   // as its matches, see countKernelDrops.)
   published_ = rules;
-  auto rule_set = shield::RuleSet::compile(published_, now);
+  auto rule_set = shield::RuleSet::compile(published_, now, shield::RuleSet::kDefaultMaxRules,
+                                           nullptr, query_keys_.snapshot());
   for (Worker* w : workers_) w->swapRules(rule_set, escalated_ ? escalated_ : no_blocks_);
 }
 

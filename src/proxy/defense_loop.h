@@ -24,6 +24,7 @@
 #include "shield/detector.h"
 #include "shield/mitigation_rule.h"
 #include "shield/observation.h"
+#include "shield/query_keys.h"
 #include "telemetry/event_log.h"
 
 namespace floodgate::proxy {
@@ -116,6 +117,7 @@ class DefenseLoop {
   Duration tick_;
   MonoTime last_tuned_{};  // origin protection's last step: once a second, whatever the tick
   shield::Detector detector_;
+  shield::QueryKeyLearner query_keys_;  // the fingerprint's known query keys, in the rules snapshot
   shield::WorkerObservation merged_;
   governor::Governor* governor_;
   std::shared_ptr<const shield::Blocklist> no_blocks_;
