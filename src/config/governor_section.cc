@@ -12,7 +12,8 @@ namespace {
 const std::vector<std::string> kGovernorKeys = {
     "dry_run",         "max_collateral", "refuse_collateral", "shadow_window",
     "canary_fraction", "canary_window",  "effect_window",     "hold",
-    "relax_steps",     "relax_step",     "max_rules",         "rules"};
+    "relax_steps",     "relax_step",     "reengage_within",   "max_rules",
+    "rules"};
 const std::vector<std::string> kRuleKeys = {"name",   "source",       "path_prefix", "method",
                                             "header", "header_value", "action",      "rate",
                                             "burst",  "pinned",       "reason",      "ttl"};
@@ -122,6 +123,7 @@ void readGovernorSection(Fields& top, Config* config, ProblemList& problems) {
   f.duration("hold", &g.hold);
   f.integer("relax_steps", &g.relax_steps, 1, 20);
   f.duration("relax_step", &g.relax_step);
+  f.duration("reengage_within", &g.reengage_within);
   int max_rules = static_cast<int>(g.max_rules);
   if (f.integer("max_rules", &max_rules, 1, 256)) g.max_rules = static_cast<size_t>(max_rules);
   if (f.has("rules")) {

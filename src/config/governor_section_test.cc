@@ -42,6 +42,7 @@ TEST(GovernorSection, ReadsEverything) {
       "  hold: 1m\n"
       "  relax_steps: 4\n"
       "  relax_step: 15s\n"
+      "  reengage_within: 2m\n"
       "  max_rules: 64\n"
       "  rules:\n"
       "    - { name: scraper, source: 203.0.113.0/24, action: block, reason: ticket 12 }\n"
@@ -60,6 +61,7 @@ TEST(GovernorSection, ReadsEverything) {
   EXPECT_EQ(g.hold, seconds(60));
   EXPECT_EQ(g.relax_steps, 4);
   EXPECT_EQ(g.relax_step, seconds(15));
+  EXPECT_EQ(g.reengage_within, seconds(120));
   EXPECT_EQ(g.max_rules, 64u);
   ASSERT_EQ(rules.size(), 2u);
   EXPECT_EQ(rules[0].name, "scraper");

@@ -137,6 +137,21 @@ Result<uint64_t> Governor::adopt(shield::MitigationRule rule, double trigger_rat
     move(added, Stage::kEnforced, now, "pinned by an operator: enforced without gates", {});
     return added.rule.id;
   }
+  if (added.rule.origin == shield::RuleOrigin::kDetector) {
+    if (const Finished* before = recentlyProven(added.key, now)) {
+      // A pulse wave back after a gap longer than hold: the same rule, judged harmless while it
+      // acted minutes ago, acts again now rather than after a shadow the burst may not outlast.
+      added.rule.spare_known_good = added.rule.spare_known_good || before->spare_known_good;
+      ++added.engages;
+      ++stats_.engages;
+      move(added, Stage::kEnforced, now,
+           fmt::format("its match was enforced until it relaxed fully {:.0f} s ago, with no "
+                       "harm: enforced again at once, the effect gate watching",
+                       secondsOf(now - before->at)),
+           {{"previous", before->rule.value("id", uint64_t{0})}});
+      return added.rule.id;
+    }
+  }
   move(added, Stage::kShadow, now, "counting its matches before it may act", {});
   if (seen != nullptr) {
     added.window = *seen;
@@ -217,18 +232,47 @@ void Governor::judgeShadow(Rule& r, MonoTime now) {
       [[fallthrough]];
     case CollateralVerdict::Kind::kPass:
       r.origin_before = r.origin_window;
-      if (r.rule.match.source && r.rule.match.source->length == 128) {
-        // One address is one client: a canary share of it is all or nothing, so there is
-        // nothing to learn from one. The effect gate keeps watching it enforced.
+      if (const char* why = canaryNotNeeded(r)) {
         ++r.engages;
         ++stats_.engages;
-        move(r, Stage::kEnforced, now,
-             "collateral gate: " + v.reason + "; one address has no share to canary", evidence);
+        move(r, Stage::kEnforced, now, "collateral gate: " + v.reason + "; " + why, evidence);
       } else {
         move(r, Stage::kCanary, now, "collateral gate: " + v.reason, evidence);
       }
       return;
   }
+}
+
+// The canary enforces a rule on a share of its clients for canary_window and asks two things:
+// does it refuse known-good clients, and is there a live attack for it to act on. For the rules
+// below the answers are already in, so the canary would only add its window to the time to
+// mitigate (and a pulse's first burst would be over before it ends). The effect gate keeps
+// asking the first question of every enforced rule, and narrows or rolls back on the answer.
+const char* Governor::canaryNotNeeded(const Rule& r) const {
+  if (r.rule.match.source && r.rule.match.source->length == 128) {
+    // One address is one client: a canary share of it is all or nothing.
+    return "one address has no share to canary";
+  }
+  // An operator's rule may have no attack behind it: its canary is what shows one.
+  if (r.rule.origin != shield::RuleOrigin::kDetector) return nullptr;
+  if (r.rule.spare_known_good) {
+    return "it spares known-good clients, the harm a canary looks for: enforced on all";
+  }
+  if (r.rule.action == shield::RuleAction::kChallenge) {
+    return "a challenge refuses no client that keeps cookies (one redirect) and the effect gate "
+           "narrows it at its first known-good refusal: enforced on all";
+  }
+  return nullptr;
+}
+
+const Governor::Finished* Governor::recentlyProven(const std::string& key, MonoTime now) const {
+  if (config_.reengage_within <= Duration::zero()) return nullptr;
+  for (auto it = finished_.rbegin(); it != finished_.rend(); ++it) {
+    if (it->key != key) continue;
+    // The latest end of this match decides: a later rollback outweighs an earlier success.
+    return it->proven && now - it->at < config_.reengage_within ? &*it : nullptr;
+  }
+  return nullptr;
 }
 
 void Governor::step(Rule& r, const TickSignals& signals, MonoTime now) {
@@ -325,6 +369,7 @@ void Governor::step(Rule& r, const TickSignals& signals, MonoTime now) {
       if (judgeHarm(r, now)) return;
       if (now - r.stage_since >= config_.relax_step * r.relax_step) {
         if (r.relax_step >= config_.relax_steps) {
+          r.proven = r.rule.origin == shield::RuleOrigin::kDetector;
           move(r, Stage::kExpired, now, "relaxed fully with the attack signal down",
                {{"total", countsJson(r.total)}});
         } else {
@@ -349,7 +394,8 @@ void Governor::retire(MonoTime now) {
       ++it;
       continue;
     }
-    finished_.push_back({toJson(*it, now), it->key, it->stage, now});
+    finished_.push_back(
+        {toJson(*it, now), it->key, it->stage, now, it->proven, it->rule.spare_known_good});
     if (finished_.size() > kFinished) finished_.pop_front();
     free_slots_.push_back(it->rule.tally);
     it = rules_.erase(it);

@@ -123,6 +123,7 @@ class Governor {
     bool window_signal = false;   // the attack signal was up during the current window
     bool window_anomaly = false;  // the detector's anomaly was active during it
     int relax_step = 0;
+    bool proven = false;  // enforced, then relaxed fully with its attack gone: it did no harm
     shield::RuleCounts window;  // since window_since
     shield::RuleCounts total;
     OriginWindow origin_before;  // the origin during shadow: the recent past
@@ -136,6 +137,8 @@ class Governor {
     std::string key;
     Stage stage;
     MonoTime at;
+    bool proven = false;            // Rule::proven
+    bool spare_known_good = false;  // it had been narrowed
   };
   static constexpr size_t kHistory = 12;
   static constexpr size_t kFinished = 64;
@@ -146,6 +149,10 @@ class Governor {
                          MonoTime now, const shield::RuleCounts* seen = nullptr,
                          Duration seen_over = {});
   void judgeShadow(Rule& r, MonoTime now);
+  // Why a rule past the collateral gate may go to enforced without a canary; null: it may not.
+  const char* canaryNotNeeded(const Rule& r) const;
+  // A proven rule for `key` that finished within reengage_within; null: none.
+  const Finished* recentlyProven(const std::string& key, MonoTime now) const;
   bool due(const Rule& r, Duration window, MonoTime now) const;
   void step(Rule& r, const TickSignals& signals, MonoTime now);
   void move(Rule& r, Stage to, MonoTime now, const std::string& why, nlohmann::json evidence);

@@ -236,7 +236,9 @@ TEST(Governor, NarrowsARuleThatWouldHitSomeKnownGoodClients) {
   EXPECT_EQ(g.stageOf(1), Stage::kEnforced);
   EXPECT_EQ(t.attack_refused, t.attack_sent);
   EXPECT_TRUE(g.published().at(0).spare_known_good);
-  EXPECT_NE(events.last("rule.canary").find("narrowed"), std::string::npos);
+  // Narrowed, it spares the known-good clients a canary would look after: no canary.
+  EXPECT_NE(events.last("rule.enforced").find("narrowed"), std::string::npos);
+  EXPECT_EQ(events.last("rule.canary"), "");
 }
 
 TEST(Governor, RefusesWhenKnownGoodClientsAreALargeShare) {
@@ -273,8 +275,8 @@ TEST(Governor, AChallengeSharedWithKnownGoodClientsIsNarrowedNotRefused) {
   EXPECT_EQ(hit->action, shield::RuleAction::kChallenge);
   EXPECT_EQ(sim.rules().decide(ip("203.0.113.100"), 0, "/", "GET", {}, now, true, nullptr),
             nullptr);
-  EXPECT_NE(events.last("rule.canary").find("but a challenge: narrowed"), std::string::npos)
-      << events.last("rule.canary");
+  EXPECT_NE(events.last("rule.enforced").find("but a challenge: narrowed"), std::string::npos)
+      << events.last("rule.enforced");
 }
 
 TEST(Governor, EnforcedRuleThatStartsHittingKnownGoodClientsIsNarrowedAtOnce) {
@@ -593,6 +595,139 @@ TEST(Governor, StateAndTickWorkStayBoundedUnderAFloodOfProposals) {
   for (const auto& r : json["rules"]) EXPECT_LE(r["history"].size(), 12u);
   std::printf("governor tick with %zu live rules: last %.0f us, max %.0f us\n", stats.live_rules,
               stats.last_tick_us, stats.max_tick_us);
+}
+
+// The defense loop's 500 ms tick with the default windows: a detector's challenge (what a heavy
+// fingerprint gets) is counted in shadow for shadow_window, then enforced on all — no canary.
+TEST(Governor, ADetectorChallengeIsEnforcedOneShadowWindowAfterItsProposal) {
+  Events events;
+  Governor g({}, events.sink());
+  TrafficSim sim(&g, milliseconds(500));
+  populate(sim);
+  auto rule = attackRule();
+  rule.action = shield::RuleAction::kChallenge;
+  std::vector<bool> all_refused;
+  for (int tick = 0; tick < 5; ++tick) {
+    SimTick t = sim.second(true, &rule, 1000);
+    all_refused.push_back(t.attack_refused == t.attack_sent);
+    EXPECT_EQ(t.legit_refused, 0u) << "tick " << tick;
+  }
+  // Proposed at 0 s, counted during tick 1, enforced at 0.5 s: every attacker refused from tick
+  // 2 (1 s). With a canary of 1 s it would be tick 4.
+  EXPECT_EQ(all_refused, (std::vector<bool>{false, false, true, true, true}));
+  EXPECT_EQ(events.kinds,
+            (std::vector<std::string>{"rule.proposed", "rule.shadow", "rule.enforced"}));
+  EXPECT_NE(events.last("rule.enforced").find("a challenge"), std::string::npos)
+      << events.last("rule.enforced");
+}
+
+TEST(Governor, ADetectorRuleNarrowedInShadowIsEnforcedWithoutACanary) {
+  Events events;
+  Governor g({}, events.sink());
+  TrafficSim sim(&g, milliseconds(500));
+  populate(sim);
+  sim.addClients("203.0.113", 200, 10, /*known_good=*/true, false, 2);  // 2% of the matches
+  auto rule = attackRule();  // a block
+  for (int tick = 0; tick < 3; ++tick) {
+    EXPECT_EQ(sim.second(true, &rule, 1000).legit_refused, 0u) << "tick " << tick;
+  }
+  EXPECT_EQ(g.stageOf(1), Stage::kEnforced);
+  ASSERT_EQ(g.published().size(), 1u);
+  EXPECT_TRUE(g.published().at(0).spare_known_good);
+  SimTick t = sim.second(true, &rule, 1000);
+  EXPECT_EQ(t.attack_refused, t.attack_sent);
+  EXPECT_EQ(t.legit_refused, 0u);
+  EXPECT_EQ(g.stats().moves_to[static_cast<size_t>(Stage::kCanary)], 0u);
+}
+
+// The canary is skipped, not the promise: a challenge enforced straight from shadow that starts
+// refusing known-good clients is narrowed at the first tick it does, and one that the origin
+// fails with, no attack to explain it, is rolled back.
+TEST(Governor, AChallengeEnforcedWithoutACanaryIsStillJudgedByTheEffectGate) {
+  Events events;
+  Governor g({}, events.sink());
+  TrafficSim sim(&g);
+  populate(sim);
+  auto rule = attackRule();
+  rule.action = shield::RuleAction::kChallenge;
+  for (int s = 0; s < 3; ++s) sim.second(true, &rule, 1000);
+  ASSERT_EQ(g.stageOf(1), Stage::kEnforced);
+  sim.addClients("203.0.113", 200, 20, /*known_good=*/true, false, 2);  // a shared NAT
+  EXPECT_GT(sim.second(true, &rule, 1000).legit_refused, 0u);
+  SimTick t = sim.second(true, &rule, 1000);
+  EXPECT_EQ(t.legit_refused, 0u);
+  EXPECT_EQ(t.attack_refused, t.attack_sent);
+  EXPECT_NE(events.last("rule.narrowed").find("known-good"), std::string::npos);
+  // The attack is gone and the origin fails half its requests with the rule in place: harm, once
+  // a window of the effect gate has no attack in it to explain the failures.
+  sim.origin_failure_ratio = 0.5;
+  for (int s = 0; s < 12 && g.stageOf(1) != Stage::kRolledBack; ++s) sim.second(false);
+  EXPECT_EQ(g.stageOf(1), Stage::kRolledBack);
+  EXPECT_NE(events.last("rule.rolled_back").find("effect gate: harm"), std::string::npos)
+      << events.last("rule.rolled_back");
+}
+
+// Pulse waves with gaps longer than hold and the relaxing steps: each burst would start the rule
+// over in shadow and canary and be over before it acted.
+GovernorConfig shortHold() {
+  GovernorConfig config;
+  config.hold = std::chrono::seconds(5);
+  config.relax_steps = 1;
+  config.relax_step = std::chrono::seconds(2);
+  return config;
+}
+
+TEST(Governor, AMatchThatRelaxedFullyIsEnforcedAgainInTheTickItIsProposed) {
+  Events events;
+  Governor g(shortHold(), events.sink());
+  TrafficSim sim(&g);
+  populate(sim);
+  auto rule = attackRule();  // a prefix block: shadow and canary the first time
+  for (int s = 0; s < 6; ++s) sim.second(true, &rule, 1000);
+  ASSERT_EQ(g.stageOf(1), Stage::kEnforced);
+  for (int s = 0; s < 15; ++s) sim.second(false);  // hold, one relax step: expired
+  ASSERT_EQ(g.stageOf(1), Stage::kExpired);
+  sim.second(true, &rule, 1000);  // the next burst: proposed again
+  EXPECT_EQ(g.stageOf(2), Stage::kEnforced);
+  EXPECT_NE(events.last("rule.enforced").find("relaxed fully"), std::string::npos)
+      << events.last("rule.enforced");
+  SimTick t = sim.second(true, &rule, 1000);
+  EXPECT_EQ(t.attack_refused, t.attack_sent);
+  EXPECT_EQ(t.legit_refused, 0u);
+  // Still under the effect gate: regulars behind the prefix now are spared at once.
+  sim.addClients("203.0.113", 200, 20, /*known_good=*/true, false, 2);
+  sim.second(true, &rule, 1000);
+  t = sim.second(true, &rule, 1000);
+  EXPECT_EQ(t.legit_refused, 0u);
+  EXPECT_EQ(t.attack_refused, t.attack_sent);
+  EXPECT_TRUE(g.published().at(0).spare_known_good);
+}
+
+TEST(Governor, OnlyARecentQuietEndLetsAMatchSkipTheGates) {
+  GovernorConfig config = shortHold();
+  config.reengage_within = std::chrono::seconds(60);
+  Governor g(config);
+  TrafficSim sim(&g);
+  populate(sim);
+  auto rule = attackRule();
+  for (int s = 0; s < 6; ++s) sim.second(true, &rule, 1000);
+  for (int s = 0; s < 70; ++s) sim.second(false);  // expired, and longer ago than 60 s
+  ASSERT_EQ(g.stageOf(1), Stage::kExpired);
+  sim.second(true, &rule, 1000);
+  EXPECT_EQ(g.stageOf(2), Stage::kShadow);
+  // Enforced through the gates, then expired by an operator: an operator's word, not a quiet
+  // end, so the next proposal starts in shadow too.
+  for (int s = 0; s < 5; ++s) sim.second(true, &rule, 1000);
+  ASSERT_EQ(g.stageOf(2), Stage::kEnforced);
+  ASSERT_TRUE(g.expire(2, sim.clock().now()).ok());
+  sim.second(true, &rule, 1000);
+  EXPECT_EQ(g.stageOf(3), Stage::kShadow);
+  // A rule rolled back by a gate is not proposed again at all for retry_after.
+  sim.addClients("203.0.113", 100, 150, /*known_good=*/true, false, 10);  // regulars behind it
+  for (int s = 0; s < 5; ++s) sim.second(true, &rule, 1000);
+  EXPECT_EQ(g.stageOf(3), Stage::kRolledBack);
+  sim.second(true, &rule, 1000);
+  EXPECT_TRUE(g.published().empty());
 }
 
 }  // namespace

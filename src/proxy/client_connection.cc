@@ -458,12 +458,15 @@ bool ClientConnection::admitRequest(int route_index) {
 bool ClientConnection::applyMitigationRules(int route_index) {
   ShieldState& state = worker_->shield();
   MonoTime now = worker_->loop().now();
-  uint64_t fingerprint = state.fingerprint().compute(req_);
+  const shield::RuleSet& rules = worker_->rules();
+  uint64_t fingerprint = state.fingerprint().compute(req_, rules.queryKeys());
   bool known_good = state.knownGood().isKnownGood(*key_, now);
   worker_->observation().recordRequest(*key_, fingerprint, route_index, known_good);
+  if (known_good) {  // the query keys regular clients use, for the fingerprint to keep
+    state.fingerprint().wordKeys(req_, [&](uint64_t h) { worker_->observation().recordQueryKey(h); });
+  }
   observed_ = true;
   priority_ = shield::classifyRequest(known_good, false, false);
-  const shield::RuleSet& rules = worker_->rules();
   if (rules.empty()) return true;
   auto headers = [this](std::string_view name) -> std::optional<std::string_view> {
     for (const auto& h : req_.headers) {

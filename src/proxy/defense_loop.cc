@@ -1,6 +1,7 @@
 #include "proxy/defense_loop.h"
 
 #include <algorithm>
+#include <cmath>
 #include <memory>
 
 #include "core/log.h"
@@ -17,7 +18,7 @@ constexpr Duration kCollectWait = milliseconds(300);
 // rule dropped in the kernel at once would leave no evidence of what it mitigated.
 constexpr Duration kRuleKernelAfter = std::chrono::seconds(10);
 
-shield::DetectorConfig detectorConfig() {
+shield::DetectorConfig detectorConfig(Duration tick) {
   shield::DetectorConfig config;
   // Judge after five seconds of traffic: a gateway started in front of an attack in progress
   // must not spend twenty seconds learning it as normal.
@@ -26,6 +27,13 @@ shield::DetectorConfig detectorConfig() {
   // behind one NAT address, a load test) is not an attack, and blocking it would be the
   // defense doing the harm.
   config.source.absolute_rate = 0;
+  return shield::scaledToTick(config, tick);
+}
+
+// Escalation counts ticks over the rate; its `escalate_after` is a number of 1 s ticks.
+config::KernelDrop escalationFor(config::KernelDrop config, Duration tick) {
+  const double per_second = 1 / std::max(std::chrono::duration<double>(tick).count(), 1e-3);
+  config.escalate_after = static_cast<int>(std::ceil(config.escalate_after * per_second));
   return config;
 }
 
@@ -53,11 +61,18 @@ DefenseLoop::DefenseLoop(std::vector<Worker*> workers, ShieldState* state,
     : workers_(std::move(workers)),
       state_(state),
       tick_(tick),
-      detector_(detectorConfig(), &state->knownGood()),
+      detector_(detectorConfig(tick), &state->knownGood()),
+      // A second of calm known-good traffic before an unknown word-like key is shaped: the
+      // regulars' keys are each sent hundreds of times in it (a key sent rarer than 3 times a
+      // tick is not learned; its requests share {key} with random ones, and a rule on that
+      // shape is narrowed to spare them by the collateral gate).
+      query_keys_(static_cast<uint32_t>(std::ceil(1 / std::chrono::duration<double>(tick).count()))),
       merged_(state->observationConfig()),
       governor_(governor),
       no_blocks_(shield::BlocklistBuilder().build()),
-      watchdog_(tick * 3, MonoClock::now()) {}
+      watchdog_(tick * 3, MonoClock::now()) {
+  escalation_.setConfig(escalationFor(config::KernelDrop{}, tick));
+}
 
 DefenseLoop::~DefenseLoop() { stop(); }
 
@@ -138,7 +153,11 @@ void DefenseLoop::tick(MonoTime now) {
   collect();
   std::vector<shield::Finding> findings = detector_.tick(merged_, now);
   state_->setAnomalyActive(detector_.status().anomaly);
-  state_->tuneOriginLimits();
+  // Origin protection's controller steps once a second (its grow and cut steps are per second).
+  if (now - last_tuned_ + milliseconds(100) >= std::chrono::seconds(1)) {
+    state_->tuneOriginLimits();
+    last_tuned_ = now;
+  }
   const Duration elapsed = last_tick_ == MonoTime{} ? tick_ : now - last_tick_;
   const double seconds = std::chrono::duration<double>(elapsed).count();
   for (const auto& finding : findings) {
@@ -170,6 +189,8 @@ void DefenseLoop::tick(MonoTime now) {
   last_tick_ = now;
   countKernelDrops();
   bool rules_changed = governor_->tick(signals, now);
+  rules_changed |= query_keys_.learn(merged_.queryKeys(), merged_.knownGoodRequests(),
+                                     status.anomaly);
   std::vector<shield::MitigationRule> rules = governor_->published();
   if (escalate(seconds, now) || rules_changed) publish(rules, now);
   mirrorToKernel(now);
@@ -292,13 +313,14 @@ void DefenseLoop::publish(const std::vector<shield::MitigationRule>& rules, Mono
   // (A fully enforced source block is also dropped in the kernel; its drops are counted back
   // as its matches, see countKernelDrops.)
   published_ = rules;
-  auto rule_set = shield::RuleSet::compile(published_, now);
+  auto rule_set = shield::RuleSet::compile(published_, now, shield::RuleSet::kDefaultMaxRules,
+                                           nullptr, query_keys_.snapshot());
   for (Worker* w : workers_) w->swapRules(rule_set, escalated_ ? escalated_ : no_blocks_);
 }
 
 void DefenseLoop::setKernel(kernel::KernelBlocklist* kernel, const config::KernelDrop& config) {
   kernel_ = kernel;
-  escalation_.setConfig(config);
+  escalation_.setConfig(escalationFor(config, tick_));
 }
 
 void DefenseLoop::setKernelDrop(const config::KernelDrop& config) {
@@ -324,7 +346,7 @@ void DefenseLoop::countKernelDrops() {
 bool DefenseLoop::escalate(double seconds, MonoTime now) {
   {
     std::lock_guard<std::mutex> lock(escalation_mu_);
-    if (pending_drop_) escalation_.setConfig(*pending_drop_);
+    if (pending_drop_) escalation_.setConfig(escalationFor(*pending_drop_, tick_));
     pending_drop_.reset();
   }
   std::vector<std::pair<shield::IpKey, uint64_t>> refused;
@@ -337,8 +359,8 @@ bool DefenseLoop::escalate(double seconds, MonoTime now) {
   for (const auto& p : begun) {
     std::string source = p.source.toString();
     std::string message = fmt::format(
-        "{} refused {:.0f} times/s for {} ticks: dropped {} for {} s (penalty #{})", source,
-        p.rate, escalation_.ticksToEscalate(),
+        "{} refused {:.0f} times/s for {:.0f} s: dropped {} for {} s (penalty #{})", source,
+        p.rate, escalation_.ticksToEscalate() * std::chrono::duration<double>(tick_).count(),
         kernel_ != nullptr && kernel_->active() ? "in the kernel" : "at accept",
         std::chrono::duration_cast<std::chrono::seconds>(p.until - now).count(), p.strike);
     spdlog::warn("escalation: {}", message);

@@ -24,17 +24,26 @@
 #include "shield/detector.h"
 #include "shield/mitigation_rule.h"
 #include "shield/observation.h"
+#include "shield/query_keys.h"
 #include "telemetry/event_log.h"
 
 namespace floodgate::proxy {
 
 class Worker;
 
+// The control tick. Half a second: a flood is found within ~0.6 s of its start whatever the
+// tick's phase (a first tick that saw only a sliver of it sees too little; the next sees half a
+// second of it), which leaves the governor's windows room inside issue 4's 2 s to mitigate. The
+// detector's rates, baselines and warm-up stay per second and in seconds (see detectorConfig),
+// origin protection is tuned once a second as before, and escalation's `escalate_after` counts
+// seconds' worth of ticks.
+inline constexpr Duration kDefenseTick = std::chrono::milliseconds(500);
+
 class DefenseLoop {
  public:
   // `governor` (not owned) outlives the loop.
   DefenseLoop(std::vector<Worker*> workers, ShieldState* state, governor::Governor* governor,
-              Duration tick = std::chrono::seconds(1));
+              Duration tick = kDefenseTick);
   ~DefenseLoop();
 
   // Called on the loop's thread after each tick with the merged observation, whether the
@@ -106,7 +115,9 @@ class DefenseLoop {
   std::vector<Worker*> workers_;
   ShieldState* state_;
   Duration tick_;
+  MonoTime last_tuned_{};  // origin protection's last step: once a second, whatever the tick
   shield::Detector detector_;
+  shield::QueryKeyLearner query_keys_;  // the fingerprint's known query keys, in the rules snapshot
   shield::WorkerObservation merged_;
   governor::Governor* governor_;
   std::shared_ptr<const shield::Blocklist> no_blocks_;

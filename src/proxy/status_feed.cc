@@ -31,6 +31,19 @@ TrafficTick TrafficTick::from(const shield::WorkerObservation& merged, bool anom
   return t;
 }
 
+void TrafficTick::add(const TrafficTick& later) {
+  requests += later.requests;
+  for (int r = 0; r < shield::WorkerObservation::kMaxRoutes; ++r) {
+    routes[r] += later.routes[r];
+    route_errors[r] += later.route_errors[r];
+  }
+  errors_5xx += later.errors_5xx;
+  local += later.local;
+  p99_ms = std::max(p99_ms, later.p99_ms);  // the worse of the two: no finer view is kept
+  anomaly = later.anomaly;
+  rules = later.rules;
+}
+
 status::ServiceOptions statusServiceOptions(const config::Config& config) {
   const auto& s = config.status;
   status::ServiceOptions o;
@@ -74,7 +87,11 @@ StatusFeed::StatusFeed(const config::Config& config, status::StatusService* serv
 
 void StatusFeed::noteTick(const TrafficTick& tick) {
   std::lock_guard<std::mutex> lock(mu_);
-  last_ = tick;
+  if (fresh_) {
+    last_.add(tick);  // the defense ticks faster than once a second: the second is their sum
+  } else {
+    last_ = tick;
+  }
   fresh_ = true;
 }
 

@@ -34,6 +34,7 @@ struct TrafficTick {
   bool anomaly = false;
   size_t rules = 0;
   static TrafficTick from(const shield::WorkerObservation& merged, bool anomaly, size_t rules);
+  void add(const TrafficTick& later);  // two ticks within one second, as one
 };
 
 // The service's configuration from the config's status section.

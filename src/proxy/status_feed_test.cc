@@ -114,6 +114,20 @@ TEST_F(StatusFeedTest, ServerErrorsAreCountedOnTheirOwnRoute) {
   EXPECT_EQ(statusOf("web"), status::ComponentStatus::kMajorOutage);
 }
 
+// The defense loop ticks every 500 ms: the second the status engine judges is both halves.
+TEST_F(StatusFeedTest, TwoTicksWithinASecondAreJudgedAsOne) {
+  TrafficTick failing = calm();
+  failing.errors_5xx = 30;
+  failing.route_errors[1] = 30;  // the site's 40 requests of this half: 75% failed
+  clock_.advance(std::chrono::seconds(1));
+  feed_->noteTick(failing);
+  feed_->noteTick(calm());  // the second half: no errors
+  feed_->second();
+  // 30 of the second's 80 site requests (37.5%): an outage the last half alone would hide.
+  EXPECT_EQ(statusOf("web"), status::ComponentStatus::kPartialOutage);
+  EXPECT_EQ(statusOf("api"), status::ComponentStatus::kOperational);
+}
+
 TEST_F(StatusFeedTest, AComponentOfEndpointsAloneCountsTheAttemptsAtThem) {
   second(calm());
   upstream::EndpointStats& edge = shared(1).endpoint(1);  // 127.0.0.1:9003

@@ -47,6 +47,17 @@ const char* findingKindName(FindingKind kind) {
   return "?";
 }
 
+DetectorConfig scaledToTick(DetectorConfig config, Duration tick) {
+  const double ticks_per_second = 1 / std::max(seconds(tick), 1e-3);
+  // An EWMA weight a per second is 1 - (1 - a)^t per tick of t seconds: the same half-life.
+  auto weight = [&](double a) { return 1 - std::pow(1 - a, 1 / ticks_per_second); };
+  config.alpha = weight(config.alpha);
+  config.key_alpha = weight(config.key_alpha);
+  config.warmup_ticks = static_cast<uint32_t>(std::ceil(config.warmup_ticks * ticks_per_second));
+  config.nominal_tick = tick;
+  return config;
+}
+
 Detector::Detector(const DetectorConfig& config, KnownGoodSet* known_good)
     : config_(config),
       known_good_(known_good),

@@ -65,6 +65,11 @@ struct DetectorConfig {
   uint64_t min_concurrency_samples = 20;
 };
 
+// The knobs above that count ticks (alpha, key_alpha, warmup_ticks) are given for 1 s ticks.
+// This returns `config` for ticks of `tick`, so that a second of traffic weighs as much and the
+// warm-up lasts as long whatever the tick; everything else is already per second or a Duration.
+DetectorConfig scaledToTick(DetectorConfig config, Duration tick);
+
 class Detector {
  public:
   struct Status {

@@ -20,8 +20,11 @@ using std::chrono::seconds;
 // known-good set fed by the responses, and the detector, on simulated time.
 class Sim {
  public:
-  explicit Sim(const DetectorConfig& config = {})
-      : good_(1 << 16, now_), obs_(ObservationConfig{}, &good_), detector_(config, &good_) {}
+  explicit Sim(const DetectorConfig& config = {}, Duration tick = seconds(1))
+      : tick_(tick),
+        good_(1 << 16, now_),
+        obs_(ObservationConfig{}, &good_),
+        detector_(config, &good_) {}
 
   void send(const IpKey& source, uint64_t fingerprint, int route, uint32_t n,
             Duration latency = milliseconds(20), int status = 200) {
@@ -39,7 +42,7 @@ class Sim {
     std::uniform_real_distribution<double> jitter(0.75, 1.25);
     for (uint32_t i = 0; i < 200; ++i) {
       const IpKey source = IpKey::fromV4(0x0a000000 + (i / 4) * 256 + i % 4 + 1);
-      const uint32_t n = poisson(rate_each);
+      const uint32_t n = poisson(rate_each * std::chrono::duration<double>(tick_).count());
       for (uint32_t k = 0; k < n; ++k) {
         auto latency = std::chrono::duration_cast<Duration>(
             std::chrono::duration<double, std::milli>(latency_ms * jitter(rng_)));
@@ -49,7 +52,7 @@ class Sim {
   }
 
   std::vector<Finding> tick() {
-    now_ += seconds(1);
+    now_ += tick_;
     auto findings = detector_.tick(obs_, now_);
     obs_.reset();
     return findings;
@@ -61,6 +64,7 @@ class Sim {
   std::mt19937_64& rng() { return rng_; }
 
  private:
+  Duration tick_;
   MonoTime now_{seconds(1000)};
   std::mt19937_64 rng_{7};
   KnownGoodSet good_;
@@ -181,6 +185,44 @@ TEST(Detector, DistributedFloodIsAFingerprintNotAnySource) {
   EXPECT_EQ(fp->route, 2);
   EXPECT_GT(fp->share, 0.85);
   EXPECT_EQ(count(findings, FindingKind::kHeavyFingerprint), 1);
+}
+
+// The defense loop's 500 ms tick: the warm-up lasts as many seconds, the baseline learns the
+// same level, and a distributed flood is found by the first tick that saw half a second of it,
+// whatever the tick's phase relative to the flood's start — within 0.6 s of the start.
+TEST(Detector, WithHalfSecondTicksAFloodIsFoundWithinAboutHalfASecondWhateverThePhase) {
+  const Duration half = milliseconds(500);
+  const DetectorConfig config = scaledToTick(DetectorConfig{}, half);
+  EXPECT_EQ(config.warmup_ticks, 2 * DetectorConfig{}.warmup_ticks);
+  EXPECT_NEAR(config.alpha, DetectorConfig{}.alpha / 2, 0.001);
+  for (int phase_ms = 0; phase_ms < 500; phase_ms += 50) {
+    Sim sim(config, half);
+    for (int t = 0; t < 240; ++t) {  // two minutes of 1,000 req/s: nothing to report
+      sim.regulars();
+      auto findings = sim.tick();
+      ASSERT_TRUE(findings.empty()) << "phase " << phase_ms << " tick " << t << "\n"
+                                    << dump(findings);
+    }
+    EXPECT_NEAR(sim.detector().overallBaseline().mean(), 1000, 50);
+    // 3,000 req/s of one new shape from 20,000 addresses, beginning phase_ms into a tick.
+    const Finding* found = nullptr;
+    std::vector<Finding> findings;
+    int ticks = 0;
+    while (found == nullptr && ticks < 3) {
+      const double flooded = ticks == 0 ? (500.0 - phase_ms) / 500 : 1;
+      sim.regulars();
+      const auto n = static_cast<uint32_t>(1500 * flooded);
+      for (uint32_t i = 0; i < n; ++i) {
+        sim.send(IpKey::fromV4(0x64000000 + (ticks * 1500 + i) * 7919), 0xf100d, 2, 1);
+      }
+      findings = sim.tick();
+      ++ticks;
+      found = first(findings, FindingKind::kHeavyFingerprint);
+    }
+    ASSERT_NE(found, nullptr) << "phase " << phase_ms << "\n" << dump(findings);
+    EXPECT_LE(ticks * 500 - phase_ms, 600) << "phase " << phase_ms;
+    EXPECT_TRUE(sim.detector().status().anomaly);
+  }
 }
 
 // A distributed flood of one new shape (0xf100d): 2,000 addresses, one request each per tick.

@@ -11,7 +11,7 @@
 namespace floodgate::shield {
 namespace {
 
-enum class Placeholder : uint8_t { kNumber, kHex, kUuid };
+enum class Placeholder : uint8_t { kNumber, kHex, kUuid, kKey };
 
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
 bool isHexLetter(char c) { return (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
@@ -39,6 +39,19 @@ bool isHexId(std::string_view s) {
   return digit && letter;
 }
 
+}  // namespace
+
+bool isWordKey(std::string_view key) {
+  return !isUuid(key) && !isHexId(key) && std::none_of(key.begin(), key.end(), isDigit);
+}
+
+namespace {
+
+// A query key as the fingerprint takes it: shaped like a path segment, and a word-like key the
+// regular clients do not use (when that is known) as one placeholder.
+template <class Out>
+void shapeQueryKey(std::string_view key, const QueryKeys* known, uint64_t seed, Out& out);
+
 // One path segment or query key, with its variable parts as placeholders: a UUID, a hex id, or
 // each run of decimal digits ("v2" → "v{n}"). Hands the pieces to `out` (literal/placeholder).
 template <class Out>
@@ -59,6 +72,15 @@ void shapeSegment(std::string_view segment, Out& out) {
       }
       j = k;
     }
+  }
+}
+
+template <class Out>
+void shapeQueryKey(std::string_view key, const QueryKeys* known, uint64_t seed, Out& out) {
+  if (known != nullptr && isWordKey(key) && !known->contains(queryKeyHash(key, seed))) {
+    out.placeholder(Placeholder::kKey);
+  } else {
+    shapeSegment(key, out);
   }
 }
 
@@ -84,16 +106,7 @@ void walkShape(const http::RequestHead& head, Sink& sink) {
   }
   sink.endPath();
 
-  if (question != std::string_view::npos) {
-    std::string_view query = target.substr(question + 1);
-    while (!query.empty()) {
-      size_t amp = std::min(query.find('&'), query.size());
-      std::string_view pair = query.substr(0, amp);
-      query.remove_prefix(std::min(amp + 1, query.size()));
-      std::string_view key = pair.substr(0, pair.find('='));
-      if (!key.empty()) sink.queryKey(key);
-    }
-  }
+  forEachQueryKey(target, [&](std::string_view key) { sink.queryKey(key); });
   sink.endQuery();
 
   std::string_view user_agent;
@@ -188,7 +201,7 @@ constexpr uint8_t kPlaceholderBase = 0x10;
 
 class HashSink {
  public:
-  explicit HashSink(uint64_t seed) : main_(seed), seed_(seed) {}
+  HashSink(uint64_t seed, const QueryKeys* known) : main_(seed), seed_(seed), known_(known) {}
 
   void method(std::string_view m) {
     main_.append(m);
@@ -211,7 +224,7 @@ class HashSink {
         h.appendByte(static_cast<uint8_t>(kPlaceholderBase + static_cast<uint8_t>(p)));
       }
     } k{StreamHash(seed_ ^ 0x3c6ef372fe94f82bULL)};
-    shapeSegment(key, k);
+    shapeQueryKey(key, known_, seed_, k);
     query_sum_ += k.h.finish();
     ++query_count_;
   }
@@ -233,12 +246,15 @@ class HashSink {
  private:
   StreamHash main_;
   uint64_t seed_;
+  const QueryKeys* known_;
   uint64_t query_sum_ = 0;
   uint64_t query_count_ = 0;
 };
 
 class TextSink {
  public:
+  TextSink(uint64_t seed, const QueryKeys* known) : seed_(seed), known_(known) {}
+
   void method(std::string_view m) {
     out_.append(m);
     out_ += ' ';
@@ -252,7 +268,7 @@ class TextSink {
       void literal(std::string_view s) { text.append(s); }
       void placeholder(Placeholder p) { text += placeholderText(p); }
     } k;
-    shapeSegment(key, k);
+    shapeQueryKey(key, known_, seed_, k);
     keys_.push_back(std::move(k.text));
   }
   void endQuery() {
@@ -296,9 +312,21 @@ class TextSink {
 
  private:
   static const char* placeholderText(Placeholder p) {
-    return p == Placeholder::kNumber ? "{n}" : p == Placeholder::kHex ? "{hex}" : "{uuid}";
+    switch (p) {
+      case Placeholder::kNumber:
+        return "{n}";
+      case Placeholder::kHex:
+        return "{hex}";
+      case Placeholder::kUuid:
+        return "{uuid}";
+      case Placeholder::kKey:
+        return "{key}";
+    }
+    return "?";
   }
 
+  uint64_t seed_;
+  const QueryKeys* known_;
   std::string out_;
   std::vector<std::string> keys_;
   bool first_header_ = true;
@@ -306,14 +334,16 @@ class TextSink {
 
 }  // namespace
 
-uint64_t RequestFingerprint::compute(const http::RequestHead& head) const {
-  HashSink sink(seed_);
+uint64_t RequestFingerprint::compute(const http::RequestHead& head,
+                                     const QueryKeys* known) const {
+  HashSink sink(seed_, known);
   walkShape(head, sink);
   return sink.finish();
 }
 
-std::string RequestFingerprint::describe(const http::RequestHead& head) const {
-  TextSink sink;
+std::string RequestFingerprint::describe(const http::RequestHead& head,
+                                         const QueryKeys* known) const {
+  TextSink sink(seed_, known);
   walkShape(head, sink);
   return sink.take();
 }

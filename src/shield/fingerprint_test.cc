@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 #include "http/request_parser.h"
 #include "shield/test_support.h"
@@ -117,6 +118,36 @@ TEST(RequestFingerprint, QueryKeysAreShapedLikeSegments) {
   EXPECT_EQ(fp.describe(v2.head()), "GET /s?v{n} headers=[Host] ua=none");
 }
 
+// Random letters as a key ("?qzkwv=1") are a shape of their own each, until the fingerprint
+// knows the keys regular clients use: then any other word-like key is one {key}.
+TEST(RequestFingerprint, WordKeysTheRegularsDoNotUseAreOneShape) {
+  RequestFingerprint fp(5);
+  Parsed busted1(request("GET /x?qzkwv=1 HTTP/1.1", "Host: h\r\n"));
+  Parsed busted2(request("GET /x?bmtrla=2 HTTP/1.1", "Host: h\r\n"));
+  Parsed search(request("GET /x?q=shoes&page=2 HTTP/1.1", "Host: h\r\n"));
+  Parsed search_busted(request("GET /x?q=shoes&zzyxq=2 HTTP/1.1", "Host: h\r\n"));
+  Parsed numbered(request("GET /x?v2=1 HTTP/1.1", "Host: h\r\n"));
+  ASSERT_TRUE(busted1.ok() && busted2.ok() && search.ok() && search_busted.ok() && numbered.ok());
+  // Nothing learned yet: every key as it is (as before).
+  EXPECT_NE(fp.compute(busted1.head()), fp.compute(busted2.head()));
+  // The regulars send ?q and ?page.
+  std::vector<uint64_t> regular;
+  fp.wordKeys(search.head(), [&](uint64_t h) { regular.push_back(h); });
+  ASSERT_EQ(regular.size(), 2u);
+  const QueryKeys known(regular);
+  EXPECT_EQ(fp.compute(busted1.head(), &known), fp.compute(busted2.head(), &known));
+  EXPECT_EQ(fp.describe(busted1.head(), &known), "GET /x?{key} headers=[Host] ua=none");
+  EXPECT_EQ(fp.describe(search.head(), &known), "GET /x?page&q headers=[Host] ua=none");
+  EXPECT_EQ(fp.compute(search.head(), &known), fp.compute(search.head()));  // unchanged
+  EXPECT_NE(fp.compute(search.head(), &known), fp.compute(search_busted.head(), &known));
+  EXPECT_EQ(fp.describe(search_busted.head(), &known), "GET /x?q&{key} headers=[Host] ua=none");
+  // A key with digits keeps its segment shape: it is not a word.
+  EXPECT_EQ(fp.describe(numbered.head(), &known), "GET /x?v{n} headers=[Host] ua=none");
+  // The set is keyed by the seed: another deployment's hashes mean nothing here.
+  RequestFingerprint other(6);
+  EXPECT_EQ(other.describe(search.head(), &known), "GET /x?{key}&{key} headers=[Host] ua=none");
+}
+
 TEST(RequestFingerprint, PathShapes) {
   struct Case {
     const char* target;
@@ -192,7 +223,8 @@ TEST(RequestFingerprint, ComputeAllocatesNothing) {
   uint64_t x = 0;
   const double start = testing::threadCpuNanos();
   const int kRounds = static_cast<int>(testing::scaled(200'000));
-  for (int i = 0; i < kRounds; ++i) x ^= fp.compute(p.head());
+  const QueryKeys known({});  // every word-like key looked up, none found
+  for (int i = 0; i < kRounds; ++i) x ^= fp.compute(p.head(), &known);
   const double cpu_ns = testing::threadCpuNanos() - start;
   EXPECT_EQ(counter.count(), 0u);
   EXPECT_EQ(x, 0u);  // an even number of identical values

@@ -94,7 +94,8 @@ std::optional<MitigationRule> proposeRule(const Finding& finding, MonoTime now,
 RuleSet::RuleSet() = default;
 
 std::shared_ptr<const RuleSet> RuleSet::compile(std::vector<MitigationRule> rules, MonoTime now,
-                                                size_t max_rules, std::vector<RuleEvent>* events) {
+                                                size_t max_rules, std::vector<RuleEvent>* events,
+                                                std::shared_ptr<const QueryKeys> query_keys) {
   auto note = [&](RuleEvent::Kind kind, const MitigationRule& rule, std::string reason) {
     if (events != nullptr) events->push_back({kind, rule.id, std::move(reason)});
   };
@@ -130,6 +131,7 @@ std::shared_ptr<const RuleSet> RuleSet::compile(std::vector<MitigationRule> rule
   });
 
   auto set = std::make_shared<RuleSet>();
+  set->query_keys_ = std::move(query_keys);
   std::map<std::pair<IpKey, uint8_t>, std::vector<uint32_t>> groups;
   for (uint32_t p = 0; p < live.size(); ++p) {
     const RuleMatch& m = live[p].match;

@@ -14,6 +14,7 @@
 #include "core/clock.h"
 #include "shield/finding.h"
 #include "shield/ip_prefix.h"
+#include "shield/query_keys.h"
 #include "shield/rule_tally.h"
 
 namespace floodgate::shield {
@@ -113,9 +114,12 @@ class RuleSet {
 
   // Control side: drops expired rules and rules with no condition, then — if more than
   // max_rules remain — detector rules before operator rules, oldest first, each with an event.
-  static std::shared_ptr<const RuleSet> compile(std::vector<MitigationRule> rules, MonoTime now,
-                                                size_t max_rules = kDefaultMaxRules,
-                                                std::vector<RuleEvent>* events = nullptr);
+  // `query_keys`: the learned query keys the workers' fingerprints use, carried in the same
+  // snapshot (null: none learned yet).
+  static std::shared_ptr<const RuleSet> compile(
+      std::vector<MitigationRule> rules, MonoTime now, size_t max_rules = kDefaultMaxRules,
+      std::vector<RuleEvent>* events = nullptr,
+      std::shared_ptr<const QueryKeys> query_keys = nullptr);
 
   // Request path: the strongest live rule matching the request, or nullptr. No lock, no
   // allocation; an empty set costs one branch. Source rules cost a probe per distinct prefix
@@ -131,6 +135,7 @@ class RuleSet {
                                std::string_view method, HeaderLookup headers, MonoTime now,
                                bool known_good, RuleTally* tally) const;
 
+  const QueryKeys* queryKeys() const { return query_keys_.get(); }
   bool empty() const { return rules_.empty(); }
   size_t size() const { return rules_.size(); }
   // In precedence order: strongest action first, then by id.
@@ -163,6 +168,7 @@ class RuleSet {
   std::vector<uint32_t> scanned_;  // rules with neither a source nor a fingerprint
   std::vector<uint8_t> lengths_;   // distinct source prefix lengths, longest first
   bool has_fingerprints_ = false;
+  std::shared_ptr<const QueryKeys> query_keys_;
 };
 
 }  // namespace floodgate::shield

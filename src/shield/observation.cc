@@ -1,5 +1,7 @@
 #include "shield/observation.h"
 
+#include <algorithm>
+
 namespace floodgate::shield {
 
 const char* statusClassName(StatusClass c) {
@@ -24,7 +26,9 @@ WorkerObservation::WorkerObservation(const ObservationConfig& config, KnownGoodS
       sources_(config.top_k, config.sketch_width, config.sketch_depth, config.seed),
       prefixes_(config.top_k, config.sketch_width, config.sketch_depth, config.seed ^ 1),
       fingerprints_(config.top_k, config.sketch_width, config.sketch_depth, config.seed ^ 2),
-      refused_(config.top_k, config.sketch_width, config.sketch_depth, config.seed ^ 3) {}
+      refused_(config.top_k, config.sketch_width, config.sketch_depth, config.seed ^ 3),
+      query_keys_(config.top_k, std::max(64u, config.sketch_width / 8), config.sketch_depth,
+                  config.seed ^ 4) {}
 
 void WorkerObservation::recordRequest(const IpKey& source, uint64_t fingerprint, int route,
                                       bool known_good) {
@@ -98,7 +102,8 @@ bool WorkerObservation::merge(const WorkerObservation& other) {
     return false;
   }
   if (!sources_.merge(other.sources_) || !prefixes_.merge(other.prefixes_) ||
-      !fingerprints_.merge(other.fingerprints_) || !refused_.merge(other.refused_)) {
+      !fingerprints_.merge(other.fingerprints_) || !refused_.merge(other.refused_) ||
+      !query_keys_.merge(other.query_keys_)) {
     return false;  // unreachable: the shapes were checked above
   }
   total_ += other.total_;
@@ -137,6 +142,7 @@ void WorkerObservation::reset() {
   prefixes_.reset();
   fingerprints_.reset();
   refused_.reset();
+  query_keys_.reset();
   distinct_sources_.reset();
   distinct_prefixes_.reset();
   distinct_fingerprints_.reset();
@@ -145,7 +151,8 @@ void WorkerObservation::reset() {
 size_t WorkerObservation::memoryBytes() const {
   return sizeof(*this) + sources_.sketch().memoryBytes() + prefixes_.sketch().memoryBytes() +
          fingerprints_.sketch().memoryBytes() + refused_.sketch().memoryBytes() +
-         4 * size_t{config_.top_k} * (8 + 4 + 4 + 4 + 8 + sizeof(IpPrefix));
+         query_keys_.sketch().memoryBytes() +
+         5 * size_t{config_.top_k} * (8 + 4 + 4 + 4 + 8 + sizeof(IpPrefix));
 }
 
 }  // namespace floodgate::shield

@@ -54,6 +54,9 @@ class WorkerObservation {
   // `route` (the request's, -1 none) counts a 5xx against that route too, for routeErrors().
   void recordResponse(const IpKey& source, int status, Duration upstream_latency, bool from_origin,
                       MonoTime now = MonoTime{}, int route = -1);
+  // A word-like query key of a known-good client's request (RequestFingerprint::wordKeys), for
+  // the QueryKeyLearner.
+  void recordQueryKey(uint64_t hash) { query_keys_.offer(hash, 0); }
   // A sample of the origin's concurrency (in flight vs its limit), e.g. at each upstream pick.
   void recordConcurrency(uint32_t in_flight, uint32_t limit);
 
@@ -86,6 +89,7 @@ class WorkerObservation {
   // offenders the kernel drop escalates. A 403 of a block rule is not counted: that rule goes
   // to the kernel itself once it has held (DefenseLoop::mirrorToKernel).
   const HeavyHitters<IpKey>& refused() const { return refused_; }
+  const HeavyHitters<uint8_t>& queryKeys() const { return query_keys_; }
   double distinctSources() const { return distinct_sources_.estimate(); }
   double distinctPrefixes() const { return distinct_prefixes_.estimate(); }
   double distinctFingerprints() const { return distinct_fingerprints_.estimate(); }
@@ -121,6 +125,7 @@ class WorkerObservation {
   HeavyHitters<IpPrefix> prefixes_;
   HeavyHitters<uint16_t> fingerprints_;
   HeavyHitters<IpKey> refused_;
+  HeavyHitters<uint8_t> query_keys_;  // a narrower sketch: a service has a few dozen keys
   DistinctCount distinct_sources_;
   DistinctCount distinct_prefixes_;
   DistinctCount distinct_fingerprints_;

@@ -1,5 +1,7 @@
 #include "storm/request_bank.h"
 
+#include <algorithm>
+
 namespace floodgate::storm {
 
 void appendRandomToken(FastRandom& rng, std::string* out) {
@@ -9,6 +11,16 @@ void appendRandomToken(FastRandom& rng, std::string* out) {
   for (char& c : buf) {
     c = kHex[v & 15];
     v >>= 4;
+  }
+  out->append(buf, sizeof(buf));
+}
+
+void appendRandomWord(FastRandom& rng, std::string* out) {
+  uint64_t v = rng.next();
+  char buf[6];
+  for (char& c : buf) {
+    c = static_cast<char>('a' + v % 26);
+    v /= 26;
   }
   out->append(buf, sizeof(buf));
 }
@@ -33,13 +45,16 @@ RequestBank::RequestBank(const RequestShape& shape, const std::vector<std::strin
     Variant v;
     size_t start = 0;
     for (;;) {
-      size_t hole = path.find("{rand}", start);
+      const size_t rand = path.find("{rand}", start);
+      const size_t word = path.find("{word}", start);
+      const size_t hole = std::min(rand, word);
       if (hole == std::string::npos) {
         v.pieces.push_back(path.substr(start));
         break;
       }
       v.pieces.push_back(path.substr(start, hole - start));
-      start = hole + 6;
+      v.words.push_back(hole == word);
+      start = hole + 6;  // both are six characters
     }
     if (v.pieces.size() == 1) v.whole = method_ + " " + path + fields_ + "\r\n" + body_;
     variants_.push_back(std::move(v));
@@ -53,7 +68,7 @@ void RequestBank::renderHead(size_t i, FastRandom& rng, std::string_view extra,
   out->append(method_);
   out->push_back(' ');
   for (size_t p = 0; p < v.pieces.size(); ++p) {
-    if (p > 0) appendRandomToken(rng, out);
+    if (p > 0) (v.words[p - 1] ? appendRandomWord : appendRandomToken)(rng, out);
     out->append(v.pieces[p]);
   }
   out->append(fields_);

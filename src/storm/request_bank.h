@@ -1,4 +1,5 @@
-// RequestBank: a group's requests, built once. A request without {rand} holes is sent straight
+// RequestBank: a group's requests, built once. A path's holes: {rand} (ten hex digits) and {word}
+// (six lowercase letters: a random query key no placeholder rule catches). A request without holes is sent straight
 // from the bank's bytes; one with holes, or with the user's cookies, is rendered into the
 // connection's own reusable scratch string. Either way a request allocates nothing once warm.
 #pragma once
@@ -39,7 +40,8 @@ class RequestBank {
 
  private:
   struct Variant {
-    std::vector<std::string> pieces;  // literal text between {rand} holes
+    std::vector<std::string> pieces;  // literal text between holes
+    std::vector<bool> words;          // per hole (pieces.size() - 1): {word}, else {rand}
     std::string whole;                // head + body when there are no holes
   };
   std::string method_;
@@ -51,5 +53,7 @@ class RequestBank {
 
 // Writes 10 random lowercase hex digits: enough to defeat any cache key.
 void appendRandomToken(FastRandom& rng, std::string* out);
+// Writes 6 random lowercase letters.
+void appendRandomWord(FastRandom& rng, std::string* out);
 
 }  // namespace floodgate::storm

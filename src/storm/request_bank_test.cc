@@ -37,6 +37,21 @@ TEST(RequestBank, FillsHolesWithFreshRandomTokens) {
   EXPECT_EQ(a.find('&', q) - q, 10u);  // ten hex digits
 }
 
+TEST(RequestBank, WordHolesAreRandomLetters) {
+  RequestBank bank(shape(), {"/x?{word}={rand}"});
+  ASSERT_TRUE(bank.hasHoles(0));
+  FastRandom rng(7);
+  std::string a, b;
+  bank.renderHead(0, rng, "", &a);
+  bank.renderHead(0, rng, "", &b);
+  EXPECT_NE(a, b);
+  ASSERT_EQ(a.rfind("GET /x?", 0), 0u);
+  const std::string key = a.substr(7, a.find('=') - 7);
+  EXPECT_EQ(key.size(), 6u) << a;
+  for (char c : key) EXPECT_TRUE(c >= 'a' && c <= 'z') << a;
+  EXPECT_EQ(a.find('=') + 11, a.find(" HTTP/1.1")) << a;  // then ten hex digits
+}
+
 TEST(RequestBank, BodiesAndHeaderBombs) {
   RequestShape s = shape();
   s.method = "POST";

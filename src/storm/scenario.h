@@ -58,7 +58,7 @@ struct ClientGroup {
   double rate = 0;           // total requests/s (connection attempts/s for holding kinds)
   bool closed_loop = false;  // `rate: max`: every connection sends as fast as answers come
   std::string method = "GET";
-  std::vector<std::string> paths;  // may contain {rand}
+  std::vector<std::string> paths;  // may contain {rand} and {word}
   std::vector<Header> headers;
   uint64_t body_bytes = 0;               // request body (POST, slow POST)
   uint64_t requests_per_connection = 0;  // 0: keep the connection for the whole run

@@ -397,10 +397,11 @@ double admittedShareAfter(const nlohmann::json& report, double from_s) {
 
 // What issue 4 asks of a mitigated scenario: legitimate success ≥ 99.5%, no user blocked, and
 // once mitigated at most 5% of the attack reaching the origin.
-void expectMitigated(const nlohmann::json& report, const CommandResult& run) {
+void expectMitigated(const nlohmann::json& report, const CommandResult& run,
+                     double max_time_to_mitigate_s) {
   const auto& derived = report["derived"];
   ASSERT_FALSE(derived["time_to_mitigate_s"].is_null()) << run.out;
-  EXPECT_LE(derived["time_to_mitigate_s"].get<double>(), 4.0) << run.out;
+  EXPECT_LE(derived["time_to_mitigate_s"].get<double>(), max_time_to_mitigate_s) << run.out;
   EXPECT_GE(report["legit"]["success"].get<double>(), 0.995) << run.out;
   EXPECT_EQ(derived["collateral_users"].get<int>(), 0) << run.out;
   EXPECT_LE(admittedShareAfter(report, derived["time_to_mitigate_s"].get<double>()), 0.05)
@@ -412,7 +413,7 @@ void expectMitigated(const nlohmann::json& report, const CommandResult& run) {
 // users' group and the attackers', as YAML). Checks expectMitigated; the report, and the
 // gateway's log in *log.
 nlohmann::json playMitigated(const std::string& name, const std::string& clients,
-                             std::string* log) {
+                             std::string* log, double max_time_to_mitigate_s = 4.0) {
   auto origin = startOrigin({"--capacity", "5000", "--latency", "2"});
   auto gw = startQuickGateway({origin.port});
   if (!origin.ok() || !gw.ok()) {
@@ -433,13 +434,14 @@ nlohmann::json playMitigated(const std::string& name, const std::string& clients
     ADD_FAILURE() << run.out << run.err;
     return {};
   }
-  expectMitigated(report, run);
+  expectMitigated(report, run, max_time_to_mitigate_s);
   return report;
 }
 
 // Cache busting: random paths and random query keys, so that no two requests are alike. The
-// fingerprint shapes ids in paths and query keys alike, so each of the flood's URL patterns is one
-// heavy fingerprint, and each is challenged.
+// fingerprint shapes ids in paths and query keys alike, and word-like keys the users never send
+// ("?qzkwvb=") as one {key}, so each of the flood's URL patterns is one heavy fingerprint, and
+// each is challenged — within issue 4's 2 s.
 TEST(ShieldDetectorTest, CacheBustingFloodIsChallengedToUnderFivePercent) {
   std::string log;
   auto report = playMitigated(
@@ -448,8 +450,9 @@ TEST(ShieldDetectorTest, CacheBustingFloodIsChallengedToUnderFivePercent) {
       "      rate: 300, paths: [/, /products/42, \"/search?q={rand}\"] }\n"
       "  - { name: busters, kind: cache_busting, sources: 127.66.0.0/16,\n"
       "      count: 500, rate: 1500, paths: [\"/{rand}?{rand}={rand}\",\n"
-      "      \"/products/{rand}\", \"/search?q={rand}&page={rand}\"] }\n",
-      &log);
+      "      \"/products/{rand}\", \"/search?q={rand}&page={rand}\",\n"
+      "      \"/x?{word}={rand}\"] }\n",
+      &log, 2.0);
   ASSERT_FALSE(report.is_null());
   EXPECT_GT(report["attack"]["counts"]["status_3xx"].get<uint64_t>(), 0u);
 }
@@ -499,12 +502,12 @@ TEST(ShieldDetectorTest, ChallengedFloodIsStoppedWhileUsersPass) {
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
   const auto& derived = report["derived"];
   ASSERT_FALSE(derived["time_to_mitigate_s"].is_null()) << run.out;
-  EXPECT_LE(derived["time_to_mitigate_s"].get<double>(), 3.0) << run.out;
+  EXPECT_LE(derived["time_to_mitigate_s"].get<double>(), 2.0) << run.out;
   EXPECT_GE(report["legit"]["success"].get<double>(), 0.99) << run.out;
   EXPECT_EQ(derived["collateral_users"].get<int>(), 0) << run.out;
-  // Over the whole 10 s attack phase: the governor's shadow and canary windows take about 2 s
-  // before the challenge is enforced for every matching client (it was 1 s without the gates).
-  EXPECT_LE(derived["attack_admitted_share"].get<double>(), 0.30) << run.out;
+  // Over the whole 10 s attack phase: found within ~0.6 s, the challenge is enforced for every
+  // matching client after its 0.5 s shadow (no canary for a challenge).
+  EXPECT_LE(derived["attack_admitted_share"].get<double>(), 0.20) << run.out;
   // The flood was answered with the challenge's redirect, which it does not follow.
   EXPECT_GT(report["attack"]["counts"]["status_3xx"].get<uint64_t>(), 0u) << run.out;
   EXPECT_NE(gw.process->stderrText().find("challenge"), std::string::npos);
@@ -569,7 +572,7 @@ TEST(ShieldDetectorTest, KeepAliveFloodIsMitigatedWithoutCollateral) {
   ASSERT_EQ(run.exit_code, 0) << run.out << run.err;
   const auto& derived = report["derived"];
   ASSERT_FALSE(derived["time_to_mitigate_s"].is_null()) << run.out;
-  EXPECT_LE(derived["time_to_mitigate_s"].get<double>(), 3.0) << run.out;
+  EXPECT_LE(derived["time_to_mitigate_s"].get<double>(), 2.0) << run.out;
   EXPECT_EQ(derived["collateral_users"].get<int>(), 0) << run.out;
   EXPECT_GE(report["legit"]["success"].get<double>(), 0.99) << run.out;
   EXPECT_LE(derived["attack_admitted_share"].get<double>(), 0.25) << run.out;
