@@ -652,8 +652,9 @@ bool ClientConnection::takeOriginSlot() {
   // The detector's saturated-concurrency signal (origin stress).
   if (observed_) worker_->observation().recordConcurrency(gate->inFlight(), gate->limit());
   OriginQueue& queue = worker_->originQueue();
-  // Behind waiters as good or better: queue too, so a free slot goes to the best class first.
-  size_t ahead = queue.waitersAtOrAbove(priority_);
+  // Behind waiters as good or better on any worker: queue too, so a free slot goes to the best
+  // class first, oldest first.
+  size_t ahead = static_cast<size_t>(std::max(0, gate->waitingAtOrAbove(priority_)));
   bool behind = ahead > 0;
   if (!behind && gate->tryAcquire(priority_)) {
     origin_gate_ = gate;
@@ -663,10 +664,9 @@ bool ClientConnection::takeOriginSlot() {
   if (behind) gate->noteWanted();
   // Suspicious requests do not wait: they are the first to go when slots are short. Nor does
   // a request the queue ahead of it could not make room for in time: it learns so at once.
-  if (priority_ != shield::PriorityClass::kSuspicious &&
-      gate->drainsWithin(ahead, worker_->shield().workers(), policy.queue_timeout) &&
-      queue.enqueue(this, cluster_index_, priority_, worker_->loop().now() + policy.queue_timeout,
-                    policy.queue_size)) {
+  Duration wait = gate->waitFor(priority_, policy.queue_timeout);
+  if (priority_ != shield::PriorityClass::kSuspicious && gate->drainsWithin(ahead, wait) &&
+      queue.enqueue(this, gate, priority_, worker_->loop().now() + wait, policy.queue_size)) {
     queued_ = true;
     ShieldCounters::bump(worker_->counters().queued_by_class, priority_);
     return false;

@@ -9,8 +9,8 @@ namespace floodgate::proxy {
 namespace {
 
 // How often waiters look for slots freed by other workers (this worker's own frees wake them
-// at once).
-constexpr Duration kPollInterval = milliseconds(2);
+// at once): one timer-wheel tick.
+constexpr Duration kPollInterval = milliseconds(1);
 
 }  // namespace
 
@@ -24,36 +24,39 @@ size_t OriginQueue::size() const {
   return waiting_[0].size() + waiting_[1].size() + waiting_[2].size();
 }
 
-size_t OriginQueue::waitersAtOrAbove(shield::PriorityClass c) const {
-  size_t n = 0;
-  for (size_t i = 0; i <= static_cast<size_t>(c); ++i) n += waiting_[i].size();
-  return n;
+OriginQueue::Waiter OriginQueue::take(size_t c, size_t i) {
+  auto& q = waiting_[c];
+  Waiter w = q[i];
+  q.erase(q.begin() + static_cast<std::ptrdiff_t>(i));
+  w.gate->noteWaiting(static_cast<shield::PriorityClass>(c), -1);
+  return w;
 }
 
-bool OriginQueue::enqueue(ClientConnection* conn, int cluster, shield::PriorityClass c,
-                          MonoTime deadline, size_t capacity) {
+bool OriginQueue::enqueue(ClientConnection* conn, shield::OriginGate* gate,
+                          shield::PriorityClass c, MonoTime deadline, size_t capacity) {
   if (size() >= capacity) {
     // Make room by shedding the newest of the lowest class below the newcomer's.
     ClientConnection* victim = nullptr;
     for (size_t i = 2; i > static_cast<size_t>(c); --i) {
       if (waiting_[i].empty()) continue;
-      victim = waiting_[i].back().conn;
-      waiting_[i].pop_back();
+      victim = take(i, waiting_[i].size() - 1).conn;
       break;
     }
     if (victim == nullptr) return false;  // also when capacity is 0: nothing ever waits
     victim->onOriginShed(false);
   }
-  waiting_[static_cast<size_t>(c)].push_back({conn, cluster, deadline});
+  waiting_[static_cast<size_t>(c)].push_back({conn, gate, deadline});
+  gate->noteWaiting(c, +1);
   arm();
   return true;
 }
 
 void OriginQueue::cancel(ClientConnection* conn) {
-  for (auto& q : waiting_) {
+  for (size_t c = 0; c < 3; ++c) {
+    auto& q = waiting_[c];
     auto it = std::find_if(q.begin(), q.end(), [conn](const Waiter& w) { return w.conn == conn; });
     if (it != q.end()) {
-      q.erase(it);
+      take(c, static_cast<size_t>(it - q.begin()));
       return;
     }
   }
@@ -74,17 +77,16 @@ void OriginQueue::arm() {
 
 void OriginQueue::dispatch() {
   MonoTime now = worker_->loop().now();
-  ShieldState& shield = worker_->shield();
   for (size_t c = 0; c < 3; ++c) {
     auto& q = waiting_[c];
     for (size_t i = 0; i < q.size();) {
+      // A waiter counts itself in the gate: it stands aside only for better classes.
       Waiter w = q[i];
-      shield::OriginGate* gate = shield.originGate(w.cluster);
-      if (gate == nullptr || gate->tryAcquire(static_cast<shield::PriorityClass>(c))) {
-        q.erase(q.begin() + static_cast<std::ptrdiff_t>(i));
+      if (w.gate->tryAcquire(static_cast<shield::PriorityClass>(c))) {
+        take(c, i);
         w.conn->onOriginSlot();
       } else if (w.deadline <= now) {
-        q.erase(q.begin() + static_cast<std::ptrdiff_t>(i));
+        take(c, i);
         w.conn->onOriginShed(true);
       } else {
         ++i;

@@ -1,12 +1,15 @@
 // OriginQueue: one worker's requests waiting for a slot toward their cluster (OriginGate full),
 // by priority class: known-good first, each only until its deadline, at most `capacity` of
-// them. What cannot wait is shed with a fast 503 — suspicious first, known-good last.
+// them. What cannot wait is shed with a fast 503 — suspicious first, known-good last. Each
+// waiter is counted in its cluster's gate, so no worker hands a slot to a lower class while a
+// better one waits on another worker.
 #pragma once
 
 #include <cstddef>
 #include <deque>
 
 #include "core/event_loop.h"
+#include "shield/origin_gate.h"
 #include "shield/priority.h"
 
 namespace floodgate::proxy {
@@ -21,12 +24,9 @@ class OriginQueue {
 
   // Queues `conn`; when the queue already holds `capacity`, the newest waiter of a class below
   // `c` is shed to make room, or, if there is none, `conn` is refused (false).
-  bool enqueue(ClientConnection* conn, int cluster, shield::PriorityClass c, MonoTime deadline,
-               size_t capacity);
+  bool enqueue(ClientConnection* conn, shield::OriginGate* gate, shield::PriorityClass c,
+               MonoTime deadline, size_t capacity);
   void cancel(ClientConnection* conn);
-  // Waiters a newcomer of class `c` would queue behind (the same class or better); while there
-  // are any it must not take a free slot before them.
-  size_t waitersAtOrAbove(shield::PriorityClass c) const;
   // A slot came free on this worker: hand out slots soon (from the loop, not the caller).
   void slotFreed();
   size_t size() const;
@@ -34,13 +34,15 @@ class OriginQueue {
  private:
   struct Waiter {
     ClientConnection* conn;
-    int cluster;
+    shield::OriginGate* gate;
     MonoTime deadline;
   };
   // Hands slots to waiters, best class first, oldest first; sheds those past their deadline.
   // Slots freed on other workers are found by polling while anyone waits.
   void dispatch();
   void arm();
+  // Removes waiting_[c][i] (and its count in the gate).
+  Waiter take(size_t c, size_t i);
 
   Worker* worker_;
   std::deque<Waiter> waiting_[3];  // by PriorityClass

@@ -7,13 +7,34 @@ namespace floodgate::shield {
 int OriginGate::capFor(int limit, PriorityClass c) {
   switch (c) {
     case PriorityClass::kKnownGood: return limit;
-    case PriorityClass::kUnknown: return std::max(1, limit - limit / 8);
+    case PriorityClass::kUnknown: return std::max(1, limit - std::max(1, limit / 8));
     case PriorityClass::kSuspicious: return std::max(1, limit / 2);
   }
   return limit;
 }
 
+int OriginGate::waitingAtOrAbove(PriorityClass c) const {
+  int n = 0;
+  for (size_t i = 0; i <= static_cast<size_t>(c); ++i) {
+    n += waiting_[i].load(std::memory_order_relaxed);
+  }
+  return n;
+}
+
+Duration OriginGate::waitFor(PriorityClass c, Duration queue_timeout) const {
+  int64_t normal = normal_ns_.load(std::memory_order_relaxed);
+  if (normal <= 0) return queue_timeout;
+  int64_t latencies = c == PriorityClass::kKnownGood ? kWaitLatencies : kWaitLatencies / 2;
+  Duration wait = std::max(kMinWait, Duration(normal * latencies));
+  return std::min(queue_timeout, wait);
+}
+
 bool OriginGate::tryAcquire(PriorityClass c) {
+  if (c != PriorityClass::kKnownGood &&
+      waitingAtOrAbove(static_cast<PriorityClass>(static_cast<int>(c) - 1)) > 0) {
+    wanted_.fetch_add(1, std::memory_order_relaxed);
+    return false;
+  }
   int cap = capFor(limit_.load(std::memory_order_relaxed), c);
   int now = in_flight_.fetch_add(1, std::memory_order_relaxed) + 1;
   if (now > cap) {
@@ -52,11 +73,10 @@ void OriginGate::release(bool overloaded, std::optional<Duration> latency, MonoT
   }
 }
 
-bool OriginGate::drainsWithin(size_t ahead, int workers, Duration wait) const {
+bool OriginGate::drainsWithin(size_t ahead, Duration wait) const {
   int64_t normal = normal_ns_.load(std::memory_order_relaxed);
   if (normal <= 0) return true;
-  double slots = std::max(1.0, static_cast<double>(limit_.load(std::memory_order_relaxed)) /
-                                   std::max(1, workers));
+  double slots = std::max(1.0, static_cast<double>(limit_.load(std::memory_order_relaxed)));
   double expected_ns = static_cast<double>(ahead + 1) * static_cast<double>(normal) / slots;
   return expected_ns <= static_cast<double>(wait.count()) / 2;
 }

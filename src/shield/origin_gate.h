@@ -1,7 +1,8 @@
 // OriginGate: the slots toward one cluster, shared by every worker — an atomic count of
 // requests in flight under a limit the control tick sets (AdaptiveLimit) — and the tick's
-// sample of what came back. Lower priority classes may fill only part of the limit, so a
-// known-good client finds a slot first when strangers crowd the origin.
+// sample of what came back. Lower priority classes may fill only part of the limit, and take no
+// slot while a better class waits on any worker, so a known-good client finds a slot first when
+// strangers crowd the origin.
 #pragma once
 
 #include <atomic>
@@ -17,7 +18,8 @@ namespace floodgate::shield {
 
 class alignas(64) OriginGate {
  public:
-  // Request path, lock-free. True: a slot is held until release().
+  // Request path, lock-free. True: a slot is held until release(). False also while a better
+  // class than `c` waits for a slot anywhere: the next free slot is theirs.
   bool tryAcquire(PriorityClass c);
   // `overloaded`: the origin refused or failed the exchange; latency: to the response head,
   // when there was one. Refusals also cut the limit at once to 4/5 of what is in flight — at
@@ -28,9 +30,25 @@ class alignas(64) OriginGate {
   // A request found no slot (it will wait or be shed): the limit binds.
   void noteWanted() { wanted_.fetch_add(1, std::memory_order_relaxed); }
 
-  // What class `c` may fill: all of the limit for known-good, 7/8 for unknown, half for
-  // suspicious (each at least 1).
+  // What class `c` may fill: all of the limit for known-good, 7/8 for unknown (always leaving
+  // known-good at least one slot of a limit above 1), half for suspicious (each at least 1).
   static int capFor(int limit, PriorityClass c);
+
+  // The workers' queues count their waiters here, so every worker sees who waits on the others:
+  // `delta` +1 when a request of class `c` starts waiting, -1 when it stops (slot, shed, gone).
+  void noteWaiting(PriorityClass c, int delta) {
+    waiting_[static_cast<size_t>(c)].fetch_add(delta, std::memory_order_relaxed);
+  }
+  // Requests of class `c` or better waiting on any worker: a newcomer of class `c` queues
+  // behind them rather than take a slot before them.
+  int waitingAtOrAbove(PriorityClass c) const;
+  // The longest a request of class `c` should wait for a slot: a few of the origin's normal
+  // latencies (kWaitLatencies) — past that, a fast 503 serves the client better than a wait as
+  // long as being served several times over — at least kMinWait, at most `queue_timeout` (also
+  // the answer while the normal is not known). Lower classes get half of known-good's wait.
+  Duration waitFor(PriorityClass c, Duration queue_timeout) const;
+  static constexpr int kWaitLatencies = 4;
+  static constexpr Duration kMinWait = std::chrono::milliseconds(5);
 
   // Control side: the sample since the last call, and a new limit.
   LimitSample takeSample();
@@ -39,12 +57,12 @@ class alignas(64) OriginGate {
   // The origin's normal latency as the control tick learned it (0: not known).
   void setNormalLatency(Duration d) { normal_ns_.store(d.count(), std::memory_order_relaxed); }
 
-  // Whether a request with `ahead` others queued before it on its worker (one of `workers`
-  // sharing the limit) can expect a slot within half of `wait`, slots turning over at the
-  // normal latency. Half: the estimate is optimistic (other classes and workers take slots
-  // too), and a request that waits only to time out has cost its client the whole wait for
-  // nothing. True while the normal is not known: then only the wait itself decides.
-  bool drainsWithin(size_t ahead, int workers, Duration wait) const;
+  // Whether a request with `ahead` others waiting before it (on every worker) can expect a slot
+  // within half of `wait`, slots turning over at the normal latency. Half: the estimate is
+  // optimistic (other classes take slots too), and a request that waits only to time out has
+  // cost its client the whole wait for nothing. True while the normal is not known: then only
+  // the wait itself decides.
+  bool drainsWithin(size_t ahead, Duration wait) const;
   static constexpr Duration kFastCutSpacing = std::chrono::milliseconds(20);
   static constexpr int kFastCutRefusals = 4;
   int limit() const { return limit_.load(std::memory_order_relaxed); }
@@ -63,6 +81,7 @@ class alignas(64) OriginGate {
   std::atomic<uint64_t> latency_count_{0};
   std::atomic<uint64_t> latency_sum_us_{0};
   std::atomic<uint64_t> wanted_{0};
+  std::atomic<int> waiting_[3] = {0, 0, 0};  // by PriorityClass, every worker's queue
 };
 
 }  // namespace floodgate::shield

@@ -64,14 +64,67 @@ TEST(OriginGate, RefusalsCutAtOnceButNotTooOften) {
 
 TEST(OriginGate, KnowsWhenAQueueCannotDrainInTime) {
   OriginGate gate;
-  gate.setLimit(20);
-  EXPECT_TRUE(gate.drainsWithin(100000, 2, milliseconds(500)));  // no normal yet: wait
+  gate.setLimit(10);
+  EXPECT_TRUE(gate.drainsWithin(100000, milliseconds(500)));  // no normal yet: wait
   gate.setNormalLatency(milliseconds(20));
-  // 10 slots per worker, 20 ms each: 500 slots a second, 125 within half of 500 ms.
-  EXPECT_TRUE(gate.drainsWithin(124, 2, milliseconds(500)));
-  EXPECT_FALSE(gate.drainsWithin(125, 2, milliseconds(500)));
-  EXPECT_TRUE(gate.drainsWithin(0, 64, milliseconds(40)));  // at least one slot per worker
-  EXPECT_FALSE(gate.drainsWithin(0, 64, milliseconds(39)));
+  // 10 slots, 20 ms each: 500 slots a second, 125 within half of 500 ms.
+  EXPECT_TRUE(gate.drainsWithin(124, milliseconds(500)));
+  EXPECT_FALSE(gate.drainsWithin(125, milliseconds(500)));
+  gate.setLimit(1);
+  EXPECT_TRUE(gate.drainsWithin(0, milliseconds(40)));  // one slot, turning over in 20 ms
+  EXPECT_FALSE(gate.drainsWithin(0, milliseconds(39)));
+}
+
+TEST(OriginGate, NoClassTakesASlotWhileABetterOneWaitsOnAnyWorker) {
+  OriginGate gate;
+  gate.setLimit(16);
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(gate.tryAcquire(PriorityClass::kUnknown));
+  // A known-good request waits on some worker (the gate was full for it a moment ago).
+  gate.noteWaiting(PriorityClass::kKnownGood, +1);
+  EXPECT_EQ(gate.waitingAtOrAbove(PriorityClass::kKnownGood), 1);
+  EXPECT_EQ(gate.waitingAtOrAbove(PriorityClass::kSuspicious), 1);
+  // Room under their caps, yet strangers on any worker leave the slots to it...
+  EXPECT_FALSE(gate.tryAcquire(PriorityClass::kUnknown));
+  EXPECT_FALSE(gate.tryAcquire(PriorityClass::kSuspicious));
+  EXPECT_EQ(gate.takeSample().wanted_more, 2u);  // the limit binds
+  // ...while known-good ones (the waiter itself, or its peers) take them.
+  EXPECT_TRUE(gate.tryAcquire(PriorityClass::kKnownGood));
+  gate.noteWaiting(PriorityClass::kKnownGood, -1);
+  EXPECT_TRUE(gate.tryAcquire(PriorityClass::kUnknown));
+  // An unknown waiter holds back only the suspicious.
+  gate.noteWaiting(PriorityClass::kUnknown, +1);
+  EXPECT_EQ(gate.waitingAtOrAbove(PriorityClass::kKnownGood), 0);
+  EXPECT_FALSE(gate.tryAcquire(PriorityClass::kSuspicious));
+  EXPECT_TRUE(gate.tryAcquire(PriorityClass::kUnknown));
+  EXPECT_TRUE(gate.tryAcquire(PriorityClass::kKnownGood));
+  EXPECT_EQ(gate.inFlight(), 14);
+}
+
+TEST(OriginGate, KnownGoodKeepsASlotOfEvenTheSmallestLimit) {
+  EXPECT_EQ(OriginGate::capFor(4, PriorityClass::kUnknown), 3);
+  EXPECT_EQ(OriginGate::capFor(7, PriorityClass::kUnknown), 6);
+  EXPECT_EQ(OriginGate::capFor(2, PriorityClass::kUnknown), 1);
+  EXPECT_EQ(OriginGate::capFor(1, PriorityClass::kUnknown), 1);  // no limit below one slot
+  EXPECT_EQ(OriginGate::capFor(4, PriorityClass::kKnownGood), 4);
+}
+
+TEST(OriginGate, WaitsAFewNormalLatenciesNotTheWholeTimeout) {
+  OriginGate gate;
+  Duration timeout = milliseconds(500);
+  // No normal learned yet: the configured wait.
+  EXPECT_EQ(gate.waitFor(PriorityClass::kKnownGood, timeout), timeout);
+  EXPECT_EQ(gate.waitFor(PriorityClass::kUnknown, timeout), timeout);
+  // An origin ten times slower than usual (20 ms): known-good waits four of those, the others two.
+  gate.setNormalLatency(milliseconds(20));
+  EXPECT_EQ(gate.waitFor(PriorityClass::kKnownGood, timeout), milliseconds(80));
+  EXPECT_EQ(gate.waitFor(PriorityClass::kUnknown, timeout), milliseconds(40));
+  EXPECT_EQ(gate.waitFor(PriorityClass::kUnknown, milliseconds(30)), milliseconds(30));
+  // A fast origin: never less than the floor, which covers the event loop's own turn.
+  gate.setNormalLatency(std::chrono::microseconds(300));
+  EXPECT_EQ(gate.waitFor(PriorityClass::kKnownGood, timeout), OriginGate::kMinWait);
+  gate.setNormalLatency(milliseconds(2));
+  EXPECT_EQ(gate.waitFor(PriorityClass::kKnownGood, timeout), milliseconds(8));
+  EXPECT_EQ(gate.waitFor(PriorityClass::kSuspicious, timeout), OriginGate::kMinWait);
 }
 
 TEST(OriginGate, NeverAdmitsPastTheLimitAcrossThreads) {
