@@ -148,7 +148,8 @@ void ClientConnection::onUpstreamEvent(UpstreamConnection* conn, uint32_t events
   if (conn != upstream_ || phase_ == Phase::kClosed) return;
   if (conn->connecting()) {
     if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
-    int err = socketError(conn->fd());
+    // A failed connect always raises EPOLLERR: only then is SO_ERROR worth a getsockopt.
+    int err = (events & (EPOLLERR | EPOLLHUP)) ? socketError(conn->fd()) : 0;
     if (err != 0) {
       // Nothing was sent: another endpoint may take the request.
       try_outcome_ = upstream::Outcome::kGatewayFailure;
@@ -1126,7 +1127,8 @@ void ClientConnection::close() {
   queued_ = false;
   worker_->loop().cancel(&timer_);
   worker_->loop().cancel(&backoff_timer_);
-  worker_->loop().remove(fd_.get());
+  // No epoll_ctl(DEL): the descriptor is closed with this object at the end of the turn, which
+  // takes it out of the epoll set (see EventLoop::remove).
   worker_->release(this);
 }
 
