@@ -13,7 +13,7 @@ namespace {
 const std::vector<std::string> kShieldKeys = {
     "enabled",        "blocklist",     "max_connections_per_source", "new_connections_per_source",
     "connection_budget", "min_request_rate", "min_rate_grace", "rate_limits", "table_slots", "detect",
-    "challenge", "origin_protection", "kernel_drop"};
+    "challenge", "origin_protection", "kernel_drop", "tarpit_after"};
 const std::vector<std::string> kKernelDropKeys = {
     "enabled", "max_entries", "escalate", "escalate_rate", "escalate_after", "penalty",
     "max_penalty", "forgive_after"};
@@ -277,6 +277,7 @@ void readShieldSection(Fields& top, Config* config, ProblemList& problems) {
   f.size("min_request_rate", &s.min_request_rate, 0, 1ull << 40);
   f.duration("min_rate_grace", &s.min_rate_grace);
   f.integer("table_slots", &s.table_slots, 1024, 1 << 26);
+  f.integer("tarpit_after", &s.tarpit_after, 0, 1 << 16);
   if (f.has("blocklist")) {
     YAML::Node list = f.get("blocklist");
     if (expectList(list, "shield.blocklist", "blocklist: [203.0.113.0/24]", problems)) {

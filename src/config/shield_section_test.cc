@@ -45,6 +45,7 @@ TEST(ShieldSection, ReadsEverything) {
       "  min_request_rate: 1KiB\n"
       "  min_rate_grace: 3s\n"
       "  table_slots: 4096\n"
+      "  tarpit_after: 8\n"
       "  rate_limits:\n"
       "    - { name: per-client, key: source, rate: 20/s, burst: 40, routes: [api] }\n"
       "    - { key: prefix, prefix_v4: 16, rate: 600/m }\n"
@@ -62,6 +63,7 @@ TEST(ShieldSection, ReadsEverything) {
   EXPECT_EQ(s.min_request_rate, 1024u);
   EXPECT_EQ(s.min_rate_grace, seconds(3));
   EXPECT_EQ(s.table_slots, 4096);
+  EXPECT_EQ(s.tarpit_after, 8);
   ASSERT_EQ(s.rate_limits.size(), 3u);
   EXPECT_EQ(s.rate_limits[0].name, "per-client");
   EXPECT_EQ(s.rate_limits[0].rate, 20);
@@ -124,7 +126,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"shield:\n  kernel_drop: { penalty: 1m, max_penalty: 10s }\n",
                 "must not be shorter than shield.kernel_drop.penalty", 7},
         BadCase{"shield:\n  kernel_drop: { penality: 1m }\n", "penalty", 7},
-        BadCase{"shield:\n  kernel_drop: yes\n", "shield.kernel_drop", 7}));
+        BadCase{"shield:\n  kernel_drop: yes\n", "shield.kernel_drop", 7},
+        BadCase{"shield:\n  tarpit_after: -1\n", "tarpit_after", 7},
+        BadCase{"shield:\n  tarpit_after: often\n", "tarpit_after", 7}));
 
 TEST(ShieldSection, KernelDrop) {
   auto defaults = load("");

@@ -37,6 +37,10 @@ class EventLoop {
 
   Status add(int fd, uint32_t events, IoHandler* handler);
   Status modify(int fd, uint32_t events, IoHandler* handler);
+  // Only for a descriptor that stays open: closing one (never dup'ed, as floodgate's are not)
+  // takes it out of the epoll set by itself, a syscall saved per connection. A handler whose
+  // descriptor is closed must then outlive the current batch of events (deleteLater) and ignore
+  // them, and the close must come before the next wait (deleteLater does both).
   void remove(int fd);
 
   // Runs until stop(). Each turn: wait for events (or the next timer), dispatch, fire timers,

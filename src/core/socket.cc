@@ -25,6 +25,8 @@ Result<FileDescriptor> listenTcp(const SocketAddress& address, const ListenOptio
   setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
   if (options.reuse_port) setsockopt(fd.get(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
   if (address.family() == AF_INET6) setsockopt(fd.get(), IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+  // Accepted sockets inherit it (Linux): no setsockopt per connection.
+  setNoDelay(fd.get());
   if (::bind(fd.get(), address.sockaddrPtr(), address.length()) != 0) {
     return sysError("cannot bind", address);
   }

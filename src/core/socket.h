@@ -43,7 +43,7 @@ struct ListenOptions {
   int backlog = 4096;
 };
 
-// A non-blocking listening TCP socket.
+// A non-blocking listening TCP socket, with TCP_NODELAY for the connections it accepts.
 Result<FileDescriptor> listenTcp(const SocketAddress& address, const ListenOptions& options = {});
 
 // Starts a non-blocking connect. `source` (may be null) binds the local address first, so a

@@ -82,8 +82,7 @@ void Acceptor::onIoEvent(uint32_t) {
     }
     auto key = shield::IpKey::fromSockaddr(reinterpret_cast<sockaddr*>(&ss), len);
     bool tracked = false;
-    if (!admit(fd, key, &tracked)) continue;
-    setNoDelay(fd);
+    if (!admit(fd, key, &tracked)) continue;  // (TCP_NODELAY comes from the listener)
     auto* conn = new ClientConnection(
         worker_, FileDescriptor(fd),
         SocketAddress::fromSockaddr(reinterpret_cast<sockaddr*>(&ss), len), key, tracked);

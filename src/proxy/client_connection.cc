@@ -148,7 +148,8 @@ void ClientConnection::onUpstreamEvent(UpstreamConnection* conn, uint32_t events
   if (conn != upstream_ || phase_ == Phase::kClosed) return;
   if (conn->connecting()) {
     if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) return;
-    int err = socketError(conn->fd());
+    // A failed connect always raises EPOLLERR: only then is SO_ERROR worth a getsockopt.
+    int err = (events & (EPOLLERR | EPOLLHUP)) ? socketError(conn->fd()) : 0;
     if (err != 0) {
       // Nothing was sent: another endpoint may take the request.
       try_outcome_ = upstream::Outcome::kGatewayFailure;
@@ -205,6 +206,9 @@ void ClientConnection::process() {
 
     switch (phase_) {
       case Phase::kIdle:
+        // Tarpitted: not even a request already read is answered before its Retry-After.
+        if (tarpit_.holding(worker_->loop().now())) break;
+        [[fallthrough]];
       case Phase::kHead:
         if (!in_.empty()) onHead();
         else if (client_eof_) close();
@@ -252,6 +256,8 @@ bool ClientConnection::readClient() {
     }
   }
   if (phase_ == Phase::kClosing) return false;
+  // Tarpitted: what the client sends waits in the kernel (can_read_ stays set for the end).
+  if (phase_ == Phase::kIdle && tarpit_.holding(worker_->loop().now())) return false;
   size_t cap = std::max(maxInputBytes(), kHighWater);
   bool eof = false, blocked = false, failed = false;
   bool body = (phase_ == Phase::kUpstream || phase_ == Phase::kWaiting) && !req_body_done_;
@@ -403,9 +409,18 @@ void ClientConnection::respondTooManyRequests(uint32_t retry_after_ms, uint32_t 
   uint32_t seconds =
       retry_after_ms == UINT32_MAX ? never_seconds : (retry_after_ms + 999) / 1000;
   char extra[64];
-  int n = std::snprintf(extra, sizeof(extra), "Retry-After: %u\r\n", std::max(1u, seconds));
+  seconds = std::max(1u, seconds);
+  int n = std::snprintf(extra, sizeof(extra), "Retry-After: %u\r\n", seconds);
   respondLocally(429, body, "text/plain; charset=utf-8",
                  std::string_view(extra, static_cast<size_t>(n)));
+  // A keep-alive client that keeps asking in spite of Retry-After is not read again before it.
+  if (phase_ != Phase::kIdle || !key_) return;
+  MonoTime now = worker_->loop().now();
+  if (tarpit_.refused(now, std::chrono::seconds(seconds), snapshot_->shield.tarpit_after,
+                      snapshot_->config->limits.client_idle_timeout,
+                      [&] { return worker_->shield().knownGood().isKnownGood(*key_, now); })) {
+    worker_->counters().tarpit_holds.fetch_add(1, std::memory_order_relaxed);
+  }
 }
 
 bool ClientConnection::admitRequest(int route_index) {
@@ -1129,7 +1144,8 @@ void ClientConnection::close() {
   queued_ = false;
   worker_->loop().cancel(&timer_);
   worker_->loop().cancel(&backoff_timer_);
-  worker_->loop().remove(fd_.get());
+  // No epoll_ctl(DEL): the descriptor is closed with this object at the end of the turn, which
+  // takes it out of the epoll set (see EventLoop::remove).
   worker_->release(this);
 }
 
@@ -1161,6 +1177,7 @@ void ClientConnection::updateTimers() {
         close();
         return;
       }
+      if (tarpit_.holding(loop.now())) loop.scheduleAt(&timer_, tarpit_.until());
       break;
     case Phase::kHead:
       if (timer_phase_ != Phase::kHead) {
@@ -1193,7 +1210,14 @@ void ClientConnection::updateTimers() {
 void ClientConnection::onTimer() {
   switch (phase_) {
     case Phase::kIdle:
-      abort();
+      if (tarpit_.until() == MonoTime{}) {
+        abort();
+        break;
+      }
+      // The hold is over: take what waited, then the idle timeout runs again.
+      tarpit_.release();
+      timer_phase_ = Phase::kClosed;
+      process();
       break;
     case Phase::kHead:
       worker_->counters().count(Rejection::kHeaderTimeout);
@@ -1252,6 +1276,7 @@ std::string_view ClientConnection::withRequestId(std::string_view extra, char* b
 }
 
 void ClientConnection::logAccess(int status) {
+  if (status != 429) tarpit_.answered();
   int route = exchange_open_ ? route_index_ : -1;  // countRequest closes the exchange
   countRequest(status);
   if (decision_.id_len != 0) {

@@ -18,6 +18,7 @@
 #include "shield/ip_prefix.h"
 #include "shield/origin_gate.h"
 #include "shield/priority.h"
+#include "shield/tarpit.h"
 #include "upstream/picker.h"
 
 namespace floodgate::proxy {
@@ -145,6 +146,7 @@ class ClientConnection final : public IoHandler, public UpstreamUser, public Def
   http::RequestHead req_;
   Timer timer_;
   MonoTime head_started_;
+  shield::Tarpit tarpit_;  // 429s in a row; while it holds (phase kIdle) nothing is read
 
   // The exchange in flight (phase kUpstream).
   SnapshotPtr snapshot_;  // the config this request runs under

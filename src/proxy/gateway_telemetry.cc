@@ -90,6 +90,12 @@ void registerShieldMetrics(telemetry::Registry* registry, const ShieldState* shi
                        MetricType::kCounter, {{"outcome", outcome}},
                        [shield, field] { return static_cast<double>(shield->totalOf(field)); });
   }
+  registry->callback(names::kTarpitHolds,
+                     "Keep-alive connections left unread until their Retry-After, after "
+                     "shield.tarpit_after 429s in a row.",
+                     MetricType::kCounter, {}, [shield] {
+                       return static_cast<double>(shield->totalOf(&ShieldCounters::tarpit_holds));
+                     });
   registry->callbackFamily(
       names::kAdaptiveLimit, "Origin protection's concurrency limit toward each cluster now.",
       MetricType::kGauge, [shield, clusters = std::move(clusters)] {

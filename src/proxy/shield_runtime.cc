@@ -80,6 +80,7 @@ ShieldPolicy ShieldPolicy::compile(const config::Config& config, MonoTime now) {
   p.queue_timeout = o.queue_timeout;
   p.queue_size = static_cast<size_t>(o.queue_size);
   p.buffer_body_bytes = o.buffer_body_bytes;
+  p.tarpit_after = s.tarpit_after;
   return p;
 }
 

@@ -40,6 +40,7 @@ struct ShieldPolicy {
   Duration queue_timeout{};
   size_t queue_size = 0;                 // per worker
   uint64_t buffer_body_bytes = 0;        // bodies up to this are read before an origin slot
+  int tarpit_after = 0;                  // shield.tarpit_after
 
   static ShieldPolicy compile(const config::Config& config, MonoTime now);
 };
@@ -75,6 +76,7 @@ struct alignas(64) ShieldCounters {
   std::atomic<uint64_t> challenge_issued{0};       // answered 302 with a fresh cookie
   std::atomic<uint64_t> challenge_passed{0};       // came back with a valid cookie
   std::atomic<uint64_t> challenge_failed{0};  // a cookie that did not verify, or a 403 (not a GET)
+  std::atomic<uint64_t> tarpit_holds{0};  // connections not read until their Retry-After
   void count(Rejection r) {
     rejected[static_cast<size_t>(r)].fetch_add(1, std::memory_order_relaxed);
   }

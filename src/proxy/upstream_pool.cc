@@ -39,10 +39,7 @@ EndpointPool::EndpointPool(EventLoop* loop, SocketAddress address)
     : loop_(loop), address_(std::move(address)) {}
 
 EndpointPool::~EndpointPool() {
-  for (auto* conn : idle_) {
-    loop_->remove(conn->fd());
-    delete conn;
-  }
+  for (auto* conn : idle_) delete conn;  // closing the descriptor leaves the epoll set
 }
 
 UpstreamConnection* EndpointPool::acquire(UpstreamUser* user, int max_connections,
@@ -108,9 +105,9 @@ void EndpointPool::dropIdle(UpstreamConnection* conn) {
 void EndpointPool::destroy(UpstreamConnection* conn) {
   conn->cancelTimer();
   conn->user_ = nullptr;
-  loop_->remove(conn->fd());
   --total_;
-  // The connection may have events pending in this turn: free it after the turn.
+  // The connection may have events pending in this turn: free it after the turn. Closing its
+  // descriptor then takes it out of the epoll set (no epoll_ctl(DEL), see EventLoop::remove).
   loop_->deleteLater(std::unique_ptr<Deferrable>(conn));
 }
 

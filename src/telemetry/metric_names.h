@@ -28,6 +28,7 @@ inline constexpr std::string_view kOriginQueued = "floodgate_origin_protection_q
 inline constexpr std::string_view kOriginShed = "floodgate_origin_protection_shed_total";
 inline constexpr std::string_view kOriginTimeouts = "floodgate_origin_protection_timeouts_total";
 inline constexpr std::string_view kChallenges = "floodgate_challenges_total";
+inline constexpr std::string_view kTarpitHolds = "floodgate_tarpit_holds_total";
 inline constexpr std::string_view kAdaptiveLimit = "floodgate_origin_adaptive_limit";
 inline constexpr std::string_view kTopOffenders = "floodgate_top_offender_requests_per_second";
 inline constexpr std::string_view kDetectorMemory = "floodgate_detector_memory_bytes";

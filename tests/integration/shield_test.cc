@@ -2,6 +2,7 @@
 // bound to their own 127.x.y.z source addresses.
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -32,6 +33,7 @@ class SourceSocket {
     if (fd_ >= 0) ::close(fd_);
   }
   bool connected() const { return connected_; }
+  int fd() const { return fd_; }
   bool send(std::string_view bytes) {
     return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(bytes.size());
   }
@@ -162,6 +164,44 @@ TEST(ShieldTest, RateLimitedClientKeepsItsConnection) {
   EXPECT_EQ(s.get("/"), 200);
   EXPECT_EQ(s.get("/"), 429);
   EXPECT_EQ(s.get("/"), 429);  // the same connection still answers: 429 is cheap, not a close
+}
+
+// shield.tarpit_after: a connection that keeps drawing 429s is not read again before its
+// Retry-After; then it is served as usual. Other connections are not held.
+TEST(ShieldTest, TarpitHoldsAConnectionThatKeepsDrawing429sUntilItsRetryAfter) {
+  auto origin = startOrigin();
+  ASSERT_TRUE(origin.ok());
+  auto gw = startGatewayWithConfig(
+      shieldConfig(origin.port,
+                   "shield:\n  detect: false\n  tarpit_after: 3\n"
+                   "  rate_limits: [{ key: source, rate: 0.5/s, burst: 1 }]\n"
+                   "admin: { listen: 127.0.0.1:0 }\n",
+                   1));
+  ASSERT_TRUE(gw.ok());
+  auto admin =
+      gw.process->waitForLine(std::regex(R"(admin API on 127\.0\.0\.1:([0-9]+))"), seconds(5));
+  ASSERT_TRUE(admin.has_value());
+  SourceSocket s("127.0.82.1", gw.port);
+  EXPECT_EQ(s.get("/"), 200);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(s.get("/"), 429) << i;
+    EXPECT_NE(s.lastHead().find("Retry-After: "), std::string::npos) << s.lastHead();
+  }
+  // The fourth request waits unread: no answer comes before the Retry-After (2 s)...
+  ASSERT_TRUE(s.send("GET / HTTP/1.1\r\nHost: shield.test\r\n\r\n"));
+  pollfd p{s.fd(), POLLIN, 0};
+  EXPECT_EQ(::poll(&p, 1, 500), 0) << "answered while tarpitted";
+  // ...while another source's connection is answered at once.
+  EXPECT_EQ(getOnce("127.0.82.2", gw.port), 200);
+  // Then it is read and, the bucket having refilled meanwhile, served.
+  std::string head = s.readHead();
+  ASSERT_GE(head.size(), 12u) << head;
+  EXPECT_EQ(head.substr(9, 3), "200") << head;
+  HttpClient api(static_cast<uint16_t>(std::stoi((*admin)[1])));
+  auto metrics = api.get("/metrics");
+  ASSERT_TRUE(metrics.has_value());
+  EXPECT_NE(metrics->body.find("\nfloodgate_tarpit_holds_total 1\n"), std::string::npos)
+      << metrics->body;
 }
 
 TEST(ShieldTest, ConcurrentConnectionCapPerSource) {
