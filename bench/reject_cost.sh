@@ -3,19 +3,24 @@
 # of a proxied one" figure of issue 4, for each kind of refusal, in one run:
 #   proxied   a keep-alive GET relayed to the origin (200)              wrk, /proxied
 #   429       a keep-alive GET refused by a rate limit                  wrk, /limited
+#   close     the same with Connection: close (a connection per 429)    wrk, /limited
+#   tarpit    the 429 on a gateway with shield.tarpit_after: 8, so each  wrk, /limited
+#             connection is left unread for its Retry-After (capped at a 1 s idle timeout here)
+#             after 8 in a row; its CPU net of the same gateway's idle CPU
 #   reset     a connection refused at accept (user-space blocklist)     bench/conn_attempts.py reset
 #   kernel    a connection attempt dropped at the SYN (eBPF blocklist)  bench/conn_attempts.py syn
-# CPU counted: the gateway process's utime+stime (/proc/PID/stat) and, beside it, the machine's
+# CPU counted: the gateway's threads' CPU time (/proc/PID/task/*/schedstat) and, beside it, the machine's
 # softirq time (/proc/stat) over the run, where the kernel's receive path (and so the eBPF
 # filter) is charged; each divided by the requests (wrk) or attempts (the attacker's count,
 # checked against the gateway's kernel drop counter). The attackers' own CPU is not counted.
-# Two gateways: one with the kernel drop (proxied, 429, kernel rows) and one with
-# shield.kernel_drop.enabled: false (reset row), same origin.
+# Three gateways: one with the kernel drop (proxied, 429, close, kernel rows), one with
+# shield.kernel_drop.enabled: false (reset row), one with the tarpit (tarpit row), same origin.
 #
 # Usage: bench/reject_cost.sh
 # Environment (defaults in brackets): DURATION seconds per run [8], ROUNDS [3] (medians),
 #   CONNS wrk -c [32], FLOODGATE_BIN [build/release/floodgate], KEEP_TMP=1 keeps the temp dir.
-# The kernel row needs root (CAP_BPF); without it the row says "unavailable".
+# The kernel row needs root (CAP_BPF); without it the row says "unavailable". The tarpit row
+# needs a build with shield.tarpit_after (so that older builds can be measured without it).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -39,6 +44,7 @@ bench_free_port ORIGIN_PORT
 bench_free_port GW_PORT
 bench_free_port ADMIN_PORT
 bench_free_port GW2_PORT
+bench_free_port GW3_PORT
 bench_start "$TMP/origin.log" "$FLOODGATE_BIN" origin --listen "$HOST:$ORIGIN_PORT" --workers 1
 ORIGIN_PID=$BENCH_LAST_PID
 # gateway_yaml PORT KERNEL_DROP BLOCKED: one worker, the two routes, a blocklisted /24.
@@ -59,15 +65,24 @@ YAML
 { gateway_yaml "$GW_PORT" true 127.0.99.0/24; echo "admin: { listen: $HOST:$ADMIN_PORT }"; } \
   > "$TMP/gateway.yaml"
 gateway_yaml "$GW2_PORT" false 127.0.98.0/24 > "$TMP/gateway2.yaml"
+{ gateway_yaml "$GW3_PORT" false 127.0.97.0/24; echo "  tarpit_after: 8"
+  echo "limits: { client_idle_timeout: 1s }"; } > "$TMP/gateway3.yaml"
 bench_start "$TMP/gateway.log" "$FLOODGATE_BIN" run -c "$TMP/gateway.yaml"
 GW_PID=$BENCH_LAST_PID
 bench_start "$TMP/gateway2.log" "$FLOODGATE_BIN" run -c "$TMP/gateway2.yaml"
 GW2_PID=$BENCH_LAST_PID
+bench_start "$TMP/gateway3.log" "$FLOODGATE_BIN" run -c "$TMP/gateway3.yaml"
+GW3_PID=$BENCH_LAST_PID
 bench_wait_http "http://$HOST:$ORIGIN_PORT/" "$ORIGIN_PID" 10 || bench_die "origin did not start"
 bench_wait_http "http://$HOST:$GW_PORT/proxied" "$GW_PID" 10 || bench_die "gateway did not start"
 bench_wait_http "http://$HOST:$GW2_PORT/proxied" "$GW2_PID" 10 || bench_die "gateway 2 did not start"
-[[ $(bench_http_probe "http://$HOST:$GW_PORT/limited") == 429* ]] ||
-  curl -s -o /dev/null "http://$HOST:$GW_PORT/limited"  # spend the one-request burst
+TARPIT=1
+bench_wait_http "http://$HOST:$GW3_PORT/proxied" "$GW3_PID" 10 ||
+  { TARPIT=0; bench_log "tarpit row unavailable: $(head -c 300 "$TMP/gateway3.log")"; }
+for port in "$GW_PORT" $( ((TARPIT)) && echo "$GW3_PORT"); do
+  [[ $(bench_http_probe "http://$HOST:$port/limited") == 429* ]] ||
+    curl -s -o /dev/null "http://$HOST:$port/limited"  # spend the one-request burst
+done
 KERNEL=1
 grep -q "eBPF socket filter loaded" "$TMP/gateway.log" || KERNEL=0
 ((KERNEL)) || bench_log "kernel drop unavailable: $(grep -o 'kernel drop unavailable.*' "$TMP/gateway.log" | head -1)"
@@ -86,26 +101,42 @@ kernel_drops() {
          END { if (!found) print 0 }'
 }
 
-# counters PID: prints "CPU SOFTIRQ", the gateway's CPU and the machine's softirq time (ticks).
-counters() { echo "$(bench_cpu_ticks "$1") $(softirq_ticks)"; }
+# cpu_ns PID: the CPU time of every thread of PID so far, in nanoseconds (schedstat: clock
+# ticks would be too coarse for the tarpit row's few hundred answers).
+cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f\n", s }'; }
 
-# per_op BEFORE AFTER COUNT SECONDS: prints "GATEWAY_US SOFTIRQ_US RATE COUNT" per operation.
+# counters PID: prints "CPU SOFTIRQ", the gateway's CPU (ns) and the machine's softirq time
+# (ticks).
+counters() { echo "$(cpu_ns "$1") $(softirq_ticks)"; }
+
+# per_op BEFORE AFTER COUNT SECONDS [IDLE]: prints "GATEWAY_US SOFTIRQ_US RATE COUNT" per
+# operation, the gateway's CPU less IDLE ns.
 per_op() {
   local c0 s0 c1 s1
   read -r c0 s0 <<< "$1"
   read -r c1 s1 <<< "$2"
-  awk -v c=$((c1 - c0)) -v s=$((s1 - s0)) -v hz="$TICKS" -v n="$3" -v d="$4" \
+  awk -v c=$((c1 - c0 - ${5:-0})) -v s=$((s1 - s0)) -v hz="$TICKS" -v n="$3" -v d="$4" \
     'BEGIN { if (n + 0 == 0) { print "nan nan 0 0"; exit }
-             f = 1e6 / hz / n; printf "%.2f %.2f %.0f %d\n", c * f, s * f, n / d, n }'
+             printf "%.2f %.2f %.0f %d\n", c / 1e3 / n, s * 1e6 / hz / n, n / d, n }'
 }
 
-# run_wrk PATH: one wrk run against the kernel-drop gateway, checking the answers (all 2xx for
-# /proxied, >= 99% non-2xx for /limited); prints per_op's line.
+# idle_ns PID: the gateway's CPU time (ns) over DURATION seconds without load (its own timers).
+idle_ns() {
+  local before
+  before=$(cpu_ns "$1")
+  sleep "$DURATION"
+  echo $(($(cpu_ns "$1") - before))
+}
+
+# run_wrk PATH [PID PORT IDLE [WRK_ARGS...]]: one wrk run against a gateway (the kernel-drop one
+# by default), checking the answers (all 2xx for /proxied, >= 99% non-2xx for /limited);
+# prints per_op's line, less IDLE ns of the gateway's CPU.
 run_wrk() {
-  local path=$1 before after parsed rps reqs non2xx
-  before=$(counters "$GW_PID")
-  bench_wrk "$TMP/wrk.out" "$DURATION" -t1 -c"$CONNS" --latency "http://$HOST:$GW_PORT$path"
-  after=$(counters "$GW_PID")
+  local path=$1 pid=${2:-$GW_PID} port=${3:-$GW_PORT} idle=${4:-0} before after parsed rps reqs non2xx
+  shift $(($# < 4 ? $# : 4))
+  before=$(counters "$pid")
+  bench_wrk "$TMP/wrk.out" "$DURATION" -t1 -c"$CONNS" --latency "$@" "http://$HOST:$port$path"
+  after=$(counters "$pid")
   parsed=$(bench_wrk_parse "$TMP/wrk.out") || bench_die "cannot parse wrk output: $(cat "$TMP/wrk.out")"
   read -r rps _ _ non2xx _ reqs <<< "$parsed"
   if [[ $path == /limited ]]; then
@@ -113,7 +144,7 @@ run_wrk() {
   else
     ((non2xx == 0)) || bench_die "the proxied path answered $non2xx non-2xx"
   fi
-  per_op "$before" "$after" "$reqs" "$DURATION"
+  per_op "$before" "$after" "$reqs" "$DURATION" "$idle"
 }
 
 # run_attempts MODE PID PORT PREFIX: one attacker run (bench/conn_attempts.py, bounded by
@@ -141,6 +172,8 @@ LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 for ((round = 1; round <= ROUNDS; round++)); do
   record proxied "$(run_wrk /proxied)"
   record limited "$(run_wrk /limited)"
+  record close "$(run_wrk /limited "$GW_PID" "$GW_PORT" 0 -H "Connection: close")"
+  ((TARPIT)) && record tarpit "$(run_wrk /limited "$GW3_PID" "$GW3_PORT" "$(idle_ns "$GW3_PID")")"
   record reset "$(run_attempts reset "$GW2_PID" "$GW2_PORT" 127.0.98)"
   if ((KERNEL)); then
     drops0=$(kernel_drops)
@@ -160,7 +193,7 @@ P_ALL=$(awk -v a="$P_GW" -v b="$P_SQ" 'BEGIN { printf "%.2f\n", a + b }')
 row() {
   local key=$1 name=$2 g s all
   if [[ -z ${gw[$key]:-} ]]; then
-    echo "| $name | unavailable (no CAP_BPF) | | | | | |"
+    echo "| $name | unavailable (see the log) | | | | | |"
     return
   fi
   g=$(median "${gw[$key]}") s=$(median "${sq[$key]}")
@@ -175,6 +208,8 @@ echo "| per request or attempt | gateway CPU us | machine softirq us | total us 
 echo "|---|---:|---:|---:|---:|---:|---:|"
 row proxied "proxied to the origin (200, keep-alive, wrk -c$CONNS)"
 row limited "refused at the edge (429 rate limit, keep-alive, wrk -c$CONNS)"
+row close "refused at the edge (429, Connection: close, a connection each, wrk -c$CONNS)"
+row tarpit "refused at the edge (429, tarpitted after 8 in a row, wrk -c$CONNS; net of idle)"
 row reset "refused at accept (user-space blocklist, reset)"
 row kernel "dropped at the SYN (eBPF blocklist)"
 echo

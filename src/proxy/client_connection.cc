@@ -324,6 +324,9 @@ bool ClientConnection::flushUpstream() {
 void ClientConnection::onHead() {
   if (phase_ == Phase::kIdle) {
     phase_ = Phase::kHead;
+    // Whatever phase this request leaves the connection in arms its own timer: back in kIdle
+    // at once (a 429, a direct answer), a fresh idle timeout, not the one of the last idle spell.
+    timer_phase_ = Phase::kClosed;
     head_started_ = worker_->loop().now();
     decision_.id_len = 0;  // a head that does not parse has no request id
     const auto& limits = worker_->snapshot()->config->limits;

@@ -204,6 +204,26 @@ TEST(ShieldTest, TarpitHoldsAConnectionThatKeepsDrawing429sUntilItsRetryAfter) {
       << metrics->body;
 }
 
+// A client kept busy with 429s (answered without leaving the idle phase) is not idle: the idle
+// timeout starts again with each answer instead of cutting the connection mid-stream.
+TEST(ShieldTest, KeepAliveClientDrawing429sIsNotCutByTheIdleTimeout) {
+  auto origin = startOrigin();
+  ASSERT_TRUE(origin.ok());
+  auto gw = startGatewayWithConfig(shieldConfig(
+      origin.port,
+      "shield:\n  rate_limits: [{ key: source, rate: 1/h, burst: 1 }]\n"
+      "limits: { client_idle_timeout: 2s }\n",
+      1));
+  ASSERT_TRUE(gw.ok());
+  SourceSocket s("127.0.83.1", gw.port);
+  EXPECT_EQ(s.get("/"), 200);
+  // 20 requests 200 ms apart: 4 s, twice the idle timeout, never idle for more than 200 ms.
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_EQ(s.get("/"), 429) << "request " << i << " after " << i * 200 << " ms";
+    std::this_thread::sleep_for(milliseconds(200));
+  }
+}
+
 TEST(ShieldTest, ConcurrentConnectionCapPerSource) {
   auto origin = startOrigin();
   ASSERT_TRUE(origin.ok());
