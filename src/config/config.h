@@ -178,7 +178,7 @@ struct KernelDrop {
   int max_entries = 65536;            // prefixes per family in the kernel maps
   bool escalate = true;  // repeat offenders are dropped for a while (at accept without the kernel):
   double escalate_rate = 50;          // 429s per second to one source...
-  int escalate_after = 10;            // ...for this many consecutive ticks: escalated
+  int escalate_after = 10;            // ...for this many seconds of ticks in a row: escalated
   Duration penalty = seconds(10);     // the first kernel drop; doubles on each repeat
   Duration max_penalty = std::chrono::minutes(10);
   Duration forgive_after = std::chrono::minutes(10);  // a clean source's repeat count starts over

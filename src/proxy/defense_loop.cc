@@ -18,6 +18,12 @@ constexpr Duration kCollectWait = milliseconds(300);
 // rule dropped in the kernel at once would leave no evidence of what it mitigated.
 constexpr Duration kRuleKernelAfter = std::chrono::seconds(10);
 
+uint32_t ticksIn(Duration span, Duration tick) {
+  return static_cast<uint32_t>(std::ceil(std::chrono::duration<double>(span).count() /
+                                         std::max(std::chrono::duration<double>(tick).count(),
+                                                  1e-3)));
+}
+
 shield::DetectorConfig detectorConfig(Duration tick) {
   shield::DetectorConfig config;
   // Judge after five seconds of traffic: a gateway started in front of an attack in progress
@@ -32,8 +38,8 @@ shield::DetectorConfig detectorConfig(Duration tick) {
 
 // Escalation counts ticks over the rate; its `escalate_after` is a number of 1 s ticks.
 config::KernelDrop escalationFor(config::KernelDrop config, Duration tick) {
-  const double per_second = 1 / std::max(std::chrono::duration<double>(tick).count(), 1e-3);
-  config.escalate_after = static_cast<int>(std::ceil(config.escalate_after * per_second));
+  config.escalate_after =
+      static_cast<int>(ticksIn(std::chrono::seconds(config.escalate_after), tick));
   return config;
 }
 
@@ -66,7 +72,7 @@ DefenseLoop::DefenseLoop(std::vector<Worker*> workers, ShieldState* state,
       // regulars' keys are each sent hundreds of times in it (a key sent rarer than 3 times a
       // tick is not learned; its requests share {key} with random ones, and a rule on that
       // shape is narrowed to spare them by the collateral gate).
-      query_keys_(static_cast<uint32_t>(std::ceil(1 / std::chrono::duration<double>(tick).count()))),
+      query_keys_(ticksIn(std::chrono::seconds(1), tick)),
       merged_(state->observationConfig()),
       governor_(governor),
       no_blocks_(shield::BlocklistBuilder().build()),
