@@ -425,7 +425,7 @@ for scenario in "$@"; do
 ### $name
 
 $(sed -n 's/^# \{0,1\}//p' "$scenario" | sed -n '1,/^Run:/p' | grep -v '^Run:' | tr '\n' ' ')
-$( ((${#ORIGIN_EXTRA[@]})) && echo "Origin options for this scenario: \`${ORIGIN_EXTRA[*]}\`." )$( [[ -z $LATENCY_TIMELINE ]] || echo " Origin latency timeline (s=ms): \`$LATENCY_TIMELINE\`." )
+$( ((${#ORIGIN_EXTRA[@]} == 0)) || echo "Origin options for this scenario: \`${ORIGIN_EXTRA[*]}\`." )$( [[ -z $LATENCY_TIMELINE ]] || echo " Origin latency timeline (s=ms): \`$LATENCY_TIMELINE\`." )
 
 $table
 "

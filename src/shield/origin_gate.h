@@ -46,9 +46,12 @@ class alignas(64) OriginGate {
   // latencies (kWaitLatencies) — past that, a fast 503 serves the client better than a wait as
   // long as being served several times over — at least kMinWait, at most `queue_timeout` (also
   // the answer while the normal is not known). Lower classes get half of known-good's wait.
+  // The floor: a wait shorter than a busy worker's own hiccup (a loop turn that found a burst of
+  // requests, or a client that sent one) says nothing about the origin, and shedding there
+  // turned a 50 ms stall into 503s for known-good users in the pulse-waves storm.
   Duration waitFor(PriorityClass c, Duration queue_timeout) const;
   static constexpr int kWaitLatencies = 4;
-  static constexpr Duration kMinWait = std::chrono::milliseconds(5);
+  static constexpr Duration kMinWait = std::chrono::milliseconds(50);
 
   // Control side: the sample since the last call, and a new limit.
   LimitSample takeSample();
