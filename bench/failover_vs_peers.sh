@@ -59,11 +59,7 @@ for s in "${SCENARIO_LIST[@]}"; do
   [[ $s == kill || $s == fifth || $s == blackhole || $s == flaky ]] || bench_die "unknown scenario '$s'"
 done
 bench_require_cmd jq curl python3 timeout
-[[ -x $FLOODGATE_BIN ]] || bench_die "$FLOODGATE_BIN does not exist; build it (ninja -C build/release floodgate)"
-
-TMP=$(mktemp -d /tmp/floodgate-failover.XXXXXX)
-chmod 755 "$TMP"
-bench_install_traps "$TMP" "configs, logs and reports"
+bench_setup floodgate-failover "configs, logs and reports"
 nginx_user_line() { ((EUID == 0)) && echo "user $(id -un) $(id -gn);"; return 0; }
 
 # start_origin LOG NAME PORT ARGS...: an origin on PORT; pid in BENCH_LAST_PID.

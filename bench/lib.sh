@@ -1,5 +1,5 @@
 # Shared helpers for the side-by-side benchmarks in bench/ (source it; do not run it).
-# Used by proxy_vs_peers.sh and, later, ddos_vs_peers.sh. Every process started through
+# Used by every script in bench/. Every process started through
 # bench_start is recorded and stopped, with its descendants, by bench_cleanup.
 # shellcheck shell=bash
 
@@ -118,6 +118,17 @@ bench_install_traps() {
   trap bench_on_exit EXIT
   trap 'exit 130' INT
   trap 'exit 143' TERM
+}
+
+# bench_setup NAME WHAT: the opening the benches share once their settings are read:
+# FLOODGATE_BIN must be executable, TMP becomes a new /tmp/NAME.XXXXXX (readable by nginx's and
+# HAProxy's workers), removed on exit unless the run fails or KEEP_TMP=1 (then "WHAT kept in").
+bench_setup() {
+  [[ -x $FLOODGATE_BIN ]] ||
+    bench_die "no floodgate binary at $FLOODGATE_BIN (build it: ninja -C build/release floodgate)"
+  TMP=$(mktemp -d "/tmp/$1.XXXXXX")
+  chmod 755 "$TMP"
+  bench_install_traps "$TMP" "$2"
 }
 
 # bench_on_exit: the EXIT trap of bench_install_traps.

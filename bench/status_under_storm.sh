@@ -20,14 +20,11 @@ TIME_SCALE=${TIME_SCALE:-1}
 FLOODGATE_BIN=${FLOODGATE_BIN:-$ROOT/build/release/floodgate}
 OUT=${OUT:-}
 [[ $TIME_SCALE =~ ^[0-9]*\.?[0-9]+$ ]] || bench_die "TIME_SCALE must be a positive number"
-[[ -x $FLOODGATE_BIN ]] || bench_die "no floodgate binary at $FLOODGATE_BIN (make build-bin)"
 bench_require_cmd python3 curl
 if (($# == 0)); then
   set -- "$ROOT/examples/storms/keepalive-flood.yaml" "$ROOT/examples/storms/connection-flood.yaml"
 fi
-
-TMP=$(mktemp -d /tmp/floodgate-status-bench.XXXXXX)
-bench_install_traps "$TMP" "logs"
+bench_setup floodgate-status-bench "logs"
 
 # probe URL... : fetches each URL in turn every 100 ms until the file $TMP/stop exists (at most
 # 10 minutes); prints "unix_seconds url status milliseconds" per fetch.

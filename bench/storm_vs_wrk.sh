@@ -48,13 +48,8 @@ done
 [[ $TARGET == nginx || $TARGET == floodgate ]] || bench_die "TARGET must be nginx or floodgate"
 ((CONNS <= 254)) || bench_die "CONNS must be at most 254 (one source address each)"
 bench_require_cmd wrk taskset jq curl timeout
-[[ -x $FLOODGATE_BIN ]] || bench_die "$FLOODGATE_BIN does not exist; build it:
-  cd $ROOT && cmake --preset release && cmake --build --preset release"
 [[ $TARGET == floodgate || -x $NGINX_BIN ]] || bench_die "nginx not found at $NGINX_BIN"
-
-TMP=$(mktemp -d /tmp/floodgate-storm-vs-wrk.XXXXXX)
-chmod 755 "$TMP"
-bench_install_traps "$TMP" "logs"
+bench_setup floodgate-storm-vs-wrk "logs"
 
 # ---- the target ----------------------------------------------------------------------------
 

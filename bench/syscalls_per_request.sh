@@ -24,10 +24,7 @@ CONNS=${CONNS:-32}
 FLOODGATE_BIN=${FLOODGATE_BIN:-$ROOT/build/release/floodgate}
 HOST=127.0.0.1
 bench_require_cmd wrk curl awk perf
-[[ -x $FLOODGATE_BIN ]] || bench_die "no floodgate binary at $FLOODGATE_BIN (ninja -C build/release floodgate)"
-
-TMP=$(mktemp -d /tmp/syscalls.XXXXXX)
-bench_install_traps "$TMP" "syscalls_per_request files"
+bench_setup syscalls "syscalls_per_request files"
 
 bench_free_port ORIGIN_PORT
 bench_free_port GW_PORT

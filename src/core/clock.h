@@ -1,8 +1,10 @@
 // Time as the rest of floodgate sees it: a monotonic clock behind a seam, so tests can drive it.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 
 namespace floodgate {
@@ -48,6 +50,14 @@ class ManualClock final : public Clock {
 
 inline int64_t toMillis(Duration d) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+}
+
+// How many ticks of `tick` it takes to cover `span`, rounded up (a tick under 1 ms counts as
+// 1 ms): a count of 1 s ticks rescaled to another tick keeps its span in seconds.
+inline uint32_t ticksIn(Duration span, Duration tick) {
+  using Seconds = std::chrono::duration<double>;
+  return static_cast<uint32_t>(
+      std::ceil(Seconds(span).count() / std::max(Seconds(tick).count(), 1e-3)));
 }
 
 }  // namespace floodgate

@@ -480,7 +480,8 @@ bool ClientConnection::applyMitigationRules(int route_index) {
   uint64_t fingerprint = state.fingerprint().compute(req_, rules.queryKeys());
   bool known_good = state.knownGood().isKnownGood(*key_, now);
   worker_->observation().recordRequest(*key_, fingerprint, route_index, known_good);
-  if (known_good) {  // the query keys regular clients use, for the fingerprint to keep
+  // The query keys regular clients use, for the fingerprint to keep (until the set is full).
+  if (known_good && (rules.queryKeys() == nullptr || !rules.queryKeys()->full())) {
     state.fingerprint().wordKeys(req_, [&](uint64_t h) { worker_->observation().recordQueryKey(h); });
   }
   observed_ = true;

@@ -1,7 +1,6 @@
 #include "proxy/defense_loop.h"
 
 #include <algorithm>
-#include <cmath>
 #include <memory>
 
 #include "core/log.h"
@@ -17,12 +16,6 @@ constexpr Duration kCollectWait = milliseconds(300);
 // judge a young rule by what it refuses, and a source cut off at the SYN stops sending, so a
 // rule dropped in the kernel at once would leave no evidence of what it mitigated.
 constexpr Duration kRuleKernelAfter = std::chrono::seconds(10);
-
-uint32_t ticksIn(Duration span, Duration tick) {
-  return static_cast<uint32_t>(std::ceil(std::chrono::duration<double>(span).count() /
-                                         std::max(std::chrono::duration<double>(tick).count(),
-                                                  1e-3)));
-}
 
 shield::DetectorConfig detectorConfig(Duration tick) {
   shield::DetectorConfig config;

@@ -53,7 +53,7 @@ DetectorConfig scaledToTick(DetectorConfig config, Duration tick) {
   auto weight = [&](double a) { return 1 - std::pow(1 - a, 1 / ticks_per_second); };
   config.alpha = weight(config.alpha);
   config.key_alpha = weight(config.key_alpha);
-  config.warmup_ticks = static_cast<uint32_t>(std::ceil(config.warmup_ticks * ticks_per_second));
+  config.warmup_ticks = ticksIn(std::chrono::seconds(config.warmup_ticks), tick);
   config.nominal_tick = tick;
   return config;
 }

@@ -23,6 +23,8 @@ class QueryKeys {
   explicit QueryKeys(std::vector<uint64_t> hashes);  // sorted and cut to kMax here
   bool contains(uint64_t hash) const;                // request path: a binary search
   size_t size() const { return hashes_.size(); }
+  // The set cannot grow (the learner stops at kMax): the workers stop recording keys.
+  bool full() const { return hashes_.size() >= kMax; }
 
  private:
   std::vector<uint64_t> hashes_;

@@ -45,6 +45,7 @@ TEST(QueryKeyLearner, TicksWithoutKnownGoodTrafficDoNotCountTowardsItsWarmUp) {
   EXPECT_TRUE(learner.learn(none, 10, false));  // ready: an empty set, every word key shaped
   ASSERT_NE(learner.snapshot(), nullptr);
   EXPECT_EQ(learner.snapshot()->size(), 0u);
+  EXPECT_FALSE(learner.snapshot()->full());
 }
 
 TEST(QueryKeyLearner, TheSetIsBoundedAndOnlyGrows) {
@@ -56,6 +57,7 @@ TEST(QueryKeyLearner, TheSetIsBoundedAndOnlyGrows) {
   }
   ASSERT_NE(learner.snapshot(), nullptr);
   EXPECT_EQ(learner.snapshot()->size(), QueryKeys::kMax);
+  EXPECT_TRUE(learner.snapshot()->full());  // the workers stop recording keys
   // The first keys learned stay: dropping one would change its users' fingerprint.
   EXPECT_TRUE(learner.snapshot()->contains(queryKeyHash("k0", 1)));
   EXPECT_FALSE(learner.snapshot()->contains(queryKeyHash("k639", 1)));
