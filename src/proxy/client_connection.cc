@@ -373,7 +373,8 @@ void ClientConnection::onHead() {
   }
   int route_index = snapshot_->router.match(req_.host, req_.path);
   route_index_ = route_index;
-  decision_.route = static_cast<int16_t>(route_index);
+  decision_.setRoute(route_index < 0 ? std::string_view()
+                                     : cfg.routes[static_cast<size_t>(route_index)].name);
   if (route_index < 0) {
     respondLocally(404, "404 Not Found: no route for this host and path\n",
                    "text/plain; charset=utf-8");

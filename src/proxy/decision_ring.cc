@@ -34,6 +34,13 @@ void Decision::setRequestId(std::string_view request_id) {
   std::memset(id + n, 0, kIdChars - n);
 }
 
+void Decision::setRoute(std::string_view name) {
+  route_len = static_cast<uint8_t>(std::min<size_t>(name.size(), 255));
+  size_t n = std::min(name.size(), kRouteChars);
+  std::memcpy(route, name.data(), n);
+  std::memset(route + n, 0, kRouteChars - n);
+}
+
 bool Decision::hasRequestId(std::string_view request_id) const {
   return id_len == std::min<size_t>(request_id.size(), 255) && id_hash == hashId(request_id) &&
          requestId() == request_id.substr(0, kIdChars);
@@ -51,14 +58,15 @@ std::optional<Decision> DecisionRing::find(std::string_view request_id) const {
   return newest;
 }
 
-nlohmann::json describeDecision(const Decision& d, const config::Config& config) {
+nlohmann::json describeDecision(const Decision& d) {
   nlohmann::json out = {{"request_id", std::string(d.requestId())},
                         {"client", d.client.toString()},
                         {"verdict", verdictName(d.verdict)},
                         {"status", d.status}};
   if (d.id_len > Decision::kIdChars) out["request_id_truncated"] = true;
-  if (d.route >= 0 && static_cast<size_t>(d.route) < config.routes.size()) {
-    out["route"] = config.routes[static_cast<size_t>(d.route)].name;
+  if (d.route_len > 0) {
+    out["route"] = std::string(d.routeName());
+    if (d.route_len > Decision::kRouteChars) out["route_truncated"] = true;
   } else {
     out["route"] = nullptr;
   }

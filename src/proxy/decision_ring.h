@@ -4,6 +4,7 @@
 // it caught half-written.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -23,6 +24,7 @@ struct Decision {
     kAnswered,  // answered by floodgate itself (a direct route, no route, too large)
   };
   static constexpr size_t kIdChars = 32;
+  static constexpr size_t kRouteChars = 32;
 
   uint64_t id_hash = 0;  // of the whole request id
   uint64_t rule_id = 0;  // the mitigation rule that decided; 0: none
@@ -32,12 +34,17 @@ struct Decision {
   Verdict verdict = Verdict::kAnswered;
   Rejection reason = Rejection::kCount;  // kRejected only
   uint16_t status = 0;
-  int16_t route = -1;
+  // The route's name as the config of the moment had it (a reload may rename or renumber
+  // routes before anyone asks); its first kRouteChars characters. route_len 0: no route.
+  char route[kRouteChars] = {};
+  uint8_t route_len = 0;
   uint16_t rule_permille = 0;  // the rule's enforced share when it decided (1000: everyone)
 
   void setRequestId(std::string_view request_id);
   bool hasRequestId(std::string_view request_id) const;
   std::string_view requestId() const { return {id, id_len < kIdChars ? id_len : kIdChars}; }
+  void setRoute(std::string_view name);  // "": no route
+  std::string_view routeName() const { return {route, std::min<size_t>(route_len, kRouteChars)}; }
 };
 static_assert(std::is_trivially_copyable_v<Decision>);
 
@@ -60,6 +67,6 @@ class DecisionRing {
 
 // {"request_id", "client", "route", "verdict", "status", and for a refusal "stage" and "reason",
 // and when a rule decided "rule": {"id", "enforced_share"}}. Control side.
-nlohmann::json describeDecision(const Decision& decision, const config::Config& config);
+nlohmann::json describeDecision(const Decision& decision);
 
 }  // namespace floodgate::proxy

@@ -47,16 +47,13 @@ TEST(DecisionRing, LongIdsAreMatchedWholeThoughStoredInPart) {
 }
 
 TEST(DecisionRing, DescribesARuleRefusal) {
-  config::Config cfg;
-  cfg.routes.resize(2);
-  cfg.routes[1].name = "api";
   Decision d = decision("0123456789abcdef0123", 403);
-  d.route = 1;
+  d.setRoute("api");
   d.verdict = Decision::Verdict::kRejected;
   d.reason = Rejection::kMitigationRule;
   d.rule_id = 7;
   d.rule_permille = 250;
-  auto j = describeDecision(d, cfg);
+  auto j = describeDecision(d);
   EXPECT_EQ(j["request_id"], "0123456789abcdef0123");
   EXPECT_EQ(j["client"], "203.0.113.9");
   EXPECT_EQ(j["route"], "api");
@@ -69,11 +66,30 @@ TEST(DecisionRing, DescribesARuleRefusal) {
 
   Decision proxied = decision("p", 200);
   proxied.verdict = Decision::Verdict::kProxied;
-  j = describeDecision(proxied, cfg);
+  j = describeDecision(proxied);
   EXPECT_EQ(j["verdict"], "proxied");
   EXPECT_TRUE(j["route"].is_null());
   EXPECT_FALSE(j.contains("reason"));
   EXPECT_FALSE(j.contains("rule"));
+}
+
+TEST(DecisionRing, KeepsTheRouteNameAsItWasWhenTheRequestWasDecided) {
+  Decision d = decision("r", 200);
+  d.setRoute("checkout");
+  DecisionRing ring(4);
+  ring.record(d);
+  // What a reload does to the config afterwards no longer matters: the name travelled along.
+  auto j = describeDecision(*ring.find("r"));
+  EXPECT_EQ(j["route"], "checkout");
+  EXPECT_FALSE(j.contains("route_truncated"));
+
+  std::string long_name(40, 'n');
+  d.setRoute(long_name);
+  j = describeDecision(d);
+  EXPECT_EQ(j["route"], long_name.substr(0, Decision::kRouteChars));
+  EXPECT_EQ(j["route_truncated"], true);
+  d.setRoute("");
+  EXPECT_TRUE(describeDecision(d)["route"].is_null());
 }
 
 }  // namespace

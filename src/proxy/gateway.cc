@@ -192,7 +192,7 @@ class Gateway final : public admin::GatewayControl {
         governor_.get(), &RealClock::instance(),
         [this](std::string_view id) -> std::optional<nlohmann::json> {
           for (auto& w : workers_) {  // fixed once running; the admin stops before they go
-            if (auto d = w->decisions().find(id)) return describeDecision(*d, *currentConfig());
+            if (auto d = w->decisions().find(id)) return describeDecision(*d);
           }
           return std::nullopt;
         });
