@@ -1,5 +1,6 @@
 #include "proxy/client_connection.h"
 
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -141,7 +142,17 @@ void ClientConnection::onIoEvent(uint32_t events) {
   if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) can_read_ = true;
   if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) client_hangup_ = true;
   if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) can_write_ = true;
+  if ((events & EPOLLIN) && phase_ == Phase::kIdle) noteDefiance();
   process();
+}
+
+void ClientConnection::noteDefiance() {
+  // Bytes, not a bare FIN: a client that gives up and closes has not asked again.
+  int pending = 0;
+  MonoTime now = worker_->loop().now();
+  if (!tarpit_.holding(now) || !key_) return;
+  if (in_.empty() && (::ioctl(fd_.get(), FIONREAD, &pending) != 0 || pending <= 0)) return;
+  if (tarpit_.defied(now)) worker_->observation().recordDefiedHold(*key_, tarpit_.until());
 }
 
 void ClientConnection::onUpstreamEvent(UpstreamConnection* conn, uint32_t events) {
@@ -423,6 +434,7 @@ void ClientConnection::respondTooManyRequests(uint32_t retry_after_ms, uint32_t 
                       snapshot_->config->limits.client_idle_timeout,
                       [&] { return worker_->shield().knownGood().isKnownGood(*key_, now); })) {
     worker_->counters().tarpit_holds.fetch_add(1, std::memory_order_relaxed);
+    noteDefiance();  // a pipelined request already read
   }
 }
 
@@ -1217,8 +1229,15 @@ void ClientConnection::onTimer() {
         abort();
         break;
       }
-      // The hold is over: take what waited, then the idle timeout runs again.
+      // The hold is over: take what waited, then the idle timeout runs again — unless the
+      // source has been escalated meanwhile: then its connection goes too, and its next SYN
+      // is dropped.
       tarpit_.release();
+      if (key_ && worker_->snapshot()->shield.detect &&
+          worker_->detectorBlocklist().contains(*key_, worker_->loop().now())) {
+        abort();
+        break;
+      }
       timer_phase_ = Phase::kClosed;
       process();
       break;
