@@ -15,6 +15,7 @@
 #include <regex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "integration/support.h"
 
@@ -106,10 +107,12 @@ TEST(KernelDropTest, BlocklistedSourceNeverCompletesAHandshake) {
 
 // A source flooding a rate-limited path gets 429s; after escalate_after ticks over the rate the
 // kernel drops it: its connections stop being accepted and the kernel counter grows, while a
-// legitimate source keeps being served. After the penalty it is let in again.
+// legitimate source keeps being served. After the penalty it is let in again. The tarpit is off
+// here: this is escalation by the rate of 429s alone (the next test is the tarpit's way).
 TEST(KernelDropTest, FloodingSourceEscalatesToTheKernelWhileOthersAreServed) {
   GatewayUnderTest s = start(
       "shield:\n"
+      "  tarpit_after: 0\n"
       "  rate_limits: [{ key: source, rate: 5/s, burst: 5, routes: [api] }]\n"
       "  kernel_drop: { escalate_rate: 20, escalate_after: 2, penalty: 4s }\n");
   ASSERT_TRUE(s.gateway.ok() && s.admin_port != 0);
@@ -161,6 +164,70 @@ TEST(KernelDropTest, FloodingSourceEscalatesToTheKernelWhileOthersAreServed) {
   // The penalty ends: the source may connect again (and would be escalated for longer).
   EXPECT_TRUE(pollUntil([&] { return handshakes(flooder, s.gateway.port); }, seconds(8),
                         milliseconds(200)));
+}
+
+// The refusal ladder with the defaults (tarpit_after, escalate_rate, escalate_after): a
+// keep-alive flood tool on a few connections, each asking again as soon as it is answered, draws
+// 429s until the tarpit holds its connections; that holds it far under escalate_rate, but it
+// keeps sending before its Retry-After, which escalates it: its held connections are cut and its
+// SYNs dropped in the kernel, while another source is served all along.
+TEST(KernelDropTest, TarpittedKeepAliveFlooderIsDroppedInTheKernelWithTheDefaults) {
+  GatewayUnderTest s = start(
+      "shield:\n  rate_limits: [{ key: source, rate: 5/s, burst: 5, routes: [api] }]\n");
+  ASSERT_TRUE(s.gateway.ok() && s.admin_port != 0);
+  KERNEL_OR_SKIP(s);
+  const char* flooder = "127.0.51.1";
+  const char* user = "127.0.61.1";
+  constexpr int kConnections = 4;
+  std::atomic<int> refused{0};
+  std::atomic<bool> dropped{false};
+  std::vector<std::thread> flood;
+  for (int c = 0; c < kConnections; ++c) {
+    flood.emplace_back([&] {
+      // Bounded: 25 s (escalate_after is 10 s) and a few reconnections.
+      auto until = Clock::now() + seconds(25);
+      for (int conn = 0; conn < 20 && Clock::now() < until && !dropped.load(); ++conn) {
+        int fd = connectFromSource(flooder, s.gateway.port, seconds(5));
+        if (fd < 0) {
+          if (!handshakes(flooder, s.gateway.port)) dropped = true;
+          continue;
+        }
+        std::string req = "GET /__origin/status/404 HTTP/1.1\r\nHost: kernel.test\r\n\r\n";
+        char buf[4096];
+        while (Clock::now() < until && !dropped.load()) {
+          if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) <= 0) break;
+          ssize_t n = ::recv(fd, buf, sizeof(buf), 0);  // waits out a hold (1 s)
+          if (n <= 0) break;                             // cut
+          if (n >= 12 && std::string_view(buf + 9, 3) == "429") ++refused;
+        }
+        ::close(fd);
+      }
+    });
+  }
+  int served = 0, asked = 0;
+  while (!dropped.load() && asked < 500) {
+    ++asked;
+    served += getFrom(user, s.gateway.port, "/") == 200 ? 1 : 0;
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  for (auto& t : flood) t.join();
+  ASSERT_TRUE(dropped.load()) << "the flooder was never dropped (" << refused.load()
+                              << " 429s)";
+  EXPECT_EQ(served, asked) << "the other source was refused while the flood ran";
+  EXPECT_FALSE(handshakes(flooder, s.gateway.port));
+  EXPECT_EQ(getFrom(user, s.gateway.port, "/"), 200);
+  EXPECT_TRUE(s.gateway.process->waitForLine(
+      std::regex("escalation: 127\\.0\\.51\\.1 refused .* before their Retry-After"), seconds(1),
+      true));
+  HttpClient api(s.admin_port);
+  auto metrics = api.get("/metrics");
+  ASSERT_TRUE(metrics.has_value());
+  std::smatch holds;
+  ASSERT_TRUE(std::regex_search(metrics->body, holds,
+                                std::regex("\nfloodgate_tarpit_holds_total ([0-9]+)")));
+  EXPECT_GT(std::stoi(holds[1]), 0);
+  EXPECT_TRUE(pollUntil([&] { return kernelDrops(s.admin_port, "escalated") >= 1; }, seconds(3),
+                        milliseconds(100)));
 }
 
 }  // namespace
