@@ -427,6 +427,10 @@ void ClientConnection::respondTooManyRequests(uint32_t retry_after_ms, uint32_t 
   int n = std::snprintf(extra, sizeof(extra), "Retry-After: %u\r\n", seconds);
   respondLocally(429, body, "text/plain; charset=utf-8",
                  std::string_view(extra, static_cast<size_t>(n)));
+  holdIfRefusedInARow(seconds);
+}
+
+void ClientConnection::holdIfRefusedInARow(uint32_t seconds) {
   // A keep-alive client that keeps asking in spite of Retry-After is not read again before it.
   if (phase_ != Phase::kIdle || !key_) return;
   MonoTime now = worker_->loop().now();
@@ -559,6 +563,7 @@ bool ClientConnection::passesChallenge() {
     // page of the site first has it).
     respondLocally(403, "403 Forbidden: this request needs the site's challenge cookie\n",
                    "text/plain; charset=utf-8");
+    holdIfRefusedInARow(1);
     return false;
   }
   char token[shield::ChallengeKeys::kTokenChars];
@@ -573,6 +578,9 @@ bool ClientConnection::passesChallenge() {
   extra.append("; HttpOnly; SameSite=Lax\r\nCache-Control: no-store\r\n");
   respondLocally(302, "302 Found: checking the client; follow the redirect with cookies on\n",
                  "text/plain; charset=utf-8", extra);
+  // A client that keeps coming back without the cookie is no browser: after tarpit_after
+  // challenges in a row it is held a second at a time, like one ignoring a Retry-After.
+  holdIfRefusedInARow(1);
   return false;
 }
 
@@ -1298,7 +1306,10 @@ std::string_view ClientConnection::withRequestId(std::string_view extra, char* b
 }
 
 void ClientConnection::logAccess(int status) {
-  if (status != 429) tarpit_.answered();
+  // A 429 or a challenge continues a run of refusals; any other answer ends it.
+  bool refused_again = status == 429 || (decision_.verdict == Decision::Verdict::kRejected &&
+                                         decision_.reason == Rejection::kChallenged);
+  if (!refused_again) tarpit_.answered();
   int route = exchange_open_ ? route_index_ : -1;  // countRequest closes the exchange
   countRequest(status);
   if (decision_.id_len != 0) {

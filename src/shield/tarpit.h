@@ -5,7 +5,8 @@
 // gateway (a pipelining one is stopped by TCP flow control). One per connection, a few bytes:
 // the connections it holds are counted by the per-source and global connection caps, and held
 // no longer than an idle connection could be. A client that sends while held did not wait for its
-// Retry-After: reported (defied()), it counts toward the kernel drop's escalation.
+// Retry-After: reported (defied()), it counts toward the kernel drop's escalation. The caller
+// counts challenges ignored in a row like 429s, with a hold of a second (no browser ignores one).
 #pragma once
 
 #include <algorithm>

@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <climits>
 #include <regex>
 #include <string>
 #include <thread>
@@ -48,6 +49,21 @@ bool handshakes(const char* source, uint16_t port, milliseconds timeout = millis
 int getFrom(const char* source, uint16_t port, const std::string& path) {
   if (!handshakes(source, port)) return 0;  // cheap first: a dropped SYN would block below
   return getStatusFrom(source, port, path);
+}
+
+// Keep-alive GETs of a path the origin answers 404 (no success: never known-good) on `fd`, each
+// sent as soon as the last is answered, counting the 429s, until `until`, `stop`, `max`
+// requests or the connection stalls (a read timeout) or is closed.
+void askUntilCut(int fd, Clock::time_point until, const std::atomic<bool>& stop,
+                 std::atomic<int>* refused, int max = INT_MAX) {
+  std::string req = "GET /__origin/status/404 HTTP/1.1\r\nHost: kernel.test\r\n\r\n";
+  char buf[4096];
+  for (int i = 0; i < max && Clock::now() < until && !stop.load(); ++i) {
+    if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) <= 0) break;
+    ssize_t n = ::recv(fd, buf, sizeof(buf), 0);  // small answers: one read each
+    if (n <= 0) break;
+    if (n >= 12 && std::string_view(buf + 9, 3) == "429") ++*refused;
+  }
 }
 
 struct GatewayUnderTest {
@@ -133,14 +149,7 @@ TEST(KernelDropTest, FloodingSourceEscalatesToTheKernelWhileOthersAreServed) {
       }
       int fd = connectFromSource(flooder, s.gateway.port, seconds(1));
       if (fd < 0) continue;
-      std::string req = "GET /__origin/status/404 HTTP/1.1\r\nHost: kernel.test\r\n\r\n";
-      char buf[4096];
-      for (int i = 0; i < 2000 && Clock::now() < until; ++i) {
-        if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) <= 0) break;
-        ssize_t n = ::recv(fd, buf, sizeof(buf), 0);  // small answers: one read each
-        if (n <= 0) break;                             // stalled (dropped) or closed
-        if (n >= 12 && std::string_view(buf + 9, 3) == "429") ++refused;
-      }
+      askUntilCut(fd, until, dropped, &refused, 2000);
       ::close(fd);
     }
   });
@@ -192,14 +201,7 @@ TEST(KernelDropTest, TarpittedKeepAliveFlooderIsDroppedInTheKernelWithTheDefault
           if (!handshakes(flooder, s.gateway.port)) dropped = true;
           continue;
         }
-        std::string req = "GET /__origin/status/404 HTTP/1.1\r\nHost: kernel.test\r\n\r\n";
-        char buf[4096];
-        while (Clock::now() < until && !dropped.load()) {
-          if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) <= 0) break;
-          ssize_t n = ::recv(fd, buf, sizeof(buf), 0);  // waits out a hold (1 s)
-          if (n <= 0) break;                             // cut
-          if (n >= 12 && std::string_view(buf + 9, 3) == "429") ++refused;
-        }
+        askUntilCut(fd, until, dropped, &refused);  // a hold (1 s) is waited out: 5 s timeout
         ::close(fd);
       }
     });
