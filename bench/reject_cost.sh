@@ -9,18 +9,30 @@
 #             after 8 in a row; its CPU net of the same gateway's idle CPU
 #   reset     a connection refused at accept (user-space blocklist)     bench/conn_attempts.py reset
 #   kernel    a connection attempt dropped at the SYN (eBPF blocklist)  bench/conn_attempts.py syn
+#   ladder    per attack request OFFERED, not per answer: an open-loop   floodgate storm,
+#             keep-alive flood (storm's keepalive_flood, LADDER_RATE/s    keepalive_flood
+#             due whether or not answered) on a gateway with the shield's defaults (detect,
+#             tarpit_after, kernel drop with escalation) and a per-source rate limit, for
+#             LADDER_DURATION s: 429s, then the tarpit, then the kernel drop once escalated.
+#             The gateway's CPU + softirq over the whole run (idle CPU included) / requests due.
 # CPU counted: the gateway's threads' CPU time (/proc/PID/task/*/schedstat) and, beside it, the machine's
 # softirq time (/proc/stat) over the run, where the kernel's receive path (and so the eBPF
 # filter) is charged; each divided by the requests (wrk) or attempts (the attacker's count,
 # checked against the gateway's kernel drop counter). The attackers' own CPU is not counted.
-# Three gateways: one with the kernel drop (proxied, 429, close, kernel rows), one with
-# shield.kernel_drop.enabled: false (reset row), one with the tarpit (tarpit row), same origin.
+# Four gateways: one with the kernel drop (proxied, 429, close, kernel rows), one with
+# shield.kernel_drop.enabled: false (reset row), one with the tarpit (tarpit row), same origin;
+# those three with the tarpit off unless said, so that each row measures its one refusal; and
+# one with the shield's defaults (ladder row).
 #
 # Usage: bench/reject_cost.sh
 # Environment (defaults in brackets): DURATION seconds per run [8], ROUNDS [3] (medians),
-#   CONNS wrk -c [32], FLOODGATE_BIN [build/release/floodgate], KEEP_TMP=1 keeps the temp dir.
+#   CONNS wrk -c [32], FLOODGATE_BIN [build/release/floodgate], KEEP_TMP=1 keeps the temp dir,
+#   LADDER_DURATION seconds of the ladder row's flood [20] (escalation takes escalate_after, 10 s),
+#   LADDER_RATE its requests per second [20000], LADDER_LIMIT its per-source limit per second [20],
+#   LADDER_TARPIT_AFTER the ladder gateway's shield.tarpit_after [its default].
 # The kernel row needs root (CAP_BPF); without it the row says "unavailable". The tarpit row
-# needs a build with shield.tarpit_after (so that older builds can be measured without it).
+# needs a build with shield.tarpit_after (so that older builds can be measured without it); the
+# ladder row one where the tarpit is on by default (else it measures what the defaults were).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -31,6 +43,9 @@ source "$HERE/lib.sh"
 DURATION=${DURATION:-8}
 ROUNDS=${ROUNDS:-3}
 CONNS=${CONNS:-32}
+LADDER_DURATION=${LADDER_DURATION:-20}
+LADDER_RATE=${LADDER_RATE:-20000}
+LADDER_LIMIT=${LADDER_LIMIT:-20}
 FLOODGATE_BIN=${FLOODGATE_BIN:-$ROOT/build/release/floodgate}
 HOST=127.0.0.1
 bench_require_cmd wrk curl awk python3
@@ -45,9 +60,11 @@ bench_free_port GW_PORT
 bench_free_port ADMIN_PORT
 bench_free_port GW2_PORT
 bench_free_port GW3_PORT
+bench_free_port GW4_PORT
 bench_start "$TMP/origin.log" "$FLOODGATE_BIN" origin --listen "$HOST:$ORIGIN_PORT" --workers 1
 ORIGIN_PID=$BENCH_LAST_PID
-# gateway_yaml PORT KERNEL_DROP BLOCKED: one worker, the two routes, a blocklisted /24.
+# gateway_yaml PORT KERNEL_DROP BLOCKED TARPIT_AFTER: one worker, the two routes, a blocklisted
+# /24.
 gateway_yaml() {
   cat <<YAML
 listeners: [{ address: $HOST:$1, workers: 1 }]
@@ -60,22 +77,36 @@ shield:
   rate_limits: [{ key: route, rate: 1/h, burst: 1, routes: [limited] }]
   blocklist: [$3]
   kernel_drop: { enabled: $2, escalate: false }   # wrk's 429s must not escalate
+  tarpit_after: $4
 YAML
 }
-{ gateway_yaml "$GW_PORT" true 127.0.99.0/24; echo "admin: { listen: $HOST:$ADMIN_PORT }"; } \
+{ gateway_yaml "$GW_PORT" true 127.0.99.0/24 0; echo "admin: { listen: $HOST:$ADMIN_PORT }"; } \
   > "$TMP/gateway.yaml"
-gateway_yaml "$GW2_PORT" false 127.0.98.0/24 > "$TMP/gateway2.yaml"
-{ gateway_yaml "$GW3_PORT" false 127.0.97.0/24; echo "  tarpit_after: 8"
+gateway_yaml "$GW2_PORT" false 127.0.98.0/24 0 > "$TMP/gateway2.yaml"
+{ gateway_yaml "$GW3_PORT" false 127.0.97.0/24 8
   echo "limits: { client_idle_timeout: 1s }"; } > "$TMP/gateway3.yaml"
+# The ladder's gateway: nothing but a rate limit set, the rest of the shield as it comes.
+cat > "$TMP/gateway4.yaml" <<YAML
+listeners: [{ address: $HOST:$GW4_PORT, workers: 1 }]
+routes: [{ name: proxied, cluster: app }]
+clusters: [{ name: app, endpoints: [$HOST:$ORIGIN_PORT] }]
+shield:
+  rate_limits: [{ key: source, rate: $LADDER_LIMIT/s }]
+YAML
+# LADDER_TARPIT_AFTER=0: the ladder as it was before the tarpit was on by default.
+[[ -n ${LADDER_TARPIT_AFTER:-} ]] && echo "  tarpit_after: $LADDER_TARPIT_AFTER" >> "$TMP/gateway4.yaml"
 bench_start "$TMP/gateway.log" "$FLOODGATE_BIN" run -c "$TMP/gateway.yaml"
 GW_PID=$BENCH_LAST_PID
 bench_start "$TMP/gateway2.log" "$FLOODGATE_BIN" run -c "$TMP/gateway2.yaml"
 GW2_PID=$BENCH_LAST_PID
 bench_start "$TMP/gateway3.log" "$FLOODGATE_BIN" run -c "$TMP/gateway3.yaml"
 GW3_PID=$BENCH_LAST_PID
+bench_start "$TMP/gateway4.log" "$FLOODGATE_BIN" run -c "$TMP/gateway4.yaml"
+GW4_PID=$BENCH_LAST_PID
 bench_wait_http "http://$HOST:$ORIGIN_PORT/" "$ORIGIN_PID" 10 || bench_die "origin did not start"
 bench_wait_http "http://$HOST:$GW_PORT/proxied" "$GW_PID" 10 || bench_die "gateway did not start"
 bench_wait_http "http://$HOST:$GW2_PORT/proxied" "$GW2_PID" 10 || bench_die "gateway 2 did not start"
+bench_wait_http "http://$HOST:$GW4_PORT/proxied" "$GW4_PID" 10 || bench_die "gateway 4 did not start"
 TARPIT=1
 bench_wait_http "http://$HOST:$GW3_PORT/proxied" "$GW3_PID" 10 ||
   { TARPIT=0; bench_log "tarpit row unavailable: $(head -c 300 "$TMP/gateway3.log")"; }
@@ -161,6 +192,38 @@ run_attempts() {
   per_op "$before" "$after" "$attempts" "$DURATION"
 }
 
+# run_ladder: one storm keep-alive flood on the ladder's gateway from a /24 of its own (an
+# escalated source stays penalised for the next round); prints per_op's line over the requests
+# due, and logs what storm sent and got and what the gateway escalated.
+run_ladder() {
+  local dir=$TMP/ladder$round before after due answers escalated
+  mkdir -p "$dir"
+  cat > "$dir/scenario.yaml" <<YAML
+name: ladder
+target: http://$HOST:$GW4_PORT
+threads: 1
+phases: [{ name: flood, duration: ${LADDER_DURATION}s, attack: true }]
+clients:
+  - { name: flood, kind: keepalive_flood, sources: 127.66.$round.0/24, count: 4, connections: 32,
+      rate: $LADDER_RATE, paths: [/proxied] }
+YAML
+  before=$(counters "$GW4_PID")
+  timeout -k 5 $((LADDER_DURATION + 30)) "$FLOODGATE_BIN" storm "$dir/scenario.yaml" \
+    --report "$dir" > "$dir/storm.out" 2>&1 || bench_die "storm failed: $(tail -5 "$dir/storm.out")"
+  after=$(counters "$GW4_PID")
+  read -r due answers < <(python3 -c '
+import json, sys
+a = json.load(open(sys.argv[1]))["attack"]
+c = a["counts"]
+keys = ["sent", "responses", "status_2xx", "status_3xx", "status_403", "status_429", "connects",
+        "unsent", "stalled", "reset", "closed", "timeout"]
+print(a["scheduled"], " ".join(f"{k}={c.get(k, 0)}" for k in keys))' "$dir/report.json")
+  escalated=$(grep -c "escalation: 127\.66\.$round\." "$TMP/gateway4.log" || true)
+  bench_log "round $round ladder: $due due; $answers; $escalated of 4 sources escalated;" \
+    "$(grep -c "rule #" "$TMP/gateway4.log" || true) rule lines in the gateway's log"
+  per_op "$before" "$after" "$due" "$LADDER_DURATION"
+}
+
 declare -A gw sq rate
 record() {  # record ROW LINE: appends the round's figures for ROW
   local g s r n
@@ -185,6 +248,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
     ((drops * 100 >= attempts * 99)) || bench_die "the kernel dropped $drops of $attempts SYNs"
     record kernel "$line"
   fi
+  record ladder "$(run_ladder)"
 done
 
 median() { read -r -a v <<< "$1"; bench_median "${v[@]}"; }
@@ -212,6 +276,9 @@ row close "refused at the edge (429, Connection: close, a connection each, wrk -
 row tarpit "refused at the edge (429, tarpitted after 8 in a row, wrk -c$CONNS; net of idle)"
 row reset "refused at accept (user-space blocklist, reset)"
 row kernel "dropped at the SYN (eBPF blocklist)"
+row ladder "**per attack request offered**: an open-loop keep-alive flood, $LADDER_RATE/s due" \
+  "(storm, 4 sources x 32 connections, ${LADDER_DURATION}s) on the default shield: 429 → tarpit →" \
+  "kernel drop; CPU over the whole run / requests due"
 echo
 echo "medians of $ROUNDS rounds x ${DURATION}s, 1 worker per gateway; load at start:" \
   "$LOAD_START; softirq is the whole machine's (other load counts too)"

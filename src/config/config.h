@@ -195,9 +195,11 @@ struct Shield {
   std::vector<RateLimit> rate_limits;
   int table_slots = 1 << 18;                  // per-client state: fixed, whatever the clients
   bool detect = true;  // the detector proposes rules from live traffic, enforced directly for now
-  // 429s in a row on one keep-alive connection after which it is not read again until its
-  // Retry-After (at most limits.client_idle_timeout) has passed; 0: never.
-  int tarpit_after = 0;
+  // 429s (or challenges) in a row on one keep-alive connection after which it is not read again
+  // until its Retry-After (1 s for a challenge; at most limits.client_idle_timeout) has passed;
+  // 0: never. A source that sends to its held connections anyway is escalated to the kernel drop
+  // (kernel_drop.escalate).
+  int tarpit_after = 8;
   ChallengeOptions challenge;
   OriginProtection origin_protection;
   KernelDrop kernel_drop;

@@ -27,6 +27,7 @@ TEST(ShieldSection, DefaultsAreOn) {
   EXPECT_TRUE(s.enabled);
   EXPECT_EQ(s.max_connections_per_source, 256);
   EXPECT_EQ(s.min_rate_grace, seconds(5));
+  EXPECT_EQ(s.tarpit_after, 8);
   EXPECT_TRUE(s.rate_limits.empty());
 }
 
@@ -45,7 +46,7 @@ TEST(ShieldSection, ReadsEverything) {
       "  min_request_rate: 1KiB\n"
       "  min_rate_grace: 3s\n"
       "  table_slots: 4096\n"
-      "  tarpit_after: 8\n"
+      "  tarpit_after: 3\n"
       "  rate_limits:\n"
       "    - { name: per-client, key: source, rate: 20/s, burst: 40, routes: [api] }\n"
       "    - { key: prefix, prefix_v4: 16, rate: 600/m }\n"
@@ -63,7 +64,7 @@ TEST(ShieldSection, ReadsEverything) {
   EXPECT_EQ(s.min_request_rate, 1024u);
   EXPECT_EQ(s.min_rate_grace, seconds(3));
   EXPECT_EQ(s.table_slots, 4096);
-  EXPECT_EQ(s.tarpit_after, 8);
+  EXPECT_EQ(s.tarpit_after, 3);
   ASSERT_EQ(s.rate_limits.size(), 3u);
   EXPECT_EQ(s.rate_limits[0].name, "per-client");
   EXPECT_EQ(s.rate_limits[0].rate, 20);

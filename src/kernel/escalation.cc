@@ -13,39 +13,57 @@ Duration Escalation::penaltyFor(int strike) const {
 void Escalation::forget(MonoTime now) {
   for (auto it = tracks_.begin(); it != tracks_.end();) {
     const Track& t = it->second;
-    bool idle = now >= t.until && now - t.last_over >= config_.forgive_after;
+    bool idle =
+        now >= t.until && now >= t.defied_until && now - t.last_over >= config_.forgive_after;
     it = idle ? tracks_.erase(it) : std::next(it);
   }
 }
 
-std::vector<Escalation::Penalty> Escalation::tick(
-    const std::vector<std::pair<shield::IpKey, uint64_t>>& refused, double seconds, MonoTime now,
-    const KnownGood& known_good) {
+void Escalation::over(const shield::IpKey& source, Track& t, double rate, bool defied, MonoTime now,
+                      std::vector<Penalty>* begun) {
+  t.streak = t.last_tick + 1 == ticks_ ? t.streak + 1 : 1;
+  t.last_tick = ticks_;
+  t.last_over = now;
+  t.rate = rate;
+  t.defied = defied;
+  if (t.streak < config_.escalate_after) return;
+  t.streak = 0;
+  ++t.strikes;
+  t.until = now + penaltyFor(t.strikes);
+  begun->push_back({source, t.until, t.strikes, rate, defied});
+}
+
+std::vector<Escalation::Penalty> Escalation::tick(const std::vector<Refusals>& refused,
+                                                  double seconds, MonoTime now,
+                                                  const KnownGood& known_good) {
   ++ticks_;
   forget(now);
+  MonoTime previous = last_tick_at_;
+  last_tick_at_ = now;
   std::vector<Penalty> begun;
   if (!config_.escalate) return begun;
   seconds = std::max(seconds, 1e-3);
-  for (const auto& [source, count] : refused) {
-    double rate = static_cast<double>(count) / seconds;
-    if (rate < config_.escalate_rate) continue;
-    if (known_good && known_good(source)) continue;  // refused, maybe; dropped, never
-    auto it = tracks_.find(source);
+  for (const auto& r : refused) {
+    double rate = static_cast<double>(r.count) / seconds;
+    bool defied = r.defied_until != MonoTime{};
+    if (rate < config_.escalate_rate && !defied) continue;
+    if (known_good && known_good(r.source)) continue;  // refused, maybe; dropped, never
+    auto it = tracks_.find(r.source);
     if (it == tracks_.end()) {
       if (tracks_.size() >= kMaxTracked) continue;  // full of worse offenders: next tick
-      it = tracks_.emplace(source, Track{}).first;
+      it = tracks_.emplace(r.source, Track{}).first;
     }
     Track& t = it->second;
-    if (now < t.until) continue;  // already penalised (a straggler from before the drop)
-    t.streak = t.last_tick + 1 == ticks_ ? t.streak + 1 : 1;
-    t.last_tick = ticks_;
-    t.last_over = now;
-    t.rate = rate;
-    if (t.streak < config_.escalate_after) continue;
-    t.streak = 0;
-    ++t.strikes;
-    t.until = now + penaltyFor(t.strikes);
-    begun.push_back({source, t.until, t.strikes, rate});
+    t.defied_until = std::max(t.defied_until, r.defied_until);
+    if (now < t.until || t.last_tick == ticks_) continue;  // penalised already (a straggler)
+    over(r.source, t, rate, defied, now, &begun);
+  }
+  // Sources not heard of this tick whose defied hold ran into it (a hold of several seconds is
+  // defied once, at its start): still over.
+  for (auto& [source, t] : tracks_) {
+    if (t.last_tick == ticks_ || now < t.until || t.defied_until <= previous) continue;
+    if (known_good && known_good(source)) continue;
+    over(source, t, 0, true, now, &begun);
   }
   return begun;
 }
@@ -53,7 +71,7 @@ std::vector<Escalation::Penalty> Escalation::tick(
 std::vector<Escalation::Penalty> Escalation::active(MonoTime now) const {
   std::vector<Penalty> out;
   for (const auto& [source, t] : tracks_) {
-    if (now < t.until) out.push_back({source, t.until, t.strikes, t.rate});
+    if (now < t.until) out.push_back({source, t.until, t.strikes, t.rate, t.defied});
   }
   return out;
 }

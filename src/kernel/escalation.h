@@ -1,14 +1,15 @@
 // Escalation: repeat offenders go to the kernel drop. A source that floodgate keeps refusing
-// (429s) faster than `escalate_rate` for `escalate_after` consecutive ticks gets a penalty:
-// `penalty`, doubled on each repeat up to `max_penalty`, forgotten once the source has stayed
-// clean for `forgive_after`. Never a known-good client. Bounded: at most kMaxTracked sources.
-// Deterministic (the caller passes the time): control thread only.
+// (429s) faster than `escalate_rate`, or that keeps sending to its tarpitted connections before
+// their Retry-After (the tarpit holds a flood tool to a few 429s a second: its rate alone would
+// never escalate it), for `escalate_after` consecutive ticks gets a penalty: `penalty`, doubled
+// on each repeat up to `max_penalty`, forgotten once the source has stayed clean for
+// `forgive_after`. Never a known-good client, never one that waits out its Retry-After. Bounded:
+// at most kMaxTracked sources. Deterministic (the caller passes the time): control thread only.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <unordered_map>
-#include <utility>
 #include <vector>
 
 #include "config/config.h"
@@ -24,8 +25,16 @@ class Escalation {
   struct Penalty {
     shield::IpKey source;
     MonoTime until{};
-    int strike = 0;     // 1 for a first penalty, 2 for the next...
-    double rate = 0;    // refusals per second in the tick that escalated it
+    int strike = 0;       // 1 for a first penalty, 2 for the next...
+    double rate = 0;      // refusals per second in the tick that escalated it
+    bool defied = false;  // that tick it was (also) defying a tarpit hold
+  };
+  // What one tick saw of a source: its 429s, and the end of the latest tarpit hold it defied
+  // during the tick (MonoTime{}: none). A defied hold counts in every tick it runs into.
+  struct Refusals {
+    shield::IpKey source;
+    uint64_t count = 0;
+    MonoTime defied_until{};
   };
   using KnownGood = std::function<bool(const shield::IpKey&)>;
 
@@ -34,8 +43,8 @@ class Escalation {
 
   // One tick: the sources refused during it (with their counts) over `seconds`. Returns the
   // penalties that begin now.
-  std::vector<Penalty> tick(const std::vector<std::pair<shield::IpKey, uint64_t>>& refused,
-                            double seconds, MonoTime now, const KnownGood& known_good);
+  std::vector<Penalty> tick(const std::vector<Refusals>& refused, double seconds, MonoTime now,
+                            const KnownGood& known_good);
   // The penalties running at `now`.
   std::vector<Penalty> active(MonoTime now) const;
   size_t tracked() const { return tracks_.size(); }
@@ -47,14 +56,20 @@ class Escalation {
     int streak = 0;          // consecutive ticks over the rate
     int strikes = 0;         // penalties since it was last forgiven
     MonoTime last_over{};
-    MonoTime until{};        // its penalty runs while now < until
+    MonoTime until{};         // its penalty runs while now < until
+    MonoTime defied_until{};  // the latest end of a tarpit hold it defied
     double rate = 0;
+    bool defied = false;  // in the last tick it was over
   };
   Duration penaltyFor(int strike) const;
   void forget(MonoTime now);
+  // The source was over in this tick; a penalty if that makes escalate_after in a row.
+  void over(const shield::IpKey& source, Track& t, double rate, bool defied, MonoTime now,
+            std::vector<Penalty>* begun);
 
   config::KernelDrop config_;
   uint64_t ticks_ = 0;
+  MonoTime last_tick_at_{};  // the previous tick's time: a hold running past it ran into this one
   std::unordered_map<shield::IpKey, Track, shield::IpKeyHash> tracks_;
 };
 

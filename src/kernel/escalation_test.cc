@@ -92,12 +92,73 @@ TEST(Escalation, NeverAKnownGoodClientNorWhenDisabled) {
 
 TEST(Escalation, TracksABoundedNumberOfSources) {
   Escalation e(drop());
-  std::vector<std::pair<shield::IpKey, uint64_t>> many;
+  std::vector<Escalation::Refusals> many;
   for (uint32_t i = 0; i < Escalation::kMaxTracked + 100; ++i) {
-    many.emplace_back(shield::IpKey::fromV4(0x0a000000u + i), 100);
+    many.push_back({shield::IpKey::fromV4(0x0a000000u + i), 100});
   }
   (void)e.tick(many, 1, at(0), nobody);
   EXPECT_EQ(e.tracked(), Escalation::kMaxTracked);
+  // Defiers of the tarpit too (they are refused only a few times a second).
+  Escalation held(drop());
+  for (auto& r : many) r = {r.source, 2, at(0) + std::chrono::seconds(1)};
+  (void)held.tick(many, 1, at(0), nobody);
+  EXPECT_EQ(held.tracked(), Escalation::kMaxTracked);
+  (void)held.tick({}, 1, at(1), nobody);  // their holds carry them; nothing new is tracked
+  EXPECT_EQ(held.tracked(), Escalation::kMaxTracked);
+}
+
+// A tarpitted flood tool draws a few 429s a second per connection, far under escalate_rate; but
+// it sends to its held connections before their Retry-After, and that is what escalates it.
+TEST(Escalation, ASourceDefyingItsTarpitHoldsIsEscalatedThoughItsRateIsLow) {
+  Escalation e(drop());
+  std::vector<Escalation::Penalty> begun;
+  for (int i = 0; i < 3; ++i) {
+    auto b = e.tick({{key("10.0.0.1"), 4, at(i) + milliseconds(900)}}, 1, at(i), nobody);
+    begun.insert(begun.end(), b.begin(), b.end());
+    EXPECT_EQ(b.empty(), i < 2) << i;
+  }
+  ASSERT_EQ(begun.size(), 1u);
+  EXPECT_TRUE(begun[0].defied);
+  EXPECT_DOUBLE_EQ(begun[0].rate, 4);
+  EXPECT_EQ(begun[0].until, at(2) + std::chrono::seconds(10));
+  ASSERT_EQ(e.active(at(3)).size(), 1u);
+  EXPECT_TRUE(e.active(at(3))[0].defied);
+  // The same 429s without a defied hold: a client that waits out its Retry-After. Never.
+  Escalation polite(drop());
+  for (int i = 0; i < 100; ++i)
+    EXPECT_TRUE(polite.tick({{key("10.0.0.2"), 4}}, 1, at(i), nobody).empty());
+}
+
+// A hold of several seconds (a long Retry-After) is defied once, at its start; the source stays
+// over in every tick the hold runs into, and only those.
+TEST(Escalation, ADefiedHoldCountsInEveryTickItRunsInto) {
+  Escalation e(drop());
+  EXPECT_TRUE(e.tick({{key("10.0.0.1"), 1, at(0) + milliseconds(1500)}}, 1, at(0), nobody).empty());
+  EXPECT_TRUE(e.tick({}, 1, at(1), nobody).empty());  // the hold runs on to 1.5
+  auto begun = e.tick({}, 1, at(2), nobody);          // ...into (1, 2]: the third tick over
+  ASSERT_EQ(begun.size(), 1u);
+  EXPECT_TRUE(begun[0].defied);
+  // Once the hold is over the streak ends: a second source's 0.5 s hold, defied in the tick
+  // at 20, counts at 20 and 21 and not at 22.
+  EXPECT_TRUE(
+      e.tick({{key("10.0.0.3"), 1, at(20) + milliseconds(500)}}, 1, at(20), nobody).empty());
+  EXPECT_TRUE(e.tick({}, 1, at(21), nobody).empty());
+  EXPECT_TRUE(e.tick({}, 1, at(22), nobody).empty());
+  EXPECT_TRUE(
+      e.tick({{key("10.0.0.3"), 1, at(23) + milliseconds(500)}}, 1, at(23), nobody).empty());
+  EXPECT_TRUE(e.tick({}, 1, at(24), nobody).empty());  // 23 and 24: two in a row, not three
+}
+
+TEST(Escalation, ADefiantKnownGoodClientIsNeverEscalated) {
+  // The tarpit never holds a known-good client, so it cannot defy a hold; should one become
+  // known-good while held, escalation still spares it.
+  Escalation e(drop());
+  auto good = [](const shield::IpKey& k) { return k == key("10.0.0.7"); };
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_TRUE(
+        e.tick({{key("10.0.0.7"), 3, at(i) + std::chrono::seconds(5)}}, 1, at(i), good).empty());
+  }
+  EXPECT_TRUE(e.active(at(10)).empty());
 }
 
 }  // namespace

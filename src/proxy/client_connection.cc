@@ -1,5 +1,6 @@
 #include "proxy/client_connection.h"
 
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 
 #include <algorithm>
@@ -141,7 +142,17 @@ void ClientConnection::onIoEvent(uint32_t events) {
   if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) can_read_ = true;
   if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR)) client_hangup_ = true;
   if (events & (EPOLLOUT | EPOLLHUP | EPOLLERR)) can_write_ = true;
+  if ((events & EPOLLIN) && phase_ == Phase::kIdle) noteDefiance();
   process();
+}
+
+void ClientConnection::noteDefiance() {
+  // Bytes, not a bare FIN: a client that gives up and closes has not asked again.
+  int pending = 0;
+  MonoTime now = worker_->loop().now();
+  if (!tarpit_.holding(now) || !key_) return;
+  if (in_.empty() && (::ioctl(fd_.get(), FIONREAD, &pending) != 0 || pending <= 0)) return;
+  if (tarpit_.defied(now)) worker_->observation().recordDefiedHold(*key_, tarpit_.until());
 }
 
 void ClientConnection::onUpstreamEvent(UpstreamConnection* conn, uint32_t events) {
@@ -417,6 +428,10 @@ void ClientConnection::respondTooManyRequests(uint32_t retry_after_ms, uint32_t 
   int n = std::snprintf(extra, sizeof(extra), "Retry-After: %u\r\n", seconds);
   respondLocally(429, body, "text/plain; charset=utf-8",
                  std::string_view(extra, static_cast<size_t>(n)));
+  holdIfRefusedInARow(seconds);
+}
+
+void ClientConnection::holdIfRefusedInARow(uint32_t seconds) {
   // A keep-alive client that keeps asking in spite of Retry-After is not read again before it.
   if (phase_ != Phase::kIdle || !key_) return;
   MonoTime now = worker_->loop().now();
@@ -424,6 +439,7 @@ void ClientConnection::respondTooManyRequests(uint32_t retry_after_ms, uint32_t 
                       snapshot_->config->limits.client_idle_timeout,
                       [&] { return worker_->shield().knownGood().isKnownGood(*key_, now); })) {
     worker_->counters().tarpit_holds.fetch_add(1, std::memory_order_relaxed);
+    noteDefiance();  // a pipelined request already read
   }
 }
 
@@ -549,6 +565,7 @@ bool ClientConnection::passesChallenge() {
     // page of the site first has it).
     respondLocally(403, "403 Forbidden: this request needs the site's challenge cookie\n",
                    "text/plain; charset=utf-8");
+    holdIfRefusedInARow(1);
     return false;
   }
   char token[shield::ChallengeKeys::kTokenChars];
@@ -563,6 +580,9 @@ bool ClientConnection::passesChallenge() {
   extra.append("; HttpOnly; SameSite=Lax\r\nCache-Control: no-store\r\n");
   respondLocally(302, "302 Found: checking the client; follow the redirect with cookies on\n",
                  "text/plain; charset=utf-8", extra);
+  // A client that keeps coming back without the cookie is no browser: after tarpit_after
+  // challenges in a row it is held a second at a time, like one ignoring a Retry-After.
+  holdIfRefusedInARow(1);
   return false;
 }
 
@@ -1219,8 +1239,15 @@ void ClientConnection::onTimer() {
         abort();
         break;
       }
-      // The hold is over: take what waited, then the idle timeout runs again.
+      // The hold is over: take what waited, then the idle timeout runs again — unless the
+      // source has been escalated meanwhile: then its connection goes too, and its next SYN
+      // is dropped.
       tarpit_.release();
+      if (key_ && worker_->snapshot()->shield.detect &&
+          worker_->detectorBlocklist().contains(*key_, worker_->loop().now())) {
+        abort();
+        break;
+      }
       timer_phase_ = Phase::kClosed;
       process();
       break;
@@ -1281,7 +1308,10 @@ std::string_view ClientConnection::withRequestId(std::string_view extra, char* b
 }
 
 void ClientConnection::logAccess(int status) {
-  if (status != 429) tarpit_.answered();
+  // A 429 or a challenge continues a run of refusals; any other answer ends it.
+  bool refused_again = status == 429 || (decision_.verdict == Decision::Verdict::kRejected &&
+                                         decision_.reason == Rejection::kChallenged);
+  if (!refused_again) tarpit_.answered();
   int route = exchange_open_ ? route_index_ : -1;  // countRequest closes the exchange
   countRequest(status);
   if (decision_.id_len != 0) {

@@ -101,6 +101,10 @@ class ClientConnection final : public IoHandler, public UpstreamUser, public Def
   void respondLocally(int status, std::string_view body, std::string_view content_type,
                       std::string_view extra_headers = {});
   // 429 with Retry-After rounded up to whole seconds (at least 1).
+  // After tarpit_after refusals in a row (429s, challenges) the connection is held `seconds`.
+  void holdIfRefusedInARow(uint32_t seconds);
+  // Reports a tarpitted connection the client sent to before its Retry-After (once a hold).
+  void noteDefiance();
   void respondTooManyRequests(uint32_t retry_after_ms, uint32_t never_seconds,
                               std::string_view body);
   // The request stage of the shield: false when the request was refused (and answered).

@@ -348,23 +348,36 @@ bool DefenseLoop::escalate(double seconds, MonoTime now) {
     if (pending_drop_) escalation_.setConfig(escalationFor(*pending_drop_, tick_));
     pending_drop_.reset();
   }
-  std::vector<std::pair<shield::IpKey, uint64_t>> refused;
+  std::vector<kernel::Escalation::Refusals> refused;
   for (const auto& hitter : merged_.refused().top(merged_.config().top_k)) {
-    refused.emplace_back(hitter.payload, hitter.count);
+    refused.push_back({hitter.payload, hitter.count, MonoTime{}});
+  }
+  for (const auto& d : merged_.defiedHolds()) {  // a few dozen at most: a scan is fine
+    auto it = std::find_if(refused.begin(), refused.end(),
+                           [&](const auto& r) { return r.source == d.source; });
+    if (it == refused.end()) it = refused.insert(refused.end(), {d.source, 0, MonoTime{}});
+    it->defied_until = d.until;
   }
   auto begun = escalation_.tick(refused, seconds, now, [&](const shield::IpKey& source) {
     return state_->knownGood().isKnownGood(source, now);
   });
   for (const auto& p : begun) {
     std::string source = p.source.toString();
+    std::string why = p.defied ? fmt::format(
+                                     "refused ({:.0f} times/s) and sending to its tarpitted "
+                                     "connections before their Retry-After",
+                                     p.rate)
+                               : fmt::format("refused {:.0f} times/s", p.rate);
     std::string message = fmt::format(
-        "{} refused {:.0f} times/s for {:.0f} s: dropped {} for {} s (penalty #{})", source,
-        p.rate, escalation_.ticksToEscalate() * std::chrono::duration<double>(tick_).count(),
+        "{} {} for {:.0f} s: dropped {} for {} s (penalty #{})", source, why,
+        escalation_.ticksToEscalate() * std::chrono::duration<double>(tick_).count(),
         kernel_ != nullptr && kernel_->active() ? "in the kernel" : "at accept",
         std::chrono::duration_cast<std::chrono::seconds>(p.until - now).count(), p.strike);
     spdlog::warn("escalation: {}", message);
     event("kernel.escalated", source, message,
-          {{"rate", p.rate}, {"strike", p.strike},
+          {{"rate", p.rate},
+           {"strike", p.strike},
+           {"defied_tarpit", p.defied},
            {"seconds", std::chrono::duration<double>(p.until - now).count()}});
   }
   auto active = escalation_.active(now);

@@ -92,7 +92,7 @@ void registerShieldMetrics(telemetry::Registry* registry, const ShieldState* shi
   }
   registry->callback(names::kTarpitHolds,
                      "Keep-alive connections left unread until their Retry-After, after "
-                     "shield.tarpit_after 429s in a row.",
+                     "shield.tarpit_after 429s or challenges in a row.",
                      MetricType::kCounter, {}, [shield] {
                        return static_cast<double>(shield->totalOf(&ShieldCounters::tarpit_holds));
                      });

@@ -122,6 +122,7 @@ bool WorkerObservation::merge(const WorkerObservation& other) {
   saturated_samples_ += other.saturated_samples_;
   latency_.merge(other.latency_);
   rule_tally_.merge(other.rule_tally_);
+  defied_holds_.merge(other.defied_holds_);
   distinct_sources_.merge(other.distinct_sources_);
   distinct_prefixes_.merge(other.distinct_prefixes_);
   distinct_fingerprints_.merge(other.distinct_fingerprints_);
@@ -142,6 +143,7 @@ void WorkerObservation::reset() {
   prefixes_.reset();
   fingerprints_.reset();
   refused_.reset();
+  defied_holds_.reset();
   query_keys_.reset();
   distinct_sources_.reset();
   distinct_prefixes_.reset();

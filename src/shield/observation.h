@@ -8,6 +8,7 @@
 #include <cstdint>
 
 #include "core/clock.h"
+#include "shield/defied_holds.h"
 #include "shield/distinct_count.h"
 #include "shield/heavy_hitters.h"
 #include "shield/ip_prefix.h"
@@ -59,6 +60,10 @@ class WorkerObservation {
   void recordQueryKey(uint64_t hash) { query_keys_.offer(hash, 0); }
   // A sample of the origin's concurrency (in flight vs its limit), e.g. at each upstream pick.
   void recordConcurrency(uint32_t in_flight, uint32_t limit);
+  // A tarpitted connection of `source` was sent to before its hold (ending `until`) was over.
+  void recordDefiedHold(const IpKey& source, MonoTime until) {
+    defied_holds_.record(sourceKey(source), source, until);
+  }
 
   // Adds another worker's observation; false (nothing changed) if the shapes differ.
   [[nodiscard]] bool merge(const WorkerObservation& other);
@@ -89,6 +94,8 @@ class WorkerObservation {
   // offenders the kernel drop escalates. A 403 of a block rule is not counted: that rule goes
   // to the kernel itself once it has held (DefenseLoop::mirrorToKernel).
   const HeavyHitters<IpKey>& refused() const { return refused_; }
+  // Sources that did not wait for their Retry-After while tarpitted: escalated like the above.
+  const DefiedHolds& defiedHolds() const { return defied_holds_; }
   const HeavyHitters<uint8_t>& queryKeys() const { return query_keys_; }
   double distinctSources() const { return distinct_sources_.estimate(); }
   double distinctPrefixes() const { return distinct_prefixes_.estimate(); }
@@ -125,6 +132,7 @@ class WorkerObservation {
   HeavyHitters<IpPrefix> prefixes_;
   HeavyHitters<uint16_t> fingerprints_;
   HeavyHitters<IpKey> refused_;
+  DefiedHolds defied_holds_;
   HeavyHitters<uint8_t> query_keys_;  // a narrower sketch: a service has a few dozen keys
   DistinctCount distinct_sources_;
   DistinctCount distinct_prefixes_;

@@ -4,7 +4,9 @@
 // connection, its next requests waiting in the kernel's receive buffer at no cost to the
 // gateway (a pipelining one is stopped by TCP flow control). One per connection, a few bytes:
 // the connections it holds are counted by the per-source and global connection caps, and held
-// no longer than an idle connection could be.
+// no longer than an idle connection could be. A client that sends while held did not wait for its
+// Retry-After: reported (defied()), it counts toward the kernel drop's escalation. The caller
+// counts challenges ignored in a row like 429s, with a hold of a second (no browser ignores one).
 #pragma once
 
 #include <algorithm>
@@ -26,7 +28,15 @@ class Tarpit {
     if (in_row_ < UINT16_MAX) ++in_row_;
     if (after <= 0 || in_row_ < after || known_good()) return false;
     until_ = now + std::min(retry_after, max_hold);
+    defied_ = false;
     return until_ > now;
+  }
+  // The client sent more while held at `now` (it did not wait for its Retry-After): true the
+  // first time in a hold, when it is worth reporting.
+  bool defied(MonoTime now) {
+    if (!holding(now) || defied_) return false;
+    defied_ = true;
+    return true;
   }
   // Anything but a 429 was answered: the run is broken.
   void answered() { in_row_ = 0; }
@@ -39,6 +49,7 @@ class Tarpit {
  private:
   MonoTime until_{};
   uint16_t in_row_ = 0;
+  bool defied_ = false;
 };
 
 }  // namespace floodgate::shield

@@ -80,5 +80,23 @@ TEST(Tarpit, TheRunCountSaturatesInsteadOfWrapping) {
   EXPECT_TRUE(t.refused(clock.now(), seconds(1), 8, seconds(60), kStranger));
 }
 
+// Sending while held is reported once a hold; after the hold (a client that waited for its
+// Retry-After) it is not.
+TEST(Tarpit, DefiedOnlyWhileHeldAndOnceAHold) {
+  ManualClock clock;
+  Tarpit t;
+  EXPECT_FALSE(t.defied(clock.now())) << "not held";
+  ASSERT_TRUE(t.refused(clock.now(), seconds(1), 1, seconds(60), kStranger));
+  clock.advance(milliseconds(10));
+  EXPECT_TRUE(t.defied(clock.now()));
+  EXPECT_FALSE(t.defied(clock.now())) << "once a hold";
+  clock.advance(milliseconds(990));
+  EXPECT_FALSE(t.defied(clock.now())) << "the hold is over: this one waited";
+  ASSERT_TRUE(t.refused(clock.now(), seconds(1), 1, seconds(60), kStranger));
+  EXPECT_TRUE(t.defied(clock.now())) << "a new hold";
+  t.release();
+  EXPECT_FALSE(t.defied(clock.now()));
+}
+
 }  // namespace
 }  // namespace floodgate::shield

@@ -12,9 +12,11 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <climits>
 #include <regex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "integration/support.h"
 
@@ -47,6 +49,21 @@ bool handshakes(const char* source, uint16_t port, milliseconds timeout = millis
 int getFrom(const char* source, uint16_t port, const std::string& path) {
   if (!handshakes(source, port)) return 0;  // cheap first: a dropped SYN would block below
   return getStatusFrom(source, port, path);
+}
+
+// Keep-alive GETs of a path the origin answers 404 (no success: never known-good) on `fd`, each
+// sent as soon as the last is answered, counting the 429s, until `until`, `stop`, `max`
+// requests or the connection stalls (a read timeout) or is closed.
+void askUntilCut(int fd, Clock::time_point until, const std::atomic<bool>& stop,
+                 std::atomic<int>* refused, int max = INT_MAX) {
+  std::string req = "GET /__origin/status/404 HTTP/1.1\r\nHost: kernel.test\r\n\r\n";
+  char buf[4096];
+  for (int i = 0; i < max && Clock::now() < until && !stop.load(); ++i) {
+    if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) <= 0) break;
+    ssize_t n = ::recv(fd, buf, sizeof(buf), 0);  // small answers: one read each
+    if (n <= 0) break;
+    if (n >= 12 && std::string_view(buf + 9, 3) == "429") ++*refused;
+  }
 }
 
 struct GatewayUnderTest {
@@ -106,10 +123,12 @@ TEST(KernelDropTest, BlocklistedSourceNeverCompletesAHandshake) {
 
 // A source flooding a rate-limited path gets 429s; after escalate_after ticks over the rate the
 // kernel drops it: its connections stop being accepted and the kernel counter grows, while a
-// legitimate source keeps being served. After the penalty it is let in again.
+// legitimate source keeps being served. After the penalty it is let in again. The tarpit is off
+// here: this is escalation by the rate of 429s alone (the next test is the tarpit's way).
 TEST(KernelDropTest, FloodingSourceEscalatesToTheKernelWhileOthersAreServed) {
   GatewayUnderTest s = start(
       "shield:\n"
+      "  tarpit_after: 0\n"
       "  rate_limits: [{ key: source, rate: 5/s, burst: 5, routes: [api] }]\n"
       "  kernel_drop: { escalate_rate: 20, escalate_after: 2, penalty: 4s }\n");
   ASSERT_TRUE(s.gateway.ok() && s.admin_port != 0);
@@ -130,14 +149,7 @@ TEST(KernelDropTest, FloodingSourceEscalatesToTheKernelWhileOthersAreServed) {
       }
       int fd = connectFromSource(flooder, s.gateway.port, seconds(1));
       if (fd < 0) continue;
-      std::string req = "GET /__origin/status/404 HTTP/1.1\r\nHost: kernel.test\r\n\r\n";
-      char buf[4096];
-      for (int i = 0; i < 2000 && Clock::now() < until; ++i) {
-        if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) <= 0) break;
-        ssize_t n = ::recv(fd, buf, sizeof(buf), 0);  // small answers: one read each
-        if (n <= 0) break;                             // stalled (dropped) or closed
-        if (n >= 12 && std::string_view(buf + 9, 3) == "429") ++refused;
-      }
+      askUntilCut(fd, until, dropped, &refused, 2000);
       ::close(fd);
     }
   });
@@ -161,6 +173,63 @@ TEST(KernelDropTest, FloodingSourceEscalatesToTheKernelWhileOthersAreServed) {
   // The penalty ends: the source may connect again (and would be escalated for longer).
   EXPECT_TRUE(pollUntil([&] { return handshakes(flooder, s.gateway.port); }, seconds(8),
                         milliseconds(200)));
+}
+
+// The refusal ladder with the defaults (tarpit_after, escalate_rate, escalate_after): a
+// keep-alive flood tool on a few connections, each asking again as soon as it is answered, draws
+// 429s until the tarpit holds its connections; that holds it far under escalate_rate, but it
+// keeps sending before its Retry-After, which escalates it: its held connections are cut and its
+// SYNs dropped in the kernel, while another source is served all along.
+TEST(KernelDropTest, TarpittedKeepAliveFlooderIsDroppedInTheKernelWithTheDefaults) {
+  GatewayUnderTest s = start(
+      "shield:\n  rate_limits: [{ key: source, rate: 5/s, burst: 5, routes: [api] }]\n");
+  ASSERT_TRUE(s.gateway.ok() && s.admin_port != 0);
+  KERNEL_OR_SKIP(s);
+  const char* flooder = "127.0.51.1";
+  const char* user = "127.0.61.1";
+  constexpr int kConnections = 4;
+  std::atomic<int> refused{0};
+  std::atomic<bool> dropped{false};
+  std::vector<std::thread> flood;
+  for (int c = 0; c < kConnections; ++c) {
+    flood.emplace_back([&] {
+      // Bounded: 25 s (escalate_after is 10 s) and a few reconnections.
+      auto until = Clock::now() + seconds(25);
+      for (int conn = 0; conn < 20 && Clock::now() < until && !dropped.load(); ++conn) {
+        int fd = connectFromSource(flooder, s.gateway.port, seconds(5));
+        if (fd < 0) {
+          if (!handshakes(flooder, s.gateway.port)) dropped = true;
+          continue;
+        }
+        askUntilCut(fd, until, dropped, &refused);  // a hold (1 s) is waited out: 5 s timeout
+        ::close(fd);
+      }
+    });
+  }
+  int served = 0, asked = 0;
+  while (!dropped.load() && asked < 500) {
+    ++asked;
+    served += getFrom(user, s.gateway.port, "/") == 200 ? 1 : 0;
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  for (auto& t : flood) t.join();
+  ASSERT_TRUE(dropped.load()) << "the flooder was never dropped (" << refused.load()
+                              << " 429s)";
+  EXPECT_EQ(served, asked) << "the other source was refused while the flood ran";
+  EXPECT_FALSE(handshakes(flooder, s.gateway.port));
+  EXPECT_EQ(getFrom(user, s.gateway.port, "/"), 200);
+  EXPECT_TRUE(s.gateway.process->waitForLine(
+      std::regex("escalation: 127\\.0\\.51\\.1 refused .* before their Retry-After"), seconds(1),
+      true));
+  HttpClient api(s.admin_port);
+  auto metrics = api.get("/metrics");
+  ASSERT_TRUE(metrics.has_value());
+  std::smatch holds;
+  ASSERT_TRUE(std::regex_search(metrics->body, holds,
+                                std::regex("\nfloodgate_tarpit_holds_total ([0-9]+)")));
+  EXPECT_GT(std::stoi(holds[1]), 0);
+  EXPECT_TRUE(pollUntil([&] { return kernelDrops(s.admin_port, "escalated") >= 1; }, seconds(3),
+                        milliseconds(100)));
 }
 
 }  // namespace
