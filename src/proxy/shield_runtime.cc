@@ -100,6 +100,7 @@ ShieldState::ShieldState(const config::Shield& config, int workers)
   for (size_t i = 0; i < kMaxGuardedClusters; ++i) {
     gates_[i].setLimit(limits_[i].limit());
     gates_[i].setMinLimit(config.origin_protection.min_limit);
+    gates_[i].setCutFloor(limits_[i].cutFloor());
   }
 }
 
@@ -120,21 +121,22 @@ void ShieldState::tuneOriginLimits() {
     int before = limits_[i].limit();
     shield::AdaptiveLimit::Step step = limits_[i].update(sample);
     gates_[i].setLimit(limits_[i].limit());
+    gates_[i].setCutFloor(limits_[i].cutFloor());
     gates_[i].setNormalLatency(std::chrono::duration_cast<Duration>(
         std::chrono::duration<double, std::milli>(limits_[i].normalLatencyMs())));
-    if (step == shield::AdaptiveLimit::Step::kCutOverload ||
-        step == shield::AdaptiveLimit::Step::kCutLatency) {
-      spdlog::info(
-          "origin protection: cluster #{} limit {} -> {}: {} ({} of {} exchanges refused or "
-          "failed, mean latency {:.1f} ms, normal {:.1f} ms, peak in flight {})",
-          i, before, limits_[i].limit(), shield::AdaptiveLimit::stepName(step),
-          sample.overloaded, sample.completed,
-          sample.latency_count ? sample.latency_sum_ms / sample.latency_count : 0.0,
-          limits_[i].normalLatencyMs(), sample.peak_in_flight);
-    } else if (step == shield::AdaptiveLimit::Step::kGrow) {
-      spdlog::debug("origin protection: cluster #{} limit {} -> {}", i, before,
-                    limits_[i].limit());
-    }
+    // Every tick at debug (the data to see a limit settle or saw), cuts and trims at info.
+    bool cut = step == shield::AdaptiveLimit::Step::kCutOverload ||
+               step == shield::AdaptiveLimit::Step::kCutLatency ||
+               step == shield::AdaptiveLimit::Step::kTrimQueueing;
+    spdlog::log(cut ? spdlog::level::info : spdlog::level::debug,
+                "origin protection: cluster #{} limit {} -> {}: {} ({} of {} exchanges refused or "
+                "failed, mean latency {:.1f} ms, normal {:.1f} ms, peak in flight {}, {} wanted "
+                "more, ceiling {})",
+                i, before, limits_[i].limit(), shield::AdaptiveLimit::stepName(step),
+                sample.overloaded, sample.completed,
+                sample.latency_count ? sample.latency_sum_ms / sample.latency_count : 0.0,
+                limits_[i].normalLatencyMs(), sample.peak_in_flight, sample.wanted_more,
+                limits_[i].ceiling());
   }
 }
 
@@ -155,6 +157,7 @@ void ShieldState::apply(const config::Shield& config) {
     limits_[i].reconfigure(limitConfigFor(config));
     gates_[i].setLimit(limits_[i].limit());
     gates_[i].setMinLimit(config.origin_protection.min_limit);
+    gates_[i].setCutFloor(limits_[i].cutFloor());
   }
 }
 

@@ -18,8 +18,16 @@ void AdaptiveLimit::reconfigure(const AdaptiveLimitConfig& config) {
 
 void AdaptiveLimit::adopt(int limit) {
   limit = std::clamp(limit, config_.min_limit, config_.max_limit);
-  if (limit < limit_) calm_ticks_ = 0;
+  if (limit < limit_) {
+    calm_ticks_ = 0;
+    ceiling_ = limit_;  // the gate cut on refusals: the origin would not take this many
+  }
   limit_ = limit;
+}
+
+int AdaptiveLimit::cutFloor() const {
+  if (ceiling_ <= 0 || limit_ + 1 < ceiling_) return config_.min_limit;
+  return std::clamp(ceiling_ - 1, config_.min_limit, limit_);
 }
 
 double AdaptiveLimit::normalLatencyMs() const {
@@ -32,6 +40,7 @@ const char* AdaptiveLimit::stepName(Step step) {
     case Step::kGrow: return "grow";
     case Step::kCutOverload: return "cut (origin overloaded)";
     case Step::kCutLatency: return "cut (latency)";
+    case Step::kTrimQueueing: return "trim (origin queueing)";
   }
   return "?";
 }
@@ -54,12 +63,14 @@ AdaptiveLimit::Step AdaptiveLimit::decide(const LimitSample& s) {
   slow_at_floor_ = slow && !overloaded && limit_ <= config_.min_limit ? slow_at_floor_ + 1 : 0;
   if (slow && !overloaded) {
     bool at_floor = slow_at_floor_ >= std::max(1, config_.rebaseline_ticks);
-    bool no_relief =
-        last_step_ == Step::kCutLatency && mean >= last_cut_mean_ * config_.no_relief;
+    // A cut, on latency or on refusals, after which the origin is as slow as when it was made.
+    bool no_relief = (last_step_ == Step::kCutLatency || last_step_ == Step::kCutOverload) &&
+                     last_cut_mean_ > 0 && mean >= last_cut_mean_ * config_.no_relief;
     if (at_floor || no_relief) {
       means_.assign(1, mean);  // the origin's new normal: judge (and grow) from here
       slow_at_floor_ = 0;
       slow = false;
+      normal = mean;
       // The cuts came from a stale normal, not from the origin refusing near here: grow at the
       // full pace at once.
       calm_ticks_ = std::max(calm_ticks_, config_.careful_ticks);
@@ -78,16 +89,32 @@ AdaptiveLimit::Step AdaptiveLimit::decide(const LimitSample& s) {
     // ticks to come down to where it bites.
     int used = std::max(1, std::min(limit_, s.peak_in_flight));
     double target = std::floor(static_cast<double>(used) * config_.decrease);
-    if (overloaded && normal > 0) {
-      // Exchanges per tick (a second) the origin did serve, each holding a slot `normal` ms.
+    double held_ms = judged ? mean : normal;
+    if (overloaded && held_ms > 0) {
+      // The concurrency the origin did serve (Little's law): exchanges per tick (a second)
+      // that it answered, each holding a slot `held_ms`. Proportional to what it did rather
+      // than a fixed share of what was tried: one above the origin's slots comes back to its
+      // slots, not to 4/5 of them; a flood far above comes down at once.
       double served = static_cast<double>(s.completed - s.overloaded);
-      target = std::min(target, std::ceil(served * normal / 1000.0));
+      target = std::min(static_cast<double>(used - 1), std::ceil(served * held_ms / 1000.0));
+      ceiling_ = used;
     }
     limit_ = std::clamp(static_cast<int>(target), config_.min_limit, limit_);
     calm_ticks_ = 0;
-    if (overloaded) return Step::kCutOverload;
     last_cut_mean_ = mean;
-    return Step::kCutLatency;
+    return overloaded ? Step::kCutOverload : Step::kCutLatency;
+  }
+  if (binding && queueing(s, normal, mean)) {
+    // The origin's work filled the limit, yet at the normal latency it served at least an
+    // exchange's worth less: the rest waited inside it. Keep one beyond what it served.
+    double served_at_normal = static_cast<double>(s.latency_count) * normal / 1000.0;
+    int target = std::max(config_.min_limit, static_cast<int>(std::ceil(served_at_normal)) + 1);
+    if (target < limit_) {
+      ceiling_ = limit_;
+      limit_ = target;
+      calm_ticks_ = 0;
+      return Step::kTrimQueueing;
+    }
   }
   ++calm_ticks_;
   // Grow only a limit that binds: room nobody asked for proves nothing about the origin.
@@ -97,8 +124,27 @@ AdaptiveLimit::Step AdaptiveLimit::decide(const LimitSample& s) {
   int grow = calm_ticks_ <= config_.careful_ticks
                  ? 1
                  : std::max(1, static_cast<int>(std::sqrt(static_cast<double>(limit_))));
+  if (ceiling_ > 0) {
+    if (limit_ >= ceiling_) {
+      ceiling_ = 0;  // a whole tick at the ceiling, unrefused: the origin takes more now
+    } else if (limit_ + 1 >= ceiling_) {
+      // Hold one below where it refused; try that again now and then.
+      if (calm_ticks_ < config_.probe_ticks) return Step::kHold;
+      grow = 1;
+    } else {
+      grow = std::min(grow, ceiling_ - 1 - limit_);  // up to the hold, not past it
+    }
+  }
   limit_ = std::min(config_.max_limit, limit_ + grow);
   return Step::kGrow;
+}
+
+bool AdaptiveLimit::queueing(const LimitSample& s, double normal, double mean) const {
+  if (normal <= 0 || s.latency_count < config_.min_samples) return false;
+  // Exchanges × latency over a tick of a second: the mean number in flight (Little's law).
+  double held = s.latency_sum_ms / 1000.0;
+  return held >= config_.full_share * static_cast<double>(limit_) &&
+         mean > normal * (1 + config_.queue_tolerance) + 0.3;
 }
 
 }  // namespace floodgate::shield

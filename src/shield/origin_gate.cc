@@ -60,8 +60,9 @@ void OriginGate::release(bool overloaded, std::optional<Duration> latency, MonoT
         last_cut_ns_.compare_exchange_strong(last, t, std::memory_order_relaxed)) {
       refusals_since_cut_.store(0, std::memory_order_relaxed);
       int limit = limit_.load(std::memory_order_relaxed);
-      int cut = std::max(min_limit_.load(std::memory_order_relaxed),
-                         std::min(limit, was_in_flight) * 4 / 5);
+      int floor = std::max(min_limit_.load(std::memory_order_relaxed),
+                           cut_floor_.load(std::memory_order_relaxed));
+      int cut = std::max(floor, std::min(limit, was_in_flight) * 4 / 5);
       if (cut < limit) limit_.store(cut, std::memory_order_relaxed);
     }
   }

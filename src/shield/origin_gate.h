@@ -57,6 +57,9 @@ class alignas(64) OriginGate {
   LimitSample takeSample();
   void setLimit(int limit) { limit_.store(limit, std::memory_order_relaxed); }
   void setMinLimit(int min_limit) { min_limit_.store(min_limit, std::memory_order_relaxed); }
+  // The fast cut leaves at least this (AdaptiveLimit::cutFloor): near a concurrency the origin
+  // is known to refuse at, the tick's hold, not 4/5 of it.
+  void setCutFloor(int floor) { cut_floor_.store(floor, std::memory_order_relaxed); }
   // The origin's normal latency as the control tick learned it (0: not known).
   void setNormalLatency(Duration d) { normal_ns_.store(d.count(), std::memory_order_relaxed); }
 
@@ -75,6 +78,7 @@ class alignas(64) OriginGate {
   std::atomic<int> in_flight_{0};
   std::atomic<int> limit_{1 << 30};
   std::atomic<int> min_limit_{1};
+  std::atomic<int> cut_floor_{1};
   std::atomic<int64_t> normal_ns_{0};
   std::atomic<int64_t> last_cut_ns_{INT64_MIN / 2};
   std::atomic<int> refusals_since_cut_{0};

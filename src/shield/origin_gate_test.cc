@@ -62,6 +62,25 @@ TEST(OriginGate, RefusalsCutAtOnceButNotTooOften) {
   EXPECT_EQ(gate.takeSample().overloaded, 37u);
 }
 
+// A probe one above the origin's slots (the tick's cutFloor 16 at a limit of 17): its refusals
+// take the limit back to 16, not to 4/5 of 17 — and no refusal cuts below 16 after that.
+TEST(OriginGate, RefusalsCutNoLowerThanTheFloorTheTickSet) {
+  OriginGate gate;
+  gate.setLimit(17);
+  gate.setMinLimit(4);
+  gate.setCutFloor(16);
+  for (int i = 0; i < 17; ++i) ASSERT_TRUE(gate.tryAcquire(PriorityClass::kKnownGood));
+  MonoTime t0 = MonoTime(seconds(100));
+  for (int i = 0; i < 4; ++i) gate.release(true, std::nullopt, t0);
+  EXPECT_EQ(gate.limit(), 16);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(gate.tryAcquire(PriorityClass::kKnownGood));
+  for (int i = 0; i < 4; ++i) gate.release(true, std::nullopt, t0 + seconds(1));
+  EXPECT_EQ(gate.limit(), 16);  // 16 in flight at the fourth refusal: the floor holds
+  gate.setCutFloor(4);          // the tick found no ceiling near: 4/5 again
+  for (int i = 0; i < 4; ++i) gate.release(true, std::nullopt, t0 + seconds(2));
+  EXPECT_EQ(gate.limit(), 7);  // 9 were in flight at the fourth refusal: 9 × 4/5
+}
+
 TEST(OriginGate, KnowsWhenAQueueCannotDrainInTime) {
   OriginGate gate;
   gate.setLimit(10);
