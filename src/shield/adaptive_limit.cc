@@ -60,6 +60,7 @@ AdaptiveLimit::Step AdaptiveLimit::decide(const LimitSample& s) {
                                           config_.overload_share * static_cast<double>(s.completed);
   bool slow = judged && normal > 0 && mean > normal * config_.latency_tolerance + 1.0;
   bool binding = s.wanted_more > 0 || s.peak_in_flight >= limit_;
+  saturated_ = s.wanted_more > 0 && filled(s);
   slow_at_floor_ = slow && !overloaded && limit_ <= config_.min_limit ? slow_at_floor_ + 1 : 0;
   if (slow && !overloaded) {
     bool at_floor = slow_at_floor_ >= std::max(1, config_.rebaseline_ticks);
@@ -139,12 +140,14 @@ AdaptiveLimit::Step AdaptiveLimit::decide(const LimitSample& s) {
   return Step::kGrow;
 }
 
-bool AdaptiveLimit::queueing(const LimitSample& s, double normal, double mean) const {
-  if (normal <= 0 || s.latency_count < config_.min_samples) return false;
+bool AdaptiveLimit::filled(const LimitSample& s) const {
   // Exchanges × latency over a tick of a second: the mean number in flight (Little's law).
-  double held = s.latency_sum_ms / 1000.0;
-  return held >= config_.full_share * static_cast<double>(limit_) &&
-         mean > normal * (1 + config_.queue_tolerance) + 0.3;
+  return s.latency_count >= config_.min_samples &&
+         s.latency_sum_ms / 1000.0 >= config_.full_share * static_cast<double>(limit_);
+}
+
+bool AdaptiveLimit::queueing(const LimitSample& s, double normal, double mean) const {
+  return normal > 0 && filled(s) && mean > normal * (1 + config_.queue_tolerance) + 0.3;
 }
 
 }  // namespace floodgate::shield

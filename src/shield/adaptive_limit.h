@@ -80,12 +80,17 @@ class AdaptiveLimit {
   // 4/5 and back; never above the limit itself, so a worse origin is still cut by the tick.
   int cutFloor() const;
   int ceiling() const { return ceiling_; }  // 0: none found (or the last probe passed)
+  // The last tick, the origin's work filled the limit while more wanted in: demand beyond what
+  // the origin serves, not a burst, so a queue toward it only stands (OriginGate::setSaturated).
+  bool saturated() const { return saturated_; }
   double normalLatencyMs() const;  // 0 until learned
   static const char* stepName(Step step);
 
  private:
   Step decide(const LimitSample& sample);
-  // The limit filled all tick and latency above normal: the origin queues what it is sent.
+  // The origin's work filled the limit all tick (on average).
+  bool filled(const LimitSample& sample) const;
+  // Filled, and latency above normal: the origin queues what it is sent.
   bool queueing(const LimitSample& sample, double normal, double mean) const;
 
   AdaptiveLimitConfig config_;
@@ -93,6 +98,7 @@ class AdaptiveLimit {
   int calm_ticks_ = 0;          // ticks since the last cut
   int slow_at_floor_ = 0;       // slow, not overloaded ticks in a row at min_limit
   int ceiling_ = 0;             // the concurrency the origin last refused or queued at
+  bool saturated_ = false;
   Step last_step_ = Step::kHold;
   double last_cut_mean_ = 0;    // the mean latency of the tick that made the last cut
   std::deque<double> means_;    // recent tick mean latencies, at most baseline_ticks

@@ -79,6 +79,23 @@ Span drive(AdaptiveLimit& limit, int ticks, int judged, Origin origin) {
   return r;
 }
 
+// A burst that finds the limit full for a moment is not saturation: the limit was not filled
+// all tick, so a queue toward the origin still drains.
+TEST(AdaptiveLimit, ABurstIsNotSaturation) {
+  AdaptiveLimit limit({.min_limit = 4, .max_limit = 16});
+  LimitSample burst;  // 2,000 exchanges at 2 ms: 4 in flight on average, 16 at the peak
+  burst.completed = burst.latency_count = 2000;
+  burst.latency_sum_ms = 4000;
+  burst.peak_in_flight = 16;
+  burst.wanted_more = 300;
+  limit.update(burst);
+  EXPECT_FALSE(limit.saturated());
+  LimitSample full = burst;  // the same peak, 15.5 in flight on average
+  full.latency_sum_ms = 15500;
+  limit.update(full);
+  EXPECT_TRUE(limit.saturated());
+}
+
 TEST(AdaptiveLimit, StartsAtMaxAndHoldsWhileUnused) {
   AdaptiveLimit limit({.min_limit = 4, .max_limit = 200});
   EXPECT_EQ(limit.limit(), 200);
@@ -201,6 +218,7 @@ TEST(AdaptiveLimit, SettlesAtTheSlotsOfAnOriginThatRefusesBeyondThem) {
   EXPECT_DOUBLE_EQ(limit.normalLatencyMs(), 20);
   EXPECT_EQ(limit.ceiling(), 17);
   EXPECT_EQ(limit.cutFloor(), 16);  // a refused probe comes back to 16 in the gate too
+  EXPECT_TRUE(limit.saturated());   // 1,000 req/s wanted, 800 served: a queue would only stand
 }
 
 // Slots and a latency that grows with the queue beyond them, no refusals: the limit is trimmed
@@ -252,6 +270,7 @@ TEST(AdaptiveLimit, AnOriginFastAgainIsServedInFull) {
   Span fast = drive(limit, 10, 10, [](int l) { return slottedOrigin(l, 16, 2, 1000); });
   EXPECT_EQ(fast.overloaded, 0u);
   EXPECT_DOUBLE_EQ(limit.normalLatencyMs(), 2);
+  EXPECT_FALSE(limit.saturated());
   Span crowd = drive(limit, 30, 25, [](int l) { return slottedOrigin(l, 16, 2, 20000); });
   EXPECT_EQ(crowd.low, 16);
   EXPECT_LE(crowd.high, 17);

@@ -78,8 +78,14 @@ bool OriginGate::drainsWithin(size_t ahead, Duration wait) const {
   int64_t normal = normal_ns_.load(std::memory_order_relaxed);
   if (normal <= 0) return true;
   double slots = std::max(1.0, static_cast<double>(limit_.load(std::memory_order_relaxed)));
-  double expected_ns = static_cast<double>(ahead + 1) * static_cast<double>(normal) / slots;
-  return expected_ns <= static_cast<double>(wait.count()) / 2;
+  double turnover_ns = static_cast<double>(normal) / slots;
+  double budget_ns = static_cast<double>(wait.count()) / 2;
+  if (saturated_.load(std::memory_order_relaxed)) {
+    // Still the next free slot at least, however slow the origin.
+    budget_ns = std::min(budget_ns, std::max(static_cast<double>(kStandingTarget.count()),
+                                             turnover_ns));
+  }
+  return static_cast<double>(ahead + 1) * turnover_ns <= budget_ns;
 }
 
 LimitSample OriginGate::takeSample() {

@@ -94,6 +94,22 @@ TEST(OriginGate, KnowsWhenAQueueCannotDrainInTime) {
   EXPECT_FALSE(gate.drainsWithin(0, milliseconds(39)));
 }
 
+TEST(OriginGate, ASaturatedOriginKeepsOnlyAShortQueue) {
+  OriginGate gate;
+  gate.setLimit(16);
+  gate.setNormalLatency(milliseconds(20));  // a slot every 1.25 ms
+  EXPECT_TRUE(gate.drainsWithin(31, milliseconds(80)));  // 40 ms: a burst may wait
+  gate.setSaturated(true);
+  EXPECT_TRUE(gate.drainsWithin(3, milliseconds(80)));    // 5 ms
+  EXPECT_FALSE(gate.drainsWithin(4, milliseconds(80)));
+  EXPECT_FALSE(gate.drainsWithin(3, milliseconds(8)));    // never more than half the wait
+  gate.setLimit(1);
+  EXPECT_TRUE(gate.drainsWithin(0, milliseconds(80)));    // the next slot, however slow
+  EXPECT_FALSE(gate.drainsWithin(1, milliseconds(80)));
+  gate.setSaturated(false);
+  EXPECT_TRUE(gate.drainsWithin(1, milliseconds(80)));
+}
+
 TEST(OriginGate, NoClassTakesASlotWhileABetterOneWaitsOnAnyWorker) {
   OriginGate gate;
   gate.setLimit(16);
