@@ -20,7 +20,7 @@ void AdaptiveLimit::adopt(int limit) {
   limit = std::clamp(limit, config_.min_limit, config_.max_limit);
   if (limit < limit_) {
     calm_ticks_ = 0;
-    ceiling_ = limit_;  // the gate cut on refusals: the origin would not take this many
+    cut_from_ = limit_;  // the gate cut on refusals; update() learns where from the sample
   }
   limit_ = limit;
 }
@@ -60,6 +60,12 @@ AdaptiveLimit::Step AdaptiveLimit::decide(const LimitSample& s) {
                                           config_.overload_share * static_cast<double>(s.completed);
   bool slow = judged && normal > 0 && mean > normal * config_.latency_tolerance + 1.0;
   bool binding = s.wanted_more > 0 || s.peak_in_flight >= limit_;
+  if (cut_from_ > 0) {
+    // The gate cut on refusals since the last tick, at no more than the tick's peak in flight
+    // (from a limit of 1024 it cuts many times in the tick; the peak says where it bit).
+    ceiling_ = std::clamp(s.peak_in_flight, limit_ + 1, std::max(limit_ + 1, cut_from_));
+    cut_from_ = 0;
+  }
   saturated_ = s.wanted_more > 0 && filled(s);
   slow_at_floor_ = slow && !overloaded && limit_ <= config_.min_limit ? slow_at_floor_ + 1 : 0;
   if (slow && !overloaded) {

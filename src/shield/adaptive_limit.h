@@ -99,6 +99,7 @@ class AdaptiveLimit {
   int slow_at_floor_ = 0;       // slow, not overloaded ticks in a row at min_limit
   int ceiling_ = 0;             // the concurrency the origin last refused or queued at
   bool saturated_ = false;
+  int cut_from_ = 0;            // the limit the gate cut from since the last tick (adopt)
   Step last_step_ = Step::kHold;
   double last_cut_mean_ = 0;    // the mean latency of the tick that made the last cut
   std::deque<double> means_;    // recent tick mean latencies, at most baseline_ticks

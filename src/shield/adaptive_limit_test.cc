@@ -295,13 +295,16 @@ TEST(AdaptiveLimit, OverloadCutsToWhatTheOriginServedWhenTheNormalIsKnown) {
 
 TEST(AdaptiveLimit, AdoptsACutMadeBetweenTicks) {
   AdaptiveLimit limit({.min_limit = 4, .max_limit = 100, .careful_ticks = 2});
-  limit.adopt(30);
-  EXPECT_EQ(limit.limit(), 30);
+  limit.adopt(24);  // refusals at 30 in flight: 30 × 4/5
+  EXPECT_EQ(limit.limit(), 24);
   LimitSample busy;
   busy.completed = 100;
   busy.peak_in_flight = 30;
   limit.update(busy);
-  EXPECT_EQ(limit.limit(), 31);  // carefully: the cut counts as one
+  EXPECT_EQ(limit.limit(), 25);  // carefully: the cut counts as one
+  EXPECT_EQ(limit.ceiling(), 30);  // where the gate cut, as far as the tick's peak tells
+  for (int i = 0; i < 8; ++i) limit.update(busy);
+  EXPECT_EQ(limit.limit(), 29);  // one below it, until a probe
   limit.adopt(1);
   EXPECT_EQ(limit.limit(), 4);
 }

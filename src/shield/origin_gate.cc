@@ -66,6 +66,14 @@ void OriginGate::release(bool overloaded, std::optional<Duration> latency, MonoT
       if (cut < limit) limit_.store(cut, std::memory_order_relaxed);
     }
   }
+  if (latency && !overloaded) {
+    // 1/16 of each: a few dozen exchanges follow a slowed origin. Racing workers may lose an
+    // update; an estimate does not mind.
+    int64_t recent = recent_ns_.load(std::memory_order_relaxed);
+    int64_t sample = latency->count();
+    recent_ns_.store(recent == 0 ? sample : recent + (sample - recent) / 16,
+                     std::memory_order_relaxed);
+  }
   if (latency) {
     latency_count_.fetch_add(1, std::memory_order_relaxed);
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(*latency).count();
@@ -78,9 +86,10 @@ bool OriginGate::drainsWithin(size_t ahead, Duration wait) const {
   int64_t normal = normal_ns_.load(std::memory_order_relaxed);
   if (normal <= 0) return true;
   double slots = std::max(1.0, static_cast<double>(limit_.load(std::memory_order_relaxed)));
-  double turnover_ns = static_cast<double>(normal) / slots;
+  int64_t recent = recent_ns_.load(std::memory_order_relaxed);
+  double turnover_ns = static_cast<double>(std::max(normal, recent)) / slots;
   double budget_ns = static_cast<double>(wait.count()) / 2;
-  if (saturated_.load(std::memory_order_relaxed)) {
+  if (saturated_.load(std::memory_order_relaxed) || recent > 2 * normal) {
     // Still the next free slot at least, however slow the origin.
     budget_ns = std::min(budget_ns, std::max(static_cast<double>(kStandingTarget.count()),
                                              turnover_ns));

@@ -68,9 +68,12 @@ class alignas(64) OriginGate {
   // optimistic (other classes take slots too), and a request that waits only to time out has
   // cost its client the whole wait for nothing. True while the normal is not known: then only
   // the wait itself decides.
-  // While the origin is saturated (setSaturated), within kStandingTarget at most, as CoDel keeps
-  // a standing queue near its 5 ms target: demand beyond what the origin serves is shed at
-  // once either way, and a longer queue only adds its wait to every request it serves.
+  // Slots turn over at the origin's recent latency when it is above the normal (the origin
+  // slowed since the tick learned it). While the origin is saturated (setSaturated, or answering
+  // at more than twice its normal latency before the tick has seen it), within kStandingTarget
+  // at most, as CoDel keeps a standing queue near its 5 ms target: demand beyond what the
+  // origin serves is shed at once either way, and a longer queue only adds its wait to every
+  // request it serves.
   bool drainsWithin(size_t ahead, Duration wait) const;
   void setSaturated(bool saturated) { saturated_.store(saturated, std::memory_order_relaxed); }
   static constexpr Duration kStandingTarget = std::chrono::milliseconds(5);
@@ -85,6 +88,7 @@ class alignas(64) OriginGate {
   std::atomic<int> min_limit_{1};
   std::atomic<int> cut_floor_{1};
   std::atomic<bool> saturated_{false};
+  std::atomic<int64_t> recent_ns_{0};  // moving average of served exchanges' latency
   std::atomic<int64_t> normal_ns_{0};
   std::atomic<int64_t> last_cut_ns_{INT64_MIN / 2};
   std::atomic<int> refusals_since_cut_{0};

@@ -110,6 +110,29 @@ TEST(OriginGate, ASaturatedOriginKeepsOnlyAShortQueue) {
   EXPECT_TRUE(gate.drainsWithin(1, milliseconds(80)));
 }
 
+// The origin slows tenfold between ticks: the queue is judged by what it answers now, not by the
+// normal the tick learned before (16 slots at 2 ms would let 200 wait within 25 ms).
+TEST(OriginGate, ASlowedOriginIsJudgedByItsRecentLatency) {
+  OriginGate gate;
+  gate.setLimit(16);
+  gate.setNormalLatency(milliseconds(2));
+  EXPECT_TRUE(gate.drainsWithin(150, milliseconds(50)));
+  MonoTime t0 = MonoTime(seconds(100));
+  for (int i = 0; i < 64; ++i) {
+    ASSERT_TRUE(gate.tryAcquire(PriorityClass::kKnownGood));
+    gate.release(false, milliseconds(20), t0);
+  }
+  EXPECT_FALSE(gate.drainsWithin(150, milliseconds(50)));
+  // Past twice the normal: a standing queue, kept to 5 ms of 20 ms / 16 slots.
+  EXPECT_TRUE(gate.drainsWithin(3, milliseconds(50)));
+  EXPECT_FALSE(gate.drainsWithin(4, milliseconds(50)));
+  for (int i = 0; i < 8; ++i) {  // refusals are quick, but say nothing of the slots' turnover
+    ASSERT_TRUE(gate.tryAcquire(PriorityClass::kKnownGood));
+    gate.release(true, std::chrono::microseconds(300), t0);
+  }
+  EXPECT_FALSE(gate.drainsWithin(4, milliseconds(50)));
+}
+
 TEST(OriginGate, NoClassTakesASlotWhileABetterOneWaitsOnAnyWorker) {
   OriginGate gate;
   gate.setLimit(16);
