@@ -79,8 +79,9 @@ AdaptiveLimit::Step AdaptiveLimit::decide(const LimitSample& s) {
       slow = false;
       normal = mean;
       // The cuts came from a stale normal, not from the origin refusing near here: grow at the
-      // full pace at once.
+      // full pace at once, from where a latency cut that relieved nothing found the limit.
       calm_ticks_ = std::max(calm_ticks_, config_.careful_ticks);
+      if (no_relief && last_step_ == Step::kCutLatency) limit_ = std::max(limit_, cut_from_limit_);
     }
   }
   // Learn the normal only from ticks when the limit did not bind: latency at the edge is what
@@ -106,6 +107,7 @@ AdaptiveLimit::Step AdaptiveLimit::decide(const LimitSample& s) {
       target = std::min(static_cast<double>(used - 1), std::ceil(served * held_ms / 1000.0));
       ceiling_ = used;
     }
+    cut_from_limit_ = limit_;
     limit_ = std::clamp(static_cast<int>(target), config_.min_limit, limit_);
     calm_ticks_ = 0;
     last_cut_mean_ = mean;

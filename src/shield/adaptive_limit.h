@@ -102,6 +102,7 @@ class AdaptiveLimit {
   int cut_from_ = 0;            // the limit the gate cut from since the last tick (adopt)
   Step last_step_ = Step::kHold;
   double last_cut_mean_ = 0;    // the mean latency of the tick that made the last cut
+  int cut_from_limit_ = 0;      // the limit the last cut started from
   std::deque<double> means_;    // recent tick mean latencies, at most baseline_ticks
 };
 

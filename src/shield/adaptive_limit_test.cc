@@ -197,6 +197,7 @@ TEST(AdaptiveLimit, ALatencyCutThatRelievesNothingMakesTheSlownessTheNewNormal) 
   EXPECT_EQ(limit.update(slowTick()), AdaptiveLimit::Step::kCutLatency);  // 40 → 32
   EXPECT_NE(limit.update(slowTick()), AdaptiveLimit::Step::kCutLatency);  // no relief
   EXPECT_DOUBLE_EQ(limit.normalLatencyMs(), 20);
+  EXPECT_GE(limit.limit(), 40);  // the cut undone at once
   for (int i = 0; i < 5; ++i) limit.update(slowTick());
   EXPECT_GE(limit.limit(), 40);  // grown back to the demand within a few ticks
 }
