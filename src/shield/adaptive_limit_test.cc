@@ -125,6 +125,26 @@ TEST(AdaptiveLimit, FindsARateLimitedOriginsConcurrencyAndKeepsItsRefusalsRare) 
   EXPECT_LT(static_cast<double>(overloaded) / static_cast<double>(completed), 0.03);
 }
 
+// A flash crowd (known-good or not: the limit does not tell them apart) onto an origin that
+// serves 2,000 req/s at 10 ms: the first overloaded tick cuts straight to the 20 it served, the
+// next is clean, and it holds there with a probe of 21 now and then.
+TEST(AdaptiveLimit, AFlashCrowdComesDownToWhatTheOriginServesInOneTick) {
+  AdaptiveLimit limit({.min_limit = 4, .max_limit = 1024});
+  LimitSample calm;  // 500 req/s at 10 ms: 5 in flight
+  calm.completed = calm.latency_count = 500;
+  calm.latency_sum_ms = 5000;
+  calm.peak_in_flight = 6;
+  for (int i = 0; i < 5; ++i) limit.update(calm);
+  EXPECT_EQ(limit.update(rateLimitedOrigin(limit.limit(), 2000, 10)),
+            AdaptiveLimit::Step::kCutOverload);
+  EXPECT_EQ(limit.limit(), 20);
+  EXPECT_EQ(rateLimitedOrigin(limit.limit(), 2000, 10).overloaded, 0u);
+  Span crowd = drive(limit, 60, 60, [](int l) { return rateLimitedOrigin(l, 2000, 10); });
+  EXPECT_EQ(crowd.low, 20);
+  EXPECT_EQ(crowd.high, 21);
+  EXPECT_LT(crowd.refusedShare(), 0.01);
+}
+
 TEST(AdaptiveLimit, BacksOffWhenLatencyClimbs) {
   AdaptiveLimit limit({.min_limit = 2, .max_limit = 512});
   // Learn the normal first, at low use (8 in flight, nobody turned away).
