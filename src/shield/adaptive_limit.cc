@@ -98,15 +98,20 @@ AdaptiveLimit::Step AdaptiveLimit::decide(const LimitSample& s) {
     int used = std::max(1, std::min(limit_, s.peak_in_flight));
     double target = std::floor(static_cast<double>(used) * config_.decrease);
     double held_ms = judged ? mean : normal;
-    if (overloaded && held_ms > 0) {
+    double served = static_cast<double>(s.completed - s.overloaded);
+    // Shown saturated: its work held at least half of what was tried all tick, or it refused
+    // more than it served. Otherwise the refusals came from a burst in a lighter tick (a
+    // storm's start), whose average says nothing of where the origin's slots end.
+    bool at_capacity = s.latency_sum_ms / 1000.0 >= 0.5 * used ||
+                       static_cast<double>(s.overloaded) >= served;
+    if (overloaded && held_ms > 0 && at_capacity) {
       // The concurrency the origin did serve (Little's law): exchanges per tick (a second)
       // that it answered, each holding a slot `held_ms`. Proportional to what it did rather
       // than a fixed share of what was tried: one above the origin's slots comes back to its
       // slots, not to 4/5 of them; a flood far above comes down at once.
-      double served = static_cast<double>(s.completed - s.overloaded);
       target = std::min(static_cast<double>(used - 1), std::ceil(served * held_ms / 1000.0));
-      ceiling_ = used;
     }
+    if (overloaded) ceiling_ = used;
     cut_from_limit_ = limit_;
     limit_ = std::clamp(static_cast<int>(target), config_.min_limit, limit_);
     calm_ticks_ = 0;

@@ -56,7 +56,7 @@ struct LimitSample {
   uint64_t completed = 0;   // exchanges that held a slot and ended
   uint64_t overloaded = 0;  // of which the origin refused or failed
   uint64_t latency_count = 0;
-  double latency_sum_ms = 0;  // time to the response head, for exchanges that got one
+  double latency_sum_ms = 0;  // time to the response head, for exchanges served (not refused)
   int peak_in_flight = 0;
   uint64_t wanted_more = 0;  // requests that found every slot taken (queued or shed)
 };

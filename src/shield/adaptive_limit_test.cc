@@ -145,6 +145,22 @@ TEST(AdaptiveLimit, AFlashCrowdComesDownToWhatTheOriginServesInOneTick) {
   EXPECT_LT(crowd.refusedShare(), 0.01);
 }
 
+// A storm's first second: 500 users open at once, 34 in flight for a moment against 16 slots,
+// 21 refused, then 2-3 in flight on average. The refusals say the limit is too high; the
+// average does not say where the slots end, so the cut is the usual fraction, not to 3.
+TEST(AdaptiveLimit, ABurstsRefusalsCutByAFractionNotToTheTicksAverage) {
+  AdaptiveLimit limit({.min_limit = 4, .max_limit = 1024});
+  limit.adopt(24);  // the gate's fast cuts, at up to 34 in flight
+  LimitSample start;
+  start.completed = 1000;
+  start.overloaded = 21;
+  start.latency_count = 979;
+  start.latency_sum_ms = 979 * 2.7;
+  start.peak_in_flight = 34;
+  EXPECT_EQ(limit.update(start), AdaptiveLimit::Step::kCutOverload);
+  EXPECT_EQ(limit.limit(), 19);  // 24 × 0.8
+}
+
 TEST(AdaptiveLimit, BacksOffWhenLatencyClimbs) {
   AdaptiveLimit limit({.min_limit = 2, .max_limit = 512});
   // Learn the normal first, at low use (8 in flight, nobody turned away).

@@ -66,6 +66,8 @@ void OriginGate::release(bool overloaded, std::optional<Duration> latency, MonoT
       if (cut < limit) limit_.store(cut, std::memory_order_relaxed);
     }
   }
+  // Latency of served exchanges only: a refusal is quick and says nothing of how long the
+  // origin holds a slot (it would pull the mean, and Little's law with it, down).
   if (latency && !overloaded) {
     // 1/16 of each: a few dozen exchanges follow a slowed origin. Racing workers may lose an
     // update; an estimate does not mind.
@@ -73,8 +75,6 @@ void OriginGate::release(bool overloaded, std::optional<Duration> latency, MonoT
     int64_t sample = latency->count();
     recent_ns_.store(recent == 0 ? sample : recent + (sample - recent) / 16,
                      std::memory_order_relaxed);
-  }
-  if (latency) {
     latency_count_.fetch_add(1, std::memory_order_relaxed);
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(*latency).count();
     latency_sum_us_.fetch_add(static_cast<uint64_t>(std::max<int64_t>(0, us)),
