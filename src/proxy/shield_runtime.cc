@@ -100,6 +100,7 @@ ShieldState::ShieldState(const config::Shield& config, int workers)
   for (size_t i = 0; i < kMaxGuardedClusters; ++i) {
     gates_[i].setLimit(limits_[i].limit());
     gates_[i].setMinLimit(config.origin_protection.min_limit);
+    gates_[i].setCutFloor(limits_[i].cutFloor());
   }
 }
 
@@ -115,26 +116,31 @@ void ShieldState::tuneOriginLimits() {
   std::lock_guard<std::mutex> lock(limits_mu_);
   for (size_t i = 0; i < kMaxGuardedClusters; ++i) {
     shield::LimitSample sample = gates_[i].takeSample();
-    if (sample.completed == 0 && sample.wanted_more == 0) continue;
+    if (sample.completed == 0 && sample.wanted_more == 0) {
+      gates_[i].setSaturated(false);
+      continue;
+    }
     limits_[i].adopt(gates_[i].limit());  // the data path may have cut it since
     int before = limits_[i].limit();
     shield::AdaptiveLimit::Step step = limits_[i].update(sample);
     gates_[i].setLimit(limits_[i].limit());
+    gates_[i].setCutFloor(limits_[i].cutFloor());
+    gates_[i].setSaturated(limits_[i].saturated());
     gates_[i].setNormalLatency(std::chrono::duration_cast<Duration>(
         std::chrono::duration<double, std::milli>(limits_[i].normalLatencyMs())));
-    if (step == shield::AdaptiveLimit::Step::kCutOverload ||
-        step == shield::AdaptiveLimit::Step::kCutLatency) {
-      spdlog::info(
-          "origin protection: cluster #{} limit {} -> {}: {} ({} of {} exchanges refused or "
-          "failed, mean latency {:.1f} ms, normal {:.1f} ms, peak in flight {})",
-          i, before, limits_[i].limit(), shield::AdaptiveLimit::stepName(step),
-          sample.overloaded, sample.completed,
-          sample.latency_count ? sample.latency_sum_ms / sample.latency_count : 0.0,
-          limits_[i].normalLatencyMs(), sample.peak_in_flight);
-    } else if (step == shield::AdaptiveLimit::Step::kGrow) {
-      spdlog::debug("origin protection: cluster #{} limit {} -> {}", i, before,
-                    limits_[i].limit());
-    }
+    // Every tick at debug (the data to see a limit settle or saw), cuts and trims at info.
+    bool cut = step == shield::AdaptiveLimit::Step::kCutOverload ||
+               step == shield::AdaptiveLimit::Step::kCutLatency ||
+               step == shield::AdaptiveLimit::Step::kTrimQueueing;
+    spdlog::log(cut ? spdlog::level::info : spdlog::level::debug,
+                "origin protection: cluster #{} limit {} -> {}: {} ({} of {} exchanges refused or "
+                "failed, mean latency {:.1f} ms, normal {:.1f} ms, peak in flight {}, {} wanted "
+                "more, ceiling {}{})",
+                i, before, limits_[i].limit(), shield::AdaptiveLimit::stepName(step),
+                sample.overloaded, sample.completed,
+                sample.latency_count ? sample.latency_sum_ms / sample.latency_count : 0.0,
+                limits_[i].normalLatencyMs(), sample.peak_in_flight, sample.wanted_more,
+                limits_[i].ceiling(), limits_[i].saturated() ? ", saturated" : "");
   }
 }
 
@@ -155,6 +161,7 @@ void ShieldState::apply(const config::Shield& config) {
     limits_[i].reconfigure(limitConfigFor(config));
     gates_[i].setLimit(limits_[i].limit());
     gates_[i].setMinLimit(config.origin_protection.min_limit);
+    gates_[i].setCutFloor(limits_[i].cutFloor());
   }
 }
 

@@ -18,8 +18,16 @@ void AdaptiveLimit::reconfigure(const AdaptiveLimitConfig& config) {
 
 void AdaptiveLimit::adopt(int limit) {
   limit = std::clamp(limit, config_.min_limit, config_.max_limit);
-  if (limit < limit_) calm_ticks_ = 0;
+  if (limit < limit_) {
+    calm_ticks_ = 0;
+    cut_from_ = limit_;  // the gate cut on refusals; update() learns where from the sample
+  }
   limit_ = limit;
+}
+
+int AdaptiveLimit::cutFloor() const {
+  if (ceiling_ <= 0 || limit_ + 1 < ceiling_) return config_.min_limit;
+  return std::clamp(ceiling_ - 1, config_.min_limit, limit_);
 }
 
 double AdaptiveLimit::normalLatencyMs() const {
@@ -32,6 +40,7 @@ const char* AdaptiveLimit::stepName(Step step) {
     case Step::kGrow: return "grow";
     case Step::kCutOverload: return "cut (origin overloaded)";
     case Step::kCutLatency: return "cut (latency)";
+    case Step::kTrimQueueing: return "trim (origin queueing)";
   }
   return "?";
 }
@@ -51,18 +60,28 @@ AdaptiveLimit::Step AdaptiveLimit::decide(const LimitSample& s) {
                                           config_.overload_share * static_cast<double>(s.completed);
   bool slow = judged && normal > 0 && mean > normal * config_.latency_tolerance + 1.0;
   bool binding = s.wanted_more > 0 || s.peak_in_flight >= limit_;
+  if (cut_from_ > 0) {
+    // The gate cut on refusals since the last tick, at no more than the tick's peak in flight
+    // (from a limit of 1024 it cuts many times in the tick; the peak says where it bit).
+    ceiling_ = std::clamp(s.peak_in_flight, limit_ + 1, std::max(limit_ + 1, cut_from_));
+    cut_from_ = 0;
+  }
+  saturated_ = s.wanted_more > 0 && filled(s);
   slow_at_floor_ = slow && !overloaded && limit_ <= config_.min_limit ? slow_at_floor_ + 1 : 0;
   if (slow && !overloaded) {
     bool at_floor = slow_at_floor_ >= std::max(1, config_.rebaseline_ticks);
-    bool no_relief =
-        last_step_ == Step::kCutLatency && mean >= last_cut_mean_ * config_.no_relief;
+    // A cut, on latency or on refusals, after which the origin is as slow as when it was made.
+    bool no_relief = (last_step_ == Step::kCutLatency || last_step_ == Step::kCutOverload) &&
+                     last_cut_mean_ > 0 && mean >= last_cut_mean_ * config_.no_relief;
     if (at_floor || no_relief) {
       means_.assign(1, mean);  // the origin's new normal: judge (and grow) from here
       slow_at_floor_ = 0;
       slow = false;
+      normal = mean;
       // The cuts came from a stale normal, not from the origin refusing near here: grow at the
-      // full pace at once.
+      // full pace at once, from where a latency cut that relieved nothing found the limit.
       calm_ticks_ = std::max(calm_ticks_, config_.careful_ticks);
+      if (no_relief && last_step_ == Step::kCutLatency) limit_ = std::max(limit_, cut_from_limit_);
     }
   }
   // Learn the normal only from ticks when the limit did not bind: latency at the edge is what
@@ -78,16 +97,38 @@ AdaptiveLimit::Step AdaptiveLimit::decide(const LimitSample& s) {
     // ticks to come down to where it bites.
     int used = std::max(1, std::min(limit_, s.peak_in_flight));
     double target = std::floor(static_cast<double>(used) * config_.decrease);
-    if (overloaded && normal > 0) {
-      // Exchanges per tick (a second) the origin did serve, each holding a slot `normal` ms.
-      double served = static_cast<double>(s.completed - s.overloaded);
-      target = std::min(target, std::ceil(served * normal / 1000.0));
+    double held_ms = judged ? mean : normal;
+    double served = static_cast<double>(s.completed - s.overloaded);
+    // Shown saturated: its work held at least half of what was tried all tick, or it refused
+    // more than it served. Otherwise the refusals came from a burst in a lighter tick (a
+    // storm's start), whose average says nothing of where the origin's slots end.
+    bool at_capacity = s.latency_sum_ms / 1000.0 >= 0.5 * used ||
+                       static_cast<double>(s.overloaded) >= served;
+    if (overloaded && held_ms > 0 && at_capacity) {
+      // The concurrency the origin did serve (Little's law): exchanges per tick (a second)
+      // that it answered, each holding a slot `held_ms`. Proportional to what it did rather
+      // than a fixed share of what was tried: one above the origin's slots comes back to its
+      // slots, not to 4/5 of them; a flood far above comes down at once.
+      target = std::min(static_cast<double>(used - 1), std::ceil(served * held_ms / 1000.0));
     }
+    if (overloaded) ceiling_ = used;
+    cut_from_limit_ = limit_;
     limit_ = std::clamp(static_cast<int>(target), config_.min_limit, limit_);
     calm_ticks_ = 0;
-    if (overloaded) return Step::kCutOverload;
     last_cut_mean_ = mean;
-    return Step::kCutLatency;
+    return overloaded ? Step::kCutOverload : Step::kCutLatency;
+  }
+  if (binding && queueing(s, normal, mean)) {
+    // The origin's work filled the limit, yet at the normal latency it served at least an
+    // exchange's worth less: the rest waited inside it. Keep one beyond what it served.
+    double served_at_normal = static_cast<double>(s.latency_count) * normal / 1000.0;
+    int target = std::max(config_.min_limit, static_cast<int>(std::ceil(served_at_normal)) + 1);
+    if (target < limit_) {
+      ceiling_ = limit_;
+      limit_ = target;
+      calm_ticks_ = 0;
+      return Step::kTrimQueueing;
+    }
   }
   ++calm_ticks_;
   // Grow only a limit that binds: room nobody asked for proves nothing about the origin.
@@ -97,8 +138,29 @@ AdaptiveLimit::Step AdaptiveLimit::decide(const LimitSample& s) {
   int grow = calm_ticks_ <= config_.careful_ticks
                  ? 1
                  : std::max(1, static_cast<int>(std::sqrt(static_cast<double>(limit_))));
+  if (ceiling_ > 0) {
+    if (limit_ >= ceiling_) {
+      ceiling_ = 0;  // a whole tick at the ceiling, unrefused: the origin takes more now
+    } else if (limit_ + 1 >= ceiling_) {
+      // Hold one below where it refused; try that again now and then.
+      if (calm_ticks_ < config_.probe_ticks) return Step::kHold;
+      grow = 1;
+    } else {
+      grow = std::min(grow, ceiling_ - 1 - limit_);  // up to the hold, not past it
+    }
+  }
   limit_ = std::min(config_.max_limit, limit_ + grow);
   return Step::kGrow;
+}
+
+bool AdaptiveLimit::filled(const LimitSample& s) const {
+  // Exchanges × latency over a tick of a second: the mean number in flight (Little's law).
+  return s.latency_count >= config_.min_samples &&
+         s.latency_sum_ms / 1000.0 >= config_.full_share * static_cast<double>(limit_);
+}
+
+bool AdaptiveLimit::queueing(const LimitSample& s, double normal, double mean) const {
+  return normal > 0 && filled(s) && mean > normal * (1 + config_.queue_tolerance) + 0.3;
 }
 
 }  // namespace floodgate::shield

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 
 namespace floodgate::shield {
 namespace {
@@ -35,6 +36,66 @@ LimitSample queueingOrigin(int limit, int workers, double service_ms) {
   return s;
 }
 
+// A tick of an origin with `slots` requests in service at a time, each `latency_ms`, that
+// refuses at once what finds them all taken (`floodgate origin --concurrency`), under `demand`
+// requests/s: a freed slot beyond the origin's goes to a waiting request, which is refused.
+LimitSample slottedOrigin(int limit, int slots, double latency_ms, double demand) {
+  LimitSample s;
+  double wanted_in_flight = demand * latency_ms / 1000.0;
+  double in_flight = std::min(static_cast<double>(limit), wanted_in_flight);
+  double served = std::min(in_flight, static_cast<double>(slots)) * 1000.0 / latency_ms;
+  double refused = in_flight > slots ? demand - served : 0;
+  s.completed = static_cast<uint64_t>(served + refused);
+  s.overloaded = static_cast<uint64_t>(refused);
+  s.latency_count = static_cast<uint64_t>(served);
+  s.latency_sum_ms = static_cast<double>(s.latency_count) * latency_ms;
+  s.peak_in_flight = static_cast<int>(std::ceil(in_flight));
+  s.wanted_more = wanted_in_flight > limit ? static_cast<uint64_t>(demand - served) : 0;
+  return s;
+}
+
+// Drives `limit` through `ticks` ticks of `origin` (a function of the limit) and returns the
+// lowest and highest limit it set, and the share of exchanges refused, over the last `judged`.
+struct Span {
+  int low = 1 << 30, high = 0;
+  uint64_t completed = 0, overloaded = 0;
+  double refusedShare() const {
+    return completed ? static_cast<double>(overloaded) / static_cast<double>(completed) : 0;
+  }
+};
+template <typename Origin>
+Span drive(AdaptiveLimit& limit, int ticks, int judged, Origin origin) {
+  Span r;
+  for (int tick = 0; tick < ticks; ++tick) {
+    LimitSample s = origin(limit.limit());
+    limit.update(s);
+    if (tick >= ticks - judged) {
+      r.low = std::min(r.low, limit.limit());
+      r.high = std::max(r.high, limit.limit());
+      r.completed += s.completed;
+      r.overloaded += s.overloaded;
+    }
+  }
+  return r;
+}
+
+// A burst that finds the limit full for a moment is not saturation: the limit was not filled
+// all tick, so a queue toward the origin still drains.
+TEST(AdaptiveLimit, ABurstIsNotSaturation) {
+  AdaptiveLimit limit({.min_limit = 4, .max_limit = 16});
+  LimitSample burst;  // 2,000 exchanges at 2 ms: 4 in flight on average, 16 at the peak
+  burst.completed = burst.latency_count = 2000;
+  burst.latency_sum_ms = 4000;
+  burst.peak_in_flight = 16;
+  burst.wanted_more = 300;
+  limit.update(burst);
+  EXPECT_FALSE(limit.saturated());
+  LimitSample full = burst;  // the same peak, 15.5 in flight on average
+  full.latency_sum_ms = 15500;
+  limit.update(full);
+  EXPECT_TRUE(limit.saturated());
+}
+
 TEST(AdaptiveLimit, StartsAtMaxAndHoldsWhileUnused) {
   AdaptiveLimit limit({.min_limit = 4, .max_limit = 200});
   EXPECT_EQ(limit.limit(), 200);
@@ -62,6 +123,42 @@ TEST(AdaptiveLimit, FindsARateLimitedOriginsConcurrencyAndKeepsItsRefusalsRare) 
   EXPECT_GE(limit.limit(), 14);
   EXPECT_LE(limit.limit(), 26);
   EXPECT_LT(static_cast<double>(overloaded) / static_cast<double>(completed), 0.03);
+}
+
+// A flash crowd (known-good or not: the limit does not tell them apart) onto an origin that
+// serves 2,000 req/s at 10 ms: the first overloaded tick cuts straight to the 20 it served, the
+// next is clean, and it holds there with a probe of 21 now and then.
+TEST(AdaptiveLimit, AFlashCrowdComesDownToWhatTheOriginServesInOneTick) {
+  AdaptiveLimit limit({.min_limit = 4, .max_limit = 1024});
+  LimitSample calm;  // 500 req/s at 10 ms: 5 in flight
+  calm.completed = calm.latency_count = 500;
+  calm.latency_sum_ms = 5000;
+  calm.peak_in_flight = 6;
+  for (int i = 0; i < 5; ++i) limit.update(calm);
+  EXPECT_EQ(limit.update(rateLimitedOrigin(limit.limit(), 2000, 10)),
+            AdaptiveLimit::Step::kCutOverload);
+  EXPECT_EQ(limit.limit(), 20);
+  EXPECT_EQ(rateLimitedOrigin(limit.limit(), 2000, 10).overloaded, 0u);
+  Span crowd = drive(limit, 60, 60, [](int l) { return rateLimitedOrigin(l, 2000, 10); });
+  EXPECT_EQ(crowd.low, 20);
+  EXPECT_EQ(crowd.high, 21);
+  EXPECT_LT(crowd.refusedShare(), 0.01);
+}
+
+// A storm's first second: 500 users open at once, 34 in flight for a moment against 16 slots,
+// 21 refused, then 2-3 in flight on average. The refusals say the limit is too high; the
+// average does not say where the slots end, so the cut is the usual fraction, not to 3.
+TEST(AdaptiveLimit, ABurstsRefusalsCutByAFractionNotToTheTicksAverage) {
+  AdaptiveLimit limit({.min_limit = 4, .max_limit = 1024});
+  limit.adopt(24);  // the gate's fast cuts, at up to 34 in flight
+  LimitSample start;
+  start.completed = 1000;
+  start.overloaded = 21;
+  start.latency_count = 979;
+  start.latency_sum_ms = 979 * 2.7;
+  start.peak_in_flight = 34;
+  EXPECT_EQ(limit.update(start), AdaptiveLimit::Step::kCutOverload);
+  EXPECT_EQ(limit.limit(), 19);  // 24 × 0.8
 }
 
 TEST(AdaptiveLimit, BacksOffWhenLatencyClimbs) {
@@ -136,8 +233,84 @@ TEST(AdaptiveLimit, ALatencyCutThatRelievesNothingMakesTheSlownessTheNewNormal) 
   EXPECT_EQ(limit.update(slowTick()), AdaptiveLimit::Step::kCutLatency);  // 40 → 32
   EXPECT_NE(limit.update(slowTick()), AdaptiveLimit::Step::kCutLatency);  // no relief
   EXPECT_DOUBLE_EQ(limit.normalLatencyMs(), 20);
+  EXPECT_GE(limit.limit(), 40);  // the cut undone at once
   for (int i = 0; i < 5; ++i) limit.update(slowTick());
   EXPECT_GE(limit.limit(), 40);  // grown back to the demand within a few ticks
+}
+
+// examples/storms/origin-slowdown.yaml: 1,000 req/s through an origin of 16 slots that slows
+// from 2 ms to 20 ms (800 req/s at most). The limit comes to the 16 slots within a few ticks and
+// stays there — not sawing between 13 and 17 as a 4/5 cut and a +1 growth did — probing 17 now
+// and then, so refusals stay rare.
+TEST(AdaptiveLimit, SettlesAtTheSlotsOfAnOriginThatRefusesBeyondThem) {
+  AdaptiveLimit limit({.min_limit = 4, .max_limit = 1024});
+  drive(limit, 10, 0, [](int l) { return slottedOrigin(l, 16, 2, 1000); });
+  EXPECT_DOUBLE_EQ(limit.normalLatencyMs(), 2);
+  Span settling = drive(limit, 8, 8, [](int l) { return slottedOrigin(l, 16, 20, 1000); });
+  EXPECT_GE(settling.low, 12);  // not down to the floor while the normal was stale
+  Span slow = drive(limit, 60, 52, [](int l) { return slottedOrigin(l, 16, 20, 1000); });
+  EXPECT_EQ(slow.low, 16);
+  EXPECT_EQ(slow.high, 17);  // the probes
+  EXPECT_LT(slow.refusedShare(), 0.02);
+  EXPECT_DOUBLE_EQ(limit.normalLatencyMs(), 20);
+  EXPECT_EQ(limit.ceiling(), 17);
+  EXPECT_EQ(limit.cutFloor(), 16);  // a refused probe comes back to 16 in the gate too
+  EXPECT_TRUE(limit.saturated());   // 1,000 req/s wanted, 800 served: a queue would only stand
+}
+
+// Slots and a latency that grows with the queue beyond them, no refusals: the limit is trimmed
+// to what the origin served at its normal latency and holds within a few of its slots.
+TEST(AdaptiveLimit, SettlesNearTheSlotsOfAnOriginThatQueuesBeyondThem) {
+  AdaptiveLimit limit({.min_limit = 2, .max_limit = 512});
+  for (int i = 0; i < 5; ++i) {
+    LimitSample calm = queueingOrigin(8, 16, 5);
+    calm.wanted_more = 0;
+    limit.update(calm);
+  }
+  Span run = drive(limit, 120, 80, [](int l) { return queueingOrigin(l, 16, 5); });
+  EXPECT_GE(run.low, 16);
+  EXPECT_LE(run.high, 20);
+  EXPECT_DOUBLE_EQ(limit.normalLatencyMs(), 5);
+}
+
+// Settled at 16 slots, the origin gets twice as many (or speeds back up from the slowdown): the
+// next probe passes and the limit climbs to the new slots, then settles there.
+TEST(AdaptiveLimit, ClimbsAgainWhenTheOriginTakesMore) {
+  AdaptiveLimit limit({.min_limit = 4, .max_limit = 1024});
+  drive(limit, 10, 0, [](int l) { return slottedOrigin(l, 16, 2, 1000); });
+  drive(limit, 40, 0, [](int l) { return slottedOrigin(l, 16, 20, 1000); });
+  ASSERT_EQ(limit.limit(), 16);
+  Span wider = drive(limit, 60, 20, [](int l) { return slottedOrigin(l, 32, 20, 2000); });
+  EXPECT_GE(wider.low, 31);
+  EXPECT_LE(wider.high, 33);
+  // A probe every 11 ticks; here it is refused for a whole tick (the gate's fast cut ends it
+  // after a few refusals).
+  EXPECT_LT(wider.refusedShare(), 0.03);
+  // Queueing instead of refusing: the same climb.
+  AdaptiveLimit queued({.min_limit = 2, .max_limit = 512});
+  LimitSample calm = queueingOrigin(8, 16, 5);
+  calm.wanted_more = 0;
+  queued.update(calm);
+  drive(queued, 120, 0, [](int l) { return queueingOrigin(l, 16, 5); });
+  ASSERT_LE(queued.limit(), 20);
+  Span more = drive(queued, 80, 20, [](int l) { return queueingOrigin(l, 32, 5); });
+  EXPECT_GE(more.low, 32);
+  EXPECT_LE(more.high, 38);
+}
+
+// The slowdown ends: 2 ms again, demand below the 16 slots. Latency is normal at once, the
+// normal is learned back and nothing is refused; a later flash crowd finds the 16 held.
+TEST(AdaptiveLimit, AnOriginFastAgainIsServedInFull) {
+  AdaptiveLimit limit({.min_limit = 4, .max_limit = 1024});
+  drive(limit, 10, 0, [](int l) { return slottedOrigin(l, 16, 2, 1000); });
+  drive(limit, 30, 0, [](int l) { return slottedOrigin(l, 16, 20, 1000); });
+  Span fast = drive(limit, 10, 10, [](int l) { return slottedOrigin(l, 16, 2, 1000); });
+  EXPECT_EQ(fast.overloaded, 0u);
+  EXPECT_DOUBLE_EQ(limit.normalLatencyMs(), 2);
+  EXPECT_FALSE(limit.saturated());
+  Span crowd = drive(limit, 30, 25, [](int l) { return slottedOrigin(l, 16, 2, 20000); });
+  EXPECT_EQ(crowd.low, 16);
+  EXPECT_LE(crowd.high, 17);
 }
 
 TEST(AdaptiveLimit, OverloadCutsToWhatTheOriginServedWhenTheNormalIsKnown) {
@@ -159,13 +332,16 @@ TEST(AdaptiveLimit, OverloadCutsToWhatTheOriginServedWhenTheNormalIsKnown) {
 
 TEST(AdaptiveLimit, AdoptsACutMadeBetweenTicks) {
   AdaptiveLimit limit({.min_limit = 4, .max_limit = 100, .careful_ticks = 2});
-  limit.adopt(30);
-  EXPECT_EQ(limit.limit(), 30);
+  limit.adopt(24);  // refusals at 30 in flight: 30 × 4/5
+  EXPECT_EQ(limit.limit(), 24);
   LimitSample busy;
   busy.completed = 100;
   busy.peak_in_flight = 30;
   limit.update(busy);
-  EXPECT_EQ(limit.limit(), 31);  // carefully: the cut counts as one
+  EXPECT_EQ(limit.limit(), 25);  // carefully: the cut counts as one
+  EXPECT_EQ(limit.ceiling(), 30);  // where the gate cut, as far as the tick's peak tells
+  for (int i = 0; i < 8; ++i) limit.update(busy);
+  EXPECT_EQ(limit.limit(), 29);  // one below it, until a probe
   limit.adopt(1);
   EXPECT_EQ(limit.limit(), 4);
 }

@@ -60,12 +60,21 @@ void OriginGate::release(bool overloaded, std::optional<Duration> latency, MonoT
         last_cut_ns_.compare_exchange_strong(last, t, std::memory_order_relaxed)) {
       refusals_since_cut_.store(0, std::memory_order_relaxed);
       int limit = limit_.load(std::memory_order_relaxed);
-      int cut = std::max(min_limit_.load(std::memory_order_relaxed),
-                         std::min(limit, was_in_flight) * 4 / 5);
+      int floor = std::max(min_limit_.load(std::memory_order_relaxed),
+                           cut_floor_.load(std::memory_order_relaxed));
+      int cut = std::max(floor, std::min(limit, was_in_flight) * 4 / 5);
       if (cut < limit) limit_.store(cut, std::memory_order_relaxed);
     }
   }
-  if (latency) {
+  // Latency of served exchanges only: a refusal is quick and says nothing of how long the
+  // origin holds a slot (it would pull the mean, and Little's law with it, down).
+  if (latency && !overloaded) {
+    // 1/16 of each: a few dozen exchanges follow a slowed origin. Racing workers may lose an
+    // update; an estimate does not mind.
+    int64_t recent = recent_ns_.load(std::memory_order_relaxed);
+    int64_t sample = latency->count();
+    recent_ns_.store(recent == 0 ? sample : recent + (sample - recent) / 16,
+                     std::memory_order_relaxed);
     latency_count_.fetch_add(1, std::memory_order_relaxed);
     auto us = std::chrono::duration_cast<std::chrono::microseconds>(*latency).count();
     latency_sum_us_.fetch_add(static_cast<uint64_t>(std::max<int64_t>(0, us)),
@@ -77,8 +86,15 @@ bool OriginGate::drainsWithin(size_t ahead, Duration wait) const {
   int64_t normal = normal_ns_.load(std::memory_order_relaxed);
   if (normal <= 0) return true;
   double slots = std::max(1.0, static_cast<double>(limit_.load(std::memory_order_relaxed)));
-  double expected_ns = static_cast<double>(ahead + 1) * static_cast<double>(normal) / slots;
-  return expected_ns <= static_cast<double>(wait.count()) / 2;
+  int64_t recent = recent_ns_.load(std::memory_order_relaxed);
+  double turnover_ns = static_cast<double>(std::max(normal, recent)) / slots;
+  double budget_ns = static_cast<double>(wait.count()) / 2;
+  if (saturated_.load(std::memory_order_relaxed) || recent > 2 * normal) {
+    // Still the next free slot at least, however slow the origin.
+    budget_ns = std::min(budget_ns, std::max(static_cast<double>(kStandingTarget.count()),
+                                             turnover_ns));
+  }
+  return static_cast<double>(ahead + 1) * turnover_ns <= budget_ns;
 }
 
 LimitSample OriginGate::takeSample() {

@@ -57,6 +57,9 @@ class alignas(64) OriginGate {
   LimitSample takeSample();
   void setLimit(int limit) { limit_.store(limit, std::memory_order_relaxed); }
   void setMinLimit(int min_limit) { min_limit_.store(min_limit, std::memory_order_relaxed); }
+  // The fast cut leaves at least this (AdaptiveLimit::cutFloor): near a concurrency the origin
+  // is known to refuse at, the tick's hold, not 4/5 of it.
+  void setCutFloor(int floor) { cut_floor_.store(floor, std::memory_order_relaxed); }
   // The origin's normal latency as the control tick learned it (0: not known).
   void setNormalLatency(Duration d) { normal_ns_.store(d.count(), std::memory_order_relaxed); }
 
@@ -65,7 +68,15 @@ class alignas(64) OriginGate {
   // optimistic (other classes take slots too), and a request that waits only to time out has
   // cost its client the whole wait for nothing. True while the normal is not known: then only
   // the wait itself decides.
+  // Slots turn over at the origin's recent latency when it is above the normal (the origin
+  // slowed since the tick learned it). While the origin is saturated (setSaturated, or answering
+  // at more than twice its normal latency before the tick has seen it), within kStandingTarget
+  // at most, as CoDel keeps a standing queue near its 5 ms target: demand beyond what the
+  // origin serves is shed at once either way, and a longer queue only adds its wait to every
+  // request it serves.
   bool drainsWithin(size_t ahead, Duration wait) const;
+  void setSaturated(bool saturated) { saturated_.store(saturated, std::memory_order_relaxed); }
+  static constexpr Duration kStandingTarget = std::chrono::milliseconds(5);
   static constexpr Duration kFastCutSpacing = std::chrono::milliseconds(20);
   static constexpr int kFastCutRefusals = 4;
   int limit() const { return limit_.load(std::memory_order_relaxed); }
@@ -75,6 +86,9 @@ class alignas(64) OriginGate {
   std::atomic<int> in_flight_{0};
   std::atomic<int> limit_{1 << 30};
   std::atomic<int> min_limit_{1};
+  std::atomic<int> cut_floor_{1};
+  std::atomic<bool> saturated_{false};
+  std::atomic<int64_t> recent_ns_{0};  // moving average of served exchanges' latency
   std::atomic<int64_t> normal_ns_{0};
   std::atomic<int64_t> last_cut_ns_{INT64_MIN / 2};
   std::atomic<int> refusals_since_cut_{0};

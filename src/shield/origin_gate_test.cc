@@ -29,7 +29,7 @@ TEST(OriginGate, SampleCountsWhatCameBack) {
   ASSERT_TRUE(gate.tryAcquire(PriorityClass::kKnownGood));
   EXPECT_FALSE(gate.tryAcquire(PriorityClass::kKnownGood));
   gate.release(false, milliseconds(4), MonoTime());
-  gate.release(true, std::nullopt, MonoTime());
+  gate.release(true, milliseconds(1), MonoTime());  // a quick 503: no latency of a served one
   LimitSample s = gate.takeSample();
   EXPECT_EQ(s.completed, 2u);
   EXPECT_EQ(s.overloaded, 1u);
@@ -62,6 +62,25 @@ TEST(OriginGate, RefusalsCutAtOnceButNotTooOften) {
   EXPECT_EQ(gate.takeSample().overloaded, 37u);
 }
 
+// A probe one above the origin's slots (the tick's cutFloor 16 at a limit of 17): its refusals
+// take the limit back to 16, not to 4/5 of 17 — and no refusal cuts below 16 after that.
+TEST(OriginGate, RefusalsCutNoLowerThanTheFloorTheTickSet) {
+  OriginGate gate;
+  gate.setLimit(17);
+  gate.setMinLimit(4);
+  gate.setCutFloor(16);
+  for (int i = 0; i < 17; ++i) ASSERT_TRUE(gate.tryAcquire(PriorityClass::kKnownGood));
+  MonoTime t0 = MonoTime(seconds(100));
+  for (int i = 0; i < 4; ++i) gate.release(true, std::nullopt, t0);
+  EXPECT_EQ(gate.limit(), 16);
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(gate.tryAcquire(PriorityClass::kKnownGood));
+  for (int i = 0; i < 4; ++i) gate.release(true, std::nullopt, t0 + seconds(1));
+  EXPECT_EQ(gate.limit(), 16);  // 16 in flight at the fourth refusal: the floor holds
+  gate.setCutFloor(4);          // the tick found no ceiling near: 4/5 again
+  for (int i = 0; i < 4; ++i) gate.release(true, std::nullopt, t0 + seconds(2));
+  EXPECT_EQ(gate.limit(), 7);  // 9 were in flight at the fourth refusal: 9 × 4/5
+}
+
 TEST(OriginGate, KnowsWhenAQueueCannotDrainInTime) {
   OriginGate gate;
   gate.setLimit(10);
@@ -73,6 +92,45 @@ TEST(OriginGate, KnowsWhenAQueueCannotDrainInTime) {
   gate.setLimit(1);
   EXPECT_TRUE(gate.drainsWithin(0, milliseconds(40)));  // one slot, turning over in 20 ms
   EXPECT_FALSE(gate.drainsWithin(0, milliseconds(39)));
+}
+
+TEST(OriginGate, ASaturatedOriginKeepsOnlyAShortQueue) {
+  OriginGate gate;
+  gate.setLimit(16);
+  gate.setNormalLatency(milliseconds(20));  // a slot every 1.25 ms
+  EXPECT_TRUE(gate.drainsWithin(31, milliseconds(80)));  // 40 ms: a burst may wait
+  gate.setSaturated(true);
+  EXPECT_TRUE(gate.drainsWithin(3, milliseconds(80)));    // 5 ms
+  EXPECT_FALSE(gate.drainsWithin(4, milliseconds(80)));
+  EXPECT_FALSE(gate.drainsWithin(3, milliseconds(8)));    // never more than half the wait
+  gate.setLimit(1);
+  EXPECT_TRUE(gate.drainsWithin(0, milliseconds(80)));    // the next slot, however slow
+  EXPECT_FALSE(gate.drainsWithin(1, milliseconds(80)));
+  gate.setSaturated(false);
+  EXPECT_TRUE(gate.drainsWithin(1, milliseconds(80)));
+}
+
+// The origin slows tenfold between ticks: the queue is judged by what it answers now, not by the
+// normal the tick learned before (16 slots at 2 ms would let 200 wait within 25 ms).
+TEST(OriginGate, ASlowedOriginIsJudgedByItsRecentLatency) {
+  OriginGate gate;
+  gate.setLimit(16);
+  gate.setNormalLatency(milliseconds(2));
+  EXPECT_TRUE(gate.drainsWithin(150, milliseconds(50)));
+  MonoTime t0 = MonoTime(seconds(100));
+  for (int i = 0; i < 64; ++i) {
+    ASSERT_TRUE(gate.tryAcquire(PriorityClass::kKnownGood));
+    gate.release(false, milliseconds(20), t0);
+  }
+  EXPECT_FALSE(gate.drainsWithin(150, milliseconds(50)));
+  // Past twice the normal: a standing queue, kept to 5 ms of 20 ms / 16 slots.
+  EXPECT_TRUE(gate.drainsWithin(3, milliseconds(50)));
+  EXPECT_FALSE(gate.drainsWithin(4, milliseconds(50)));
+  for (int i = 0; i < 8; ++i) {  // refusals are quick, but say nothing of the slots' turnover
+    ASSERT_TRUE(gate.tryAcquire(PriorityClass::kKnownGood));
+    gate.release(true, std::chrono::microseconds(300), t0);
+  }
+  EXPECT_FALSE(gate.drainsWithin(4, milliseconds(50)));
 }
 
 TEST(OriginGate, NoClassTakesASlotWhileABetterOneWaitsOnAnyWorker) {
