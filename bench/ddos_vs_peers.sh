@@ -34,6 +34,9 @@
 #                    /usr/sbin/haproxy]
 #   AFTER_SECONDS    also print legit success and p99 for the first N seconds after the
 #                    attack window, per system (attack end vs the calm baseline) [0: no]
+#   PHASES=1         also print, per system, the median of the per-second legit p99 in each
+#                    phase (calm, the attack's first 2 s, the rest of the attack, after), pooled
+#                    over the rounds: where a p99 is lost [0: no]
 #   OUT              also write the Markdown report to this file
 #   ROUNDS           play each scenario this many times per system, the systems interleaved
 #                    within each round (floodgate, nginx, haproxy, floodgate, ...) so drift
@@ -49,7 +52,7 @@ source "$HERE/lib.sh"
 
 CMDLINE=""
 for v in SYSTEMS ORIGIN_CAPACITY ORIGIN_LATENCY ORIGIN_WORKERS WORKERS PER_IP_RATE PER_IP_CONNS \
-         FLOODGATE_CONFIG TIME_SCALE STORM_TASKSET SERVER_TASKSET FLOODGATE_BIN AFTER_SECONDS ROUNDS OUT; do
+         FLOODGATE_CONFIG TIME_SCALE STORM_TASKSET SERVER_TASKSET FLOODGATE_BIN AFTER_SECONDS ROUNDS PHASES OUT; do
   [[ -n ${!v+x} ]] && CMDLINE+="$v=${!v} "
 done
 CMDLINE+="$0"
@@ -71,6 +74,7 @@ NGINX_BIN=${NGINX_BIN:-/usr/sbin/nginx}
 HAPROXY_BIN=${HAPROXY_BIN:-/usr/sbin/haproxy}
 AFTER_SECONDS=${AFTER_SECONDS:-0}
 ROUNDS=${ROUNDS:-1}
+PHASES=${PHASES:-0}
 OUT=${OUT:-}
 KEEP_TMP=${KEEP_TMP:-0}
 HOST=127.0.0.1
@@ -87,6 +91,7 @@ done
 [[ $ORIGIN_LATENCY =~ ^[0-9]+$ ]] || bench_die "ORIGIN_LATENCY must be whole milliseconds"
 [[ $TIME_SCALE =~ ^[0-9]*\.?[0-9]+$ ]] || bench_die "TIME_SCALE must be a positive number"
 [[ $AFTER_SECONDS =~ ^[0-9]+$ ]] || bench_die "AFTER_SECONDS must be a whole number of seconds"
+[[ $PHASES == 0 || $PHASES == 1 ]] || bench_die "PHASES must be 0 or 1"
 read -r -a SYSTEM_LIST <<< "$SYSTEMS"
 ((${#SYSTEM_LIST[@]})) || bench_die "SYSTEMS is empty"
 for s in "${SYSTEM_LIST[@]}"; do
@@ -410,6 +415,19 @@ table_row() {
   ' "$2"
 }
 
+# phase_p99 SYSTEM REPORT...: a Markdown row: the median per-second legit p99 by phase, over
+# every second with legit requests of every report (calm, the attack's first 2 s, its rest, after).
+phase_p99() {
+  local system=$1; shift
+  jq -s -r --arg system "$system" '
+    def med: sort | if length == 0 then "-" else .[(length - 1) / 2 | floor] * 10 | round / 10 | tostring + " ms" end;
+    [.[] | (.derived.attack_window_s // [0, 0]) as $w | .series[] | select(.legit.requests > 0)
+     | {t, p99: .legit.p99_ms, w: $w}] as $s
+    | [[$s[] | select(.t < .w[0])], [$s[] | select(.t >= .w[0] and .t < .w[0] + 2)],
+       [$s[] | select(.t >= .w[0] + 2 and .t < .w[1])], [$s[] | select(.t >= .w[1])]]
+    | map(map(.p99) | med) | "| \($system) | " + join(" | ") + " |"' "$@"
+}
+
 MD="Command: \`$CMDLINE\`
 Machine: $(bench_machine); load average at start: $LOAD_AT_START.
 Origin: \`floodgate origin --capacity $ORIGIN_CAPACITY --latency $ORIGIN_LATENCY --workers $ORIGIN_WORKERS\`, fresh for every run.
@@ -427,7 +445,7 @@ for scenario in "$@"; do
   scale_scenario "$scenario" "$SCEN_DIR/scenario.yaml"
   read -r -a ORIGIN_EXTRA <<< "$(scenario_directive "$scenario" bench-origin)"
   LATENCY_TIMELINE=$(scenario_directive "$scenario" bench-origin-latency)
-  declare -A AFTER=()
+  declare -A AFTER=() REPORTS=()
   for ((round = 1; round <= ROUNDS; round++)); do
     for system in "${SYSTEM_LIST[@]}"; do
       dir="$SCEN_DIR/$system"
@@ -455,6 +473,7 @@ for scenario in "$@"; do
       fi
       figures "$report" "$left" > "$dir/figures.json"
       cat "$dir/figures.json" >> "$SCEN_DIR/$system.figures.jsonl"
+      REPORTS[$system]+=" $report"
       if ((AFTER_SECONDS > 0)); then
         AFTER[$system]+=$'\n'"- $system$( ((ROUNDS > 1)) && echo " (round $round)"): $(after_attack "$report" "$AFTER_SECONDS")"
       fi
@@ -468,6 +487,14 @@ for scenario in "$@"; do
     table+=$'\n\n'"Legit success and p99 in each of the first $AFTER_SECONDS s after the attack window:"
     for system in "${SYSTEM_LIST[@]}"; do table+="${AFTER[$system]}"; done
   fi
+  if ((PHASES)); then
+    table+=$'\n\n'"Legit p99 by phase: the median of the per-second p99s$( ((ROUNDS > 1)) && echo " of all $ROUNDS rounds"):"$'\n\n'
+    table+="| system | calm | attack, first 2 s | attack, rest | after |"$'\n'"|---|---:|---:|---:|---:|"
+    for system in "${SYSTEM_LIST[@]}"; do
+      read -r -a reports <<< "${REPORTS[$system]}"
+      table+=$'\n'"$(phase_p99 "$system" "${reports[@]}")"
+    done
+  fi
   echo
   echo "== $name"
   echo "$table"
@@ -479,7 +506,7 @@ $( ((${#ORIGIN_EXTRA[@]} == 0)) || echo "Origin options for this scenario: \`${O
 
 $table
 "
-  unset AFTER
+  unset AFTER REPORTS
 done
 
 echo
