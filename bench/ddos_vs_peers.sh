@@ -34,7 +34,14 @@
 #                    /usr/sbin/haproxy]
 #   AFTER_SECONDS    also print legit success and p99 for the first N seconds after the
 #                    attack window, per system (attack end vs the calm baseline) [0: no]
+#   PHASES=1         also print, per system, the median of the per-second legit p99 in each
+#                    phase (calm, the attack's first 2 s, the rest of the attack, after), pooled
+#                    over the rounds: where a p99 is lost [0: no]
 #   OUT              also write the Markdown report to this file
+#   ROUNDS           play each scenario this many times per system, the systems interleaved
+#                    within each round (floodgate, nginx, haproxy, floodgate, ...) so drift
+#                    hits all alike; every figure is then the median of the rounds, with the
+#                    spread (min-max) of legit success and p99 beside it [1]
 #   KEEP_TMP=1       keep the temp dir (configs, logs, every report.json and chart.svg)
 set -euo pipefail
 
@@ -45,7 +52,7 @@ source "$HERE/lib.sh"
 
 CMDLINE=""
 for v in SYSTEMS ORIGIN_CAPACITY ORIGIN_LATENCY ORIGIN_WORKERS WORKERS PER_IP_RATE PER_IP_CONNS \
-         FLOODGATE_CONFIG TIME_SCALE STORM_TASKSET SERVER_TASKSET FLOODGATE_BIN AFTER_SECONDS OUT; do
+         FLOODGATE_CONFIG TIME_SCALE STORM_TASKSET SERVER_TASKSET FLOODGATE_BIN AFTER_SECONDS ROUNDS PHASES OUT; do
   [[ -n ${!v+x} ]] && CMDLINE+="$v=${!v} "
 done
 CMDLINE+="$0"
@@ -66,6 +73,8 @@ FLOODGATE_BIN=${FLOODGATE_BIN:-$ROOT/build/release/floodgate}
 NGINX_BIN=${NGINX_BIN:-/usr/sbin/nginx}
 HAPROXY_BIN=${HAPROXY_BIN:-/usr/sbin/haproxy}
 AFTER_SECONDS=${AFTER_SECONDS:-0}
+ROUNDS=${ROUNDS:-1}
+PHASES=${PHASES:-0}
 OUT=${OUT:-}
 KEEP_TMP=${KEEP_TMP:-0}
 HOST=127.0.0.1
@@ -76,12 +85,13 @@ LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
 (($# > 0)) || bench_die "usage: $0 SCENARIO.yaml [SCENARIO.yaml ...] (e.g. examples/storms/*.yaml)"
 for f in "$@"; do [[ -r $f ]] || bench_die "cannot read scenario $f"; done
-for v in ORIGIN_CAPACITY ORIGIN_WORKERS WORKERS PER_IP_RATE PER_IP_CONNS; do
+for v in ORIGIN_CAPACITY ORIGIN_WORKERS WORKERS PER_IP_RATE PER_IP_CONNS ROUNDS; do
   [[ ${!v} =~ ^[1-9][0-9]*$ ]] || bench_die "$v must be a positive integer (got '${!v}')"
 done
 [[ $ORIGIN_LATENCY =~ ^[0-9]+$ ]] || bench_die "ORIGIN_LATENCY must be whole milliseconds"
 [[ $TIME_SCALE =~ ^[0-9]*\.?[0-9]+$ ]] || bench_die "TIME_SCALE must be a positive number"
 [[ $AFTER_SECONDS =~ ^[0-9]+$ ]] || bench_die "AFTER_SECONDS must be a whole number of seconds"
+[[ $PHASES == 0 || $PHASES == 1 ]] || bench_die "PHASES must be 0 or 1"
 read -r -a SYSTEM_LIST <<< "$SYSTEMS"
 ((${#SYSTEM_LIST[@]})) || bench_die "SYSTEMS is empty"
 for s in "${SYSTEM_LIST[@]}"; do
@@ -139,8 +149,8 @@ port_taken_in() { cat "$@" 2>/dev/null | grep -qiE "already in use|cannot bind";
 
 # start_origin DIR: a fresh origin for one run (clean counts); sets ORIGIN_PID, ORIGIN_PORT.
 start_origin() {
-  local dir=$1 attempt
-  for attempt in 1 2 3 4 5; do
+  local dir=$1
+  for _ in 1 2 3 4 5; do
     bench_free_port ORIGIN_PORT
     bench_start "$dir/origin.log" "${PIN[@]}" "$FLOODGATE_BIN" origin --listen "$HOST:$ORIGIN_PORT" \
       --capacity "$ORIGIN_CAPACITY" --latency "$ORIGIN_LATENCY" --workers "$ORIGIN_WORKERS" \
@@ -157,8 +167,8 @@ start_origin() {
 
 # start_front NAME DIR: the system under test in front of the origin; sets FRONT_PID, FRONT_PORT.
 start_front() {
-  local name=$1 dir=$2 attempt
-  for attempt in 1 2 3 4 5; do
+  local name=$1 dir=$2
+  for _ in 1 2 3 4 5; do
     start_front_once "$name" "$dir" && return 0
     port_taken_in "$dir/front.log" "$dir/error.log" || break
     bench_log "$name's port $FRONT_PORT was taken meanwhile; trying another"
@@ -355,17 +365,68 @@ after_attack() {
   ' "$1"
 }
 
-fmt_pct() { jq -r "if . == null then \"-\" else (. * 10000 | round / 100 | tostring) + \"%\" end" <<< "$1"; }
-fmt_ms() { jq -r "if . == null then \"-\" else (. * 10 | round / 10 | tostring) + \" ms\" end" <<< "$1"; }
 # Attack admitted ÷ offered from the time to mitigate until the attack ended, by the report's
 # per-second series: issue 4's "once mitigated" share (null when never mitigated).
+# shellcheck disable=SC2016  # a jq program: its $ are jq's
 ADMITTED_ONCE_MITIGATED='.derived.time_to_mitigate_s as $m | .derived.attack_window_s as $w
   | if $m == null then null else
       [.series[($w[0] + $m | floor):($w[1] | floor)][].attack] as $s
       | ([$s[].offered] | add // 0) as $o
       | if $o == 0 then null else ([$s[].admitted] | add) / $o end
     end'
-fmt_s() { jq -r "if . == null then \"$2\" else (. | tostring) + \" s\" end" <<< "$1"; }
+
+# figures REPORT LEFT: one run's figures as a one-line JSON object (null where there is none).
+figures() {
+  local amp amp5
+  read -r amp amp5 <<< "$(amplification "$1")"
+  jq -c --arg amp "$amp" --arg amp5 "$amp5" --arg left "$2" "
+    def num(s): if s == \"-\" or s == \"\" then null else s | tonumber end;
+    {success: .legit.success, p99: .legit.latency.p99_ms, admitted: .attack.admitted_share,
+     once: ($ADMITTED_ONCE_MITIGATED), ttm: .derived.time_to_mitigate_s,
+     ttr: .derived.time_to_recover_s, collateral: .derived.collateral_users,
+     users: .derived.legit_users, offered: .attack.offered_rps,
+     amp: num(\$amp), amp5: num(\$amp5), left: num(\$left)}" "$1"
+}
+
+# table_row SYSTEM FIGURES.jsonl: the system's Markdown row from its rounds' figures: each the
+# median (a missing one — never mitigated — counts as the largest), and with more than one
+# round the spread (min–max) of legit success and p99 beside their medians.
+table_row() {
+  jq -r -s --arg system "$1" '
+    def median: (map(select(. != null)) | sort) + map(select(. == null)) | length as $n
+      | if $n == 0 then null elif $n % 2 == 1 then .[($n - 1) / 2]
+        else .[$n / 2 - 1] as $a | .[$n / 2] as $b
+          | if $a == null or $b == null then null else ($a + $b) / 2 end end;
+    def pct: if . == null then "-" else (. * 10000 | round / 100 | tostring) + "%" end;
+    def ms: if . == null then "-" else (. * 10 | round / 10 | tostring) + " ms" end;
+    def secs: if . == null then "never" else tostring + " s" end;
+    def amp: if . == null then "-" else . * 100 | round / 100 | tostring end;
+    def med(f): map(f) | median;
+    def spread(f; fmt): [.[] | f | select(. != null)]
+      | if length == 0 then "-" else "\(min | fmt)–\(max | fmt)" end;
+    (length > 1) as $rounds
+    | "| \($system) | \(med(.success) | pct) |"
+      + (if $rounds then " \(spread(.success; pct)) |" else "" end)
+      + " \(med(.p99) | ms) |"
+      + (if $rounds then " \(spread(.p99; ms)) |" else "" end)
+      + " \(med(.admitted) | pct) | \(med(.once) | pct) | \(med(.ttm) | secs) | \(med(.ttr) | secs)"
+      + " | \(med(.collateral)) of \(med(.users)) | \(med(.offered) | round)/s"
+      + " | \(med(.amp) | amp) (worst 5 s: \(med(.amp5) | amp)) | \(med(.left) | amp) |"
+  ' "$2"
+}
+
+# phase_p99 SYSTEM REPORT...: a Markdown row: the median per-second legit p99 by phase, over
+# every second with legit requests of every report (calm, the attack's first 2 s, its rest, after).
+phase_p99() {
+  local system=$1; shift
+  jq -s -r --arg system "$system" '
+    def med: sort | if length == 0 then "-" else .[(length - 1) / 2 | floor] * 10 | round / 10 | tostring + " ms" end;
+    [.[] | (.derived.attack_window_s // [0, 0]) as $w | .series[] | select(.legit.requests > 0)
+     | {t, p99: .legit.p99_ms, w: $w}] as $s
+    | [[$s[] | select(.t < .w[0])], [$s[] | select(.t >= .w[0] and .t < .w[0] + 2)],
+       [$s[] | select(.t >= .w[0] + 2 and .t < .w[1])], [$s[] | select(.t >= .w[1])]]
+    | map(map(.p99) | med) | "| \($system) | " + join(" | ") + " |"' "$@"
+}
 
 MD="Command: \`$CMDLINE\`
 Machine: $(bench_machine); load average at start: $LOAD_AT_START.
@@ -375,6 +436,8 @@ floodgate: $([[ -n $FLOODGATE_CONFIG ]] && echo "\`floodgate run -c $FLOODGATE_C
 floodgate-limits: floodgate with the peers' budgets in its shield: a per-source rate limit of $PER_IP_RATE/s (burst $((PER_IP_RATE * 2))), $PER_IP_CONNS connections per source, 5 s header and body timeouts.
 Phase durations scaled by $TIME_SCALE.
 "
+((ROUNDS > 1)) && MD+="Rounds: $ROUNDS per scenario, the systems interleaved within each round; every figure is the median of the $ROUNDS runs (a missing one, e.g. never mitigated, counts as the largest), with the spread (min–max) of legit success and p99.
+"
 for scenario in "$@"; do
   name=$(basename "$scenario" .yaml)
   SCEN_DIR="$TMP/$name"
@@ -382,41 +445,55 @@ for scenario in "$@"; do
   scale_scenario "$scenario" "$SCEN_DIR/scenario.yaml"
   read -r -a ORIGIN_EXTRA <<< "$(scenario_directive "$scenario" bench-origin)"
   LATENCY_TIMELINE=$(scenario_directive "$scenario" bench-origin-latency)
-  declare -A ROW=() AFTER=()
-  for system in "${SYSTEM_LIST[@]}"; do
-    dir="$SCEN_DIR/$system"
-    mkdir -p "$dir"
-    bench_log "$name: $system"
-    start_origin "$dir"
-    start_front "$system" "$dir"
-    rc=0
-    start_origin_timer "$dir" "$LATENCY_TIMELINE"
-    "${STORM_PIN[@]}" "$FLOODGATE_BIN" storm "$SCEN_DIR/scenario.yaml" \
-      --target "http://$HOST:$FRONT_PORT" --origin-stats "http://$HOST:$ORIGIN_PORT/__origin/stats" \
-      --report "$dir/report" > "$dir/storm.log" 2>&1 || rc=$?
-    bench_alive "$FRONT_PID" || bench_log "warning: $system exited during $name"
-    [[ -n $TIMER_PID ]] && { bench_stop "$TIMER_PID"; bench_forget "$TIMER_PID"; }
-    left="-"
-    [[ $system == floodgate* ]] && left=$(rules_left "$ADMIN_PORT")
-    bench_stop "$FRONT_PID"; bench_forget "$FRONT_PID"
-    bench_stop "$ORIGIN_PID"; bench_forget "$ORIGIN_PID"
-    report="$dir/report/report.json"
-    # Exit 1 only says the scenario's expectations did not hold: that is a result, not a failure.
-    if ((rc > 1)) || [[ ! -s $report ]]; then
-      tail -n 20 "$dir/storm.log" >&2
-      bench_die "storm failed on $name against $system (exit $rc)"
-    fi
-    r=$(cat "$report")
-    ROW[$system]="| $system | $(fmt_pct "$(jq '.legit.success' <<< "$r")") | $(fmt_ms "$(jq '.legit.latency.p99_ms' <<< "$r")") | $(fmt_pct "$(jq '.attack.admitted_share' <<< "$r")") | $(fmt_pct "$(jq "$ADMITTED_ONCE_MITIGATED" <<< "$r")") | $(fmt_s "$(jq '.derived.time_to_mitigate_s' <<< "$r")" "never") | $(fmt_s "$(jq '.derived.time_to_recover_s' <<< "$r")" "never") | $(jq -r '"\(.derived.collateral_users) of \(.derived.legit_users)"' <<< "$r") | $(jq -r '.attack.offered_rps | round' <<< "$r")/s | $(amplification "$report" | sed 's/ / (worst 5 s: /; s/$/)/') | $left |"
-    ((AFTER_SECONDS > 0)) && AFTER[$system]="- $system: $(after_attack "$report" "$AFTER_SECONDS")"
-    bench_log "  $(sed 's/ *| */ | /g' <<< "${ROW[$system]}")"
+  declare -A AFTER=() REPORTS=()
+  for ((round = 1; round <= ROUNDS; round++)); do
+    for system in "${SYSTEM_LIST[@]}"; do
+      dir="$SCEN_DIR/$system"
+      ((ROUNDS > 1)) && dir+="/round-$round"
+      mkdir -p "$dir"
+      bench_log "$name: $system$( ((ROUNDS > 1)) && echo " (round $round of $ROUNDS)")"
+      start_origin "$dir"
+      start_front "$system" "$dir"
+      rc=0
+      start_origin_timer "$dir" "$LATENCY_TIMELINE"
+      "${STORM_PIN[@]}" "$FLOODGATE_BIN" storm "$SCEN_DIR/scenario.yaml" \
+        --target "http://$HOST:$FRONT_PORT" --origin-stats "http://$HOST:$ORIGIN_PORT/__origin/stats" \
+        --report "$dir/report" > "$dir/storm.log" 2>&1 || rc=$?
+      bench_alive "$FRONT_PID" || bench_log "warning: $system exited during $name"
+      [[ -n $TIMER_PID ]] && { bench_stop "$TIMER_PID"; bench_forget "$TIMER_PID"; }
+      left="-"
+      [[ $system == floodgate* ]] && left=$(rules_left "$ADMIN_PORT")
+      bench_stop "$FRONT_PID"; bench_forget "$FRONT_PID"
+      bench_stop "$ORIGIN_PID"; bench_forget "$ORIGIN_PID"
+      report="$dir/report/report.json"
+      # Exit 1 only says the scenario's expectations did not hold: that is a result, not a failure.
+      if ((rc > 1)) || [[ ! -s $report ]]; then
+        tail -n 20 "$dir/storm.log" >&2
+        bench_die "storm failed on $name against $system (exit $rc)"
+      fi
+      figures "$report" "$left" > "$dir/figures.json"
+      cat "$dir/figures.json" >> "$SCEN_DIR/$system.figures.jsonl"
+      REPORTS[$system]+=" $report"
+      if ((AFTER_SECONDS > 0)); then
+        AFTER[$system]+=$'\n'"- $system$( ((ROUNDS > 1)) && echo " (round $round)"): $(after_attack "$report" "$AFTER_SECONDS")"
+      fi
+      bench_log "  $(table_row "$system" "$dir/figures.json" | sed 's/ *| */ | /g')"
+    done
   done
-  table="| system | legit success | legit p99 | attack admitted | admitted once mitigated | time to mitigate | time to recover | collateral | attack offered | amplification | rules left |
-|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-  for system in "${SYSTEM_LIST[@]}"; do table+=$'\n'"${ROW[$system]}"; done
+  table="| system | legit success |$( ((ROUNDS > 1)) && echo " success min–max |") legit p99 |$( ((ROUNDS > 1)) && echo " p99 min–max |") attack admitted | admitted once mitigated | time to mitigate | time to recover | collateral | attack offered | amplification | rules left |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|$( ((ROUNDS > 1)) && echo "---:|---:|")"
+  for system in "${SYSTEM_LIST[@]}"; do table+=$'\n'"$(table_row "$system" "$SCEN_DIR/$system.figures.jsonl")"; done
   if ((AFTER_SECONDS > 0)); then
     table+=$'\n\n'"Legit success and p99 in each of the first $AFTER_SECONDS s after the attack window:"
-    for system in "${SYSTEM_LIST[@]}"; do table+=$'\n'"${AFTER[$system]}"; done
+    for system in "${SYSTEM_LIST[@]}"; do table+="${AFTER[$system]}"; done
+  fi
+  if ((PHASES)); then
+    table+=$'\n\n'"Legit p99 by phase: the median of the per-second p99s$( ((ROUNDS > 1)) && echo " of all $ROUNDS rounds"):"$'\n\n'
+    table+="| system | calm | attack, first 2 s | attack, rest | after |"$'\n'"|---|---:|---:|---:|---:|"
+    for system in "${SYSTEM_LIST[@]}"; do
+      read -r -a reports <<< "${REPORTS[$system]}"
+      table+=$'\n'"$(phase_p99 "$system" "${reports[@]}")"
+    done
   fi
   echo
   echo "== $name"
@@ -429,7 +506,7 @@ $( ((${#ORIGIN_EXTRA[@]} == 0)) || echo "Origin options for this scenario: \`${O
 
 $table
 "
-  unset ROW AFTER
+  unset AFTER REPORTS
 done
 
 echo
