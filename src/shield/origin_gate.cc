@@ -91,8 +91,8 @@ bool OriginGate::drainsWithin(size_t ahead, Duration wait) const {
   double budget_ns = static_cast<double>(wait.count()) / 2;
   if (saturated_.load(std::memory_order_relaxed) || recent > 2 * normal) {
     // Still the next free slot at least, however slow the origin.
-    budget_ns = std::min(budget_ns, std::max(static_cast<double>(kStandingTarget.count()),
-                                             turnover_ns));
+    budget_ns =
+        std::min(budget_ns, std::max(static_cast<double>(kStandingTarget.count()), turnover_ns));
   }
   return static_cast<double>(ahead + 1) * turnover_ns <= budget_ns;
 }
