@@ -83,6 +83,21 @@ void KnownGoodSet::noteSuccess(const IpKey& key, MonoTime now) {
   victim->compare_exchange_strong(victim_word, pack(tag, now20, now20), std::memory_order_relaxed);
 }
 
+void KnownGoodSet::noteRefused(const IpKey& key, MonoTime now) {
+  if (min_tenure_s_ == 0) return;
+  const uint64_t h = hashKey(key, seed_);
+  const uint64_t tag = std::max<uint64_t>(1, h >> kTagShift);
+  Set& set = sets_[h & (sets_count_ - 1)];
+  const uint64_t now20 = seconds(now) & kTimeMask;
+  for (auto& slot : set.slot) {
+    uint64_t word = slot.load(std::memory_order_relaxed);
+    if (tagOf(word) != tag) continue;
+    if (sinceOf(word) == now20 || age(now20, sinceOf(word)) >= min_tenure_s_) return;
+    slot.compare_exchange_strong(word, pack(tag, now20, lastOf(word)), std::memory_order_relaxed);
+    return;
+  }
+}
+
 bool KnownGoodSet::isKnownGood(const IpKey& key, MonoTime now) const {
   const uint64_t h = hashKey(key, seed_);
   const uint64_t tag = std::max<uint64_t>(1, h >> kTagShift);

@@ -52,6 +52,11 @@ class KnownGoodSet {
     min_tenure_s_ = static_cast<uint64_t>(
         std::chrono::duration_cast<std::chrono::seconds>(tenure).count());
   }
+  // Workers: `key` was refused (429: over a rate limit). A client still earning its tenure starts
+  // it again: a flooder served its rate limit's worth while the rest of its flood is refused has
+  // not shown itself a regular, and must not become one (the tarpit and the escalation spare
+  // known-good clients). A client with its tenure done keeps it. Lock-free, no allocation.
+  void noteRefused(const IpKey& key, MonoTime now);
   // Workers: one probe of one cache line.
   bool isKnownGood(const IpKey& key, MonoTime now) const;
 

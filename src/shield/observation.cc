@@ -76,6 +76,7 @@ void WorkerObservation::recordResponse(const IpKey& source, int status, Duration
     ++origin_failures_;
   } else if (status == 429) {
     refused_.offer(sourceKey(source), source);
+    if (known_good_ != nullptr) known_good_->noteRefused(source, now);
   }
 }
 
