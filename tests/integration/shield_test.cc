@@ -601,7 +601,7 @@ TEST(OriginProtectionTest, KnownGoodClientsKeepTheOriginUnderACrowd) {
   EXPECT_GT(crowd["counts"]["status_503"].get<uint64_t>(), 0u) << run.out;
   auto origin_tally = originTally(origin.port);
   // Unprotected, the origin would refuse ~80% (3,100 requests/s against 600). The crowd's first
-  // half second reaches it before the limit bites: 2-5.5% over repeated runs (5.49% once in CI).
+  // half second reaches it before the limit bites: 2-5.5% over repeated runs (5.49% once in a full-suite run).
   EXPECT_LE(origin_tally.refusedShare(), 0.08) << "origin " << origin_tally.str() << "\n" << run.out;
   std::printf("origin refused %.2f%%, regulars' success %.2f%%\n", origin_tally.refusedShare() * 100,
               regulars["success"].get<double>() * 100);
