@@ -438,6 +438,10 @@ Phase durations scaled by $TIME_SCALE.
 "
 ((ROUNDS > 1)) && MD+="Rounds: $ROUNDS per scenario, the systems interleaved within each round; every figure is the median of the $ROUNDS runs (a missing one, e.g. never mitigated, counts as the largest), with the spread (min–max) of legit success and p99.
 "
+# if_rounds TEXT: TEXT when each scenario is played more than once, else nothing (and success:
+# an assignment's status is its last substitution's, which set -e would otherwise trip on).
+if_rounds() { ((ROUNDS > 1)) && printf '%s' "$1"; return 0; }
+
 for scenario in "$@"; do
   name=$(basename "$scenario" .yaml)
   SCEN_DIR="$TMP/$name"
@@ -451,7 +455,7 @@ for scenario in "$@"; do
       dir="$SCEN_DIR/$system"
       ((ROUNDS > 1)) && dir+="/round-$round"
       mkdir -p "$dir"
-      bench_log "$name: $system$( ((ROUNDS > 1)) && echo " (round $round of $ROUNDS)")"
+      bench_log "$name: $system$(if_rounds " (round $round of $ROUNDS)")"
       start_origin "$dir"
       start_front "$system" "$dir"
       rc=0
@@ -475,20 +479,20 @@ for scenario in "$@"; do
       cat "$dir/figures.json" >> "$SCEN_DIR/$system.figures.jsonl"
       REPORTS[$system]+=" $report"
       if ((AFTER_SECONDS > 0)); then
-        AFTER[$system]+=$'\n'"- $system$( ((ROUNDS > 1)) && echo " (round $round)"): $(after_attack "$report" "$AFTER_SECONDS")"
+        AFTER[$system]+=$'\n'"- $system$(if_rounds " (round $round)"): $(after_attack "$report" "$AFTER_SECONDS")"
       fi
       bench_log "  $(table_row "$system" "$dir/figures.json" | sed 's/ *| */ | /g')"
     done
   done
-  table="| system | legit success |$( ((ROUNDS > 1)) && echo " success min–max |") legit p99 |$( ((ROUNDS > 1)) && echo " p99 min–max |") attack admitted | admitted once mitigated | time to mitigate | time to recover | collateral | attack offered | amplification | rules left |
-|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|$( ((ROUNDS > 1)) && echo "---:|---:|")"
+  table="| system | legit success |$(if_rounds " success min–max |") legit p99 |$(if_rounds " p99 min–max |") attack admitted | admitted once mitigated | time to mitigate | time to recover | collateral | attack offered | amplification | rules left |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|$(if_rounds "---:|---:|")"
   for system in "${SYSTEM_LIST[@]}"; do table+=$'\n'"$(table_row "$system" "$SCEN_DIR/$system.figures.jsonl")"; done
   if ((AFTER_SECONDS > 0)); then
     table+=$'\n\n'"Legit success and p99 in each of the first $AFTER_SECONDS s after the attack window:"
     for system in "${SYSTEM_LIST[@]}"; do table+="${AFTER[$system]}"; done
   fi
   if ((PHASES)); then
-    table+=$'\n\n'"Legit p99 by phase: the median of the per-second p99s$( ((ROUNDS > 1)) && echo " of all $ROUNDS rounds"):"$'\n\n'
+    table+=$'\n\n'"Legit p99 by phase: the median of the per-second p99s$(if_rounds " of all $ROUNDS rounds"):"$'\n\n'
     table+="| system | calm | attack, first 2 s | attack, rest | after |"$'\n'"|---|---:|---:|---:|---:|"
     for system in "${SYSTEM_LIST[@]}"; do
       read -r -a reports <<< "${REPORTS[$system]}"
