@@ -11,6 +11,7 @@
 
 #include "admin/admin_api.h"
 #include "admin/auth.h"
+#include "core/fd_table.h"
 #include "core/log.h"
 #include "governor/rules_api.h"
 #include "kernel/kernel_blocklist.h"
@@ -417,6 +418,9 @@ Result<bool> Gateway::removeBlock(const std::string& prefix) {
 
 int runGateway(std::shared_ptr<const config::Config> config, const std::string& config_path) {
   if (!initLogging(config->logging.level)) initLogging("info");
+  // Before any worker thread exists: a burst of connections must not resize it under them.
+  size_t fds = reserveDescriptorTable(kMaxReservedDescriptors);
+  spdlog::debug("descriptor table reserved: {} entries", fds);
   signal(SIGPIPE, SIG_IGN);
   // Block the control signals in every thread; the main thread takes them with sigtimedwait.
   sigset_t set;
