@@ -32,6 +32,8 @@
 #   STORM_TASKSET SERVER_TASKSET  optional CPU lists (taskset -c) for storm / for origin+front
 #   FLOODGATE_BIN NGINX_BIN HAPROXY_BIN  binaries [build/release/floodgate, /usr/sbin/nginx,
 #                    /usr/sbin/haproxy]
+#   STORM_BIN        the `floodgate` that plays the storm and the origin [FLOODGATE_BIN]: fix it
+#                    to compare two floodgate builds with the same load generator
 #   AFTER_SECONDS    also print legit success and p99 for the first N seconds after the
 #                    attack window, per system (attack end vs the calm baseline) [0: no]
 #   PHASES=1         also print, per system, the median of the per-second legit p99 in each
@@ -52,7 +54,7 @@ source "$HERE/lib.sh"
 
 CMDLINE=""
 for v in SYSTEMS ORIGIN_CAPACITY ORIGIN_LATENCY ORIGIN_WORKERS WORKERS PER_IP_RATE PER_IP_CONNS \
-         FLOODGATE_CONFIG TIME_SCALE STORM_TASKSET SERVER_TASKSET FLOODGATE_BIN AFTER_SECONDS ROUNDS PHASES OUT; do
+         FLOODGATE_CONFIG TIME_SCALE STORM_TASKSET SERVER_TASKSET FLOODGATE_BIN STORM_BIN AFTER_SECONDS ROUNDS PHASES OUT; do
   [[ -n ${!v+x} ]] && CMDLINE+="$v=${!v} "
 done
 CMDLINE+="$0"
@@ -70,6 +72,7 @@ TIME_SCALE=${TIME_SCALE:-1}
 STORM_TASKSET=${STORM_TASKSET:-}
 SERVER_TASKSET=${SERVER_TASKSET:-}
 FLOODGATE_BIN=${FLOODGATE_BIN:-$ROOT/build/release/floodgate}
+STORM_BIN=${STORM_BIN:-$FLOODGATE_BIN}
 NGINX_BIN=${NGINX_BIN:-/usr/sbin/nginx}
 HAPROXY_BIN=${HAPROXY_BIN:-/usr/sbin/haproxy}
 AFTER_SECONDS=${AFTER_SECONDS:-0}
@@ -100,8 +103,9 @@ for s in "${SYSTEM_LIST[@]}"; do
 done
 bench_require_cmd jq curl python3 timeout
 [[ -n $STORM_TASKSET || -n $SERVER_TASKSET ]] && bench_require_cmd taskset
-[[ -x $FLOODGATE_BIN ]] || bench_die "$FLOODGATE_BIN does not exist (storm and the origin need it); build it:
+[[ -x $FLOODGATE_BIN ]] || bench_die "$FLOODGATE_BIN does not exist; build it:
   cd $ROOT && cmake --preset release && cmake --build --preset release"
+[[ -x $STORM_BIN ]] || bench_die "STORM_BIN $STORM_BIN does not exist (storm and the origin need it)"
 uses() { [[ " ${SYSTEM_LIST[*]} " == *" $1 "* ]]; }
 uses nginx && { [[ -x $NGINX_BIN ]] || bench_die "nginx not found at $NGINX_BIN (set NGINX_BIN)"; }
 uses haproxy && { [[ -x $HAPROXY_BIN ]] || bench_die "haproxy not found at $HAPROXY_BIN (set HAPROXY_BIN)"; }
@@ -152,7 +156,7 @@ start_origin() {
   local dir=$1
   for _ in 1 2 3 4 5; do
     bench_free_port ORIGIN_PORT
-    bench_start "$dir/origin.log" "${PIN[@]}" "$FLOODGATE_BIN" origin --listen "$HOST:$ORIGIN_PORT" \
+    bench_start "$dir/origin.log" "${PIN[@]}" "$STORM_BIN" origin --listen "$HOST:$ORIGIN_PORT" \
       --capacity "$ORIGIN_CAPACITY" --latency "$ORIGIN_LATENCY" --workers "$ORIGIN_WORKERS" \
       "${ORIGIN_EXTRA[@]}"
     ORIGIN_PID=$BENCH_LAST_PID
@@ -460,7 +464,7 @@ for scenario in "$@"; do
       start_front "$system" "$dir"
       rc=0
       start_origin_timer "$dir" "$LATENCY_TIMELINE"
-      "${STORM_PIN[@]}" "$FLOODGATE_BIN" storm "$SCEN_DIR/scenario.yaml" \
+      "${STORM_PIN[@]}" "$STORM_BIN" storm "$SCEN_DIR/scenario.yaml" \
         --target "http://$HOST:$FRONT_PORT" --origin-stats "http://$HOST:$ORIGIN_PORT/__origin/stats" \
         --report "$dir/report" > "$dir/storm.log" 2>&1 || rc=$?
       bench_alive "$FRONT_PID" || bench_log "warning: $system exited during $name"
