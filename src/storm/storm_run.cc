@@ -8,6 +8,7 @@
 #include <memory>
 #include <thread>
 
+#include "core/fd_table.h"
 #include "storm/origin_stats.h"
 #include "storm/storm_worker.h"
 
@@ -55,6 +56,9 @@ Status StormRun::prepare() {
                      " open connections but this process may open " + std::to_string(lim.rlim_cur) +
                      " descriptors; lower the connections or raise `ulimit -n`");
   }
+  // Before the threads start: the generator must not stall for an RCU grace period each time
+  // its connections double (it would measure its own stall as the target's latency).
+  reserveDescriptorTable(wanted);
   return {};
 }
 
