@@ -34,17 +34,26 @@ uint64_t KnownGoodSet::seconds(MonoTime t) const {
   return d < 0 ? 0 : static_cast<uint64_t>(d);
 }
 
-void KnownGoodSet::noteSuccess(const IpKey& key, MonoTime now) {
+KnownGoodSet::Found KnownGoodSet::findSlot(const IpKey& key) const {
   const uint64_t h = hashKey(key, seed_);
   const uint64_t tag = std::max<uint64_t>(1, h >> kTagShift);  // 0 marks an empty slot
   Set& set = sets_[h & (sets_count_ - 1)];
+  for (auto& slot : set.slot) {
+    uint64_t word = slot.load(std::memory_order_relaxed);
+    if (tagOf(word) == tag) return {set, tag, &slot, word};
+  }
+  return {set, tag, nullptr, 0};
+}
+
+void KnownGoodSet::noteSuccess(const IpKey& key, MonoTime now) {
+  const Found found = findSlot(key);
+  const uint64_t tag = found.tag;
   const uint64_t now_full = seconds(now);
   const uint64_t now20 = now_full & kTimeMask;
   const int64_t anomaly = anomaly_start_s_.load(std::memory_order_relaxed);
 
-  for (auto& slot : set.slot) {
-    uint64_t word = slot.load(std::memory_order_relaxed);
-    if (tagOf(word) != tag) continue;
+  if (found.slot != nullptr) {
+    uint64_t word = found.word;
     if (lastOf(word) == now20) return;  // already noted this second: no write
     uint64_t since = sinceOf(word);
     if (age(now20, lastOf(word)) > retention_s_) {
@@ -53,7 +62,7 @@ void KnownGoodSet::noteSuccess(const IpKey& key, MonoTime now) {
       // Keep `since` within reach of the 20-bit clock; "older than retention" is all that matters.
       since = (now20 - retention_s_) & kTimeMask;
     }
-    slot.compare_exchange_strong(word, pack(tag, since, now20), std::memory_order_relaxed);
+    found.slot->compare_exchange_strong(word, pack(tag, since, now20), std::memory_order_relaxed);
     return;
   }
 
@@ -62,7 +71,7 @@ void KnownGoodSet::noteSuccess(const IpKey& key, MonoTime now) {
   std::atomic<uint64_t>* victim = nullptr;
   uint64_t victim_word = 0;
   uint64_t victim_age = 0;
-  for (auto& slot : set.slot) {
+  for (auto& slot : found.set.slot) {
     uint64_t word = slot.load(std::memory_order_relaxed);
     if (word == 0) {
       victim = &slot;
@@ -85,37 +94,27 @@ void KnownGoodSet::noteSuccess(const IpKey& key, MonoTime now) {
 
 void KnownGoodSet::noteRefused(const IpKey& key, MonoTime now) {
   if (min_tenure_s_ == 0) return;
-  const uint64_t h = hashKey(key, seed_);
-  const uint64_t tag = std::max<uint64_t>(1, h >> kTagShift);
-  Set& set = sets_[h & (sets_count_ - 1)];
+  Found found = findSlot(key);
+  if (found.slot == nullptr) return;
   const uint64_t now20 = seconds(now) & kTimeMask;
-  for (auto& slot : set.slot) {
-    uint64_t word = slot.load(std::memory_order_relaxed);
-    if (tagOf(word) != tag) continue;
-    if (sinceOf(word) == now20 || age(now20, sinceOf(word)) >= min_tenure_s_) return;
-    slot.compare_exchange_strong(word, pack(tag, now20, lastOf(word)), std::memory_order_relaxed);
-    return;
-  }
+  const uint64_t since = sinceOf(found.word);
+  if (since == now20 || age(now20, since) >= min_tenure_s_) return;
+  found.slot->compare_exchange_strong(found.word, pack(found.tag, now20, lastOf(found.word)),
+                                      std::memory_order_relaxed);
 }
 
 bool KnownGoodSet::isKnownGood(const IpKey& key, MonoTime now) const {
-  const uint64_t h = hashKey(key, seed_);
-  const uint64_t tag = std::max<uint64_t>(1, h >> kTagShift);
-  const Set& set = sets_[h & (sets_count_ - 1)];
-  for (const auto& slot : set.slot) {
-    const uint64_t word = slot.load(std::memory_order_relaxed);
-    if (tagOf(word) != tag) continue;
-    const uint64_t now_full = seconds(now);
-    const uint64_t now20 = now_full & kTimeMask;
-    if (age(now20, lastOf(word)) > retention_s_) return false;
-    if (age(now20, sinceOf(word)) < min_tenure_s_) return false;
-    const int64_t anomaly = anomaly_start_s_.load(std::memory_order_relaxed);
-    if (anomaly < 0) return true;
-    const uint64_t anomaly_age =
-        now_full > static_cast<uint64_t>(anomaly) ? now_full - static_cast<uint64_t>(anomaly) : 0;
-    return age(now20, sinceOf(word)) > anomaly_age;
-  }
-  return false;
+  const Found found = findSlot(key);
+  if (found.slot == nullptr) return false;
+  const uint64_t now_full = seconds(now);
+  const uint64_t now20 = now_full & kTimeMask;
+  if (age(now20, lastOf(found.word)) > retention_s_) return false;
+  if (age(now20, sinceOf(found.word)) < min_tenure_s_) return false;
+  const int64_t anomaly = anomaly_start_s_.load(std::memory_order_relaxed);
+  if (anomaly < 0) return true;
+  const uint64_t anomaly_age =
+      now_full > static_cast<uint64_t>(anomaly) ? now_full - static_cast<uint64_t>(anomaly) : 0;
+  return age(now20, sinceOf(found.word)) > anomaly_age;
 }
 
 void KnownGoodSet::beginAnomaly(MonoTime started_at) {

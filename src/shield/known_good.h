@@ -75,6 +75,15 @@ class KnownGoodSet {
     std::atomic<uint64_t> slot[kWays];
   };
   static constexpr uint64_t kTimeMask = (uint64_t{1} << 20) - 1;
+  // Where a key lives: its set, its tag, and the slot holding that tag (null: none yet) with the
+  // word read from it.
+  struct Found {
+    Set& set;
+    uint64_t tag;
+    std::atomic<uint64_t>* slot;
+    uint64_t word;
+  };
+  Found findSlot(const IpKey& key) const;  // one probe of one cache line
 
   uint64_t seconds(MonoTime t) const;  // full seconds since epoch_
   static uint64_t age(uint64_t now20, uint64_t then20) { return (now20 - then20) & kTimeMask; }
