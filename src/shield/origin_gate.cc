@@ -105,6 +105,7 @@ LimitSample OriginGate::takeSample() {
   s.latency_sum_ms =
       static_cast<double>(latency_sum_us_.exchange(0, std::memory_order_relaxed)) / 1000.0;
   s.wanted_more = wanted_.exchange(0, std::memory_order_relaxed);
+  s.recent_latency_ms = static_cast<double>(recent_ns_.load(std::memory_order_relaxed)) / 1e6;
   // The next tick's peak starts from what is in flight now, not from zero.
   s.peak_in_flight = peak_.exchange(in_flight_.load(std::memory_order_relaxed),
                                     std::memory_order_relaxed);

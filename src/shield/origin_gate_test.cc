@@ -37,6 +37,7 @@ TEST(OriginGate, SampleCountsWhatCameBack) {
   EXPECT_DOUBLE_EQ(s.latency_sum_ms, 4);
   EXPECT_EQ(s.peak_in_flight, 2);
   EXPECT_EQ(s.wanted_more, 1u);
+  EXPECT_DOUBLE_EQ(s.recent_latency_ms, 4);  // the pace at the tick's end
   EXPECT_EQ(gate.takeSample().completed, 0u);
 }
 
