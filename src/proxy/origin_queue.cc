@@ -51,6 +51,23 @@ bool OriginQueue::enqueue(ClientConnection* conn, shield::OriginGate* gate,
   return true;
 }
 
+bool OriginQueue::offer(ClientConnection* conn, shield::OriginGate* gate, shield::PriorityClass c,
+                        size_t ahead, Duration wait, size_t capacity) {
+  MonoTime deadline = worker_->loop().now() + wait;
+  if (gate->drainsWithin(ahead, wait)) return enqueue(conn, gate, c, deadline, capacity);
+  if (!gate->standing()) return false;
+  for (size_t i = 3; i-- > static_cast<size_t>(c);) {  // the lowest class first
+    auto& q = waiting_[i];
+    auto it = std::find_if(q.begin(), q.end(), [gate](const Waiter& w) { return w.gate == gate; });
+    if (it == q.end()) continue;
+    ClientConnection* displaced = take(i, static_cast<size_t>(it - q.begin())).conn;
+    enqueue(conn, gate, c, deadline, capacity);  // the room it left
+    displaced->onOriginShed(false);
+    return true;
+  }
+  return false;
+}
+
 void OriginQueue::cancel(ClientConnection* conn) {
   for (size_t c = 0; c < 3; ++c) {
     auto& q = waiting_[c];

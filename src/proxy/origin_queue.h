@@ -26,6 +26,14 @@ class OriginQueue {
   // `c` is shed to make room, or, if there is none, `conn` is refused (false).
   bool enqueue(ClientConnection* conn, shield::OriginGate* gate, shield::PriorityClass c,
                MonoTime deadline, size_t capacity);
+  // Queues `conn` for a slot within `wait` if the slots drain to it in time (with `ahead` as
+  // good or better waiting on every worker: OriginGate::drainsWithin) and there is room. Before
+  // a standing queue (OriginGate::standing) it takes instead the place of this worker's oldest
+  // waiter toward `gate` of its class or a lower one, which is shed: the freshest request waits
+  // for the next free slot, so none waits much longer than the gap between arrivals. False: not
+  // queued, shed it.
+  bool offer(ClientConnection* conn, shield::OriginGate* gate, shield::PriorityClass c,
+             size_t ahead, Duration wait, size_t capacity);
   void cancel(ClientConnection* conn);
   // A slot came free on this worker: hand out slots soon (from the loop, not the caller).
   void slotFreed();

@@ -89,12 +89,14 @@ bool OriginGate::drainsWithin(size_t ahead, Duration wait) const {
   int64_t recent = recent_ns_.load(std::memory_order_relaxed);
   double turnover_ns = static_cast<double>(std::max(normal, recent)) / slots;
   double budget_ns = static_cast<double>(wait.count()) / 2;
-  if (saturated_.load(std::memory_order_relaxed) || recent > 2 * normal) {
-    // Still the next free slot at least, however slow the origin.
-    budget_ns =
-        std::min(budget_ns, std::max(static_cast<double>(kStandingTarget.count()), turnover_ns));
-  }
+  if (standing()) return ahead == 0 && turnover_ns <= budget_ns;
   return static_cast<double>(ahead + 1) * turnover_ns <= budget_ns;
+}
+
+bool OriginGate::standing() const {
+  int64_t normal = normal_ns_.load(std::memory_order_relaxed);
+  return saturated_.load(std::memory_order_relaxed) ||
+         (normal > 0 && recent_ns_.load(std::memory_order_relaxed) > 2 * normal);
 }
 
 LimitSample OriginGate::takeSample() {
