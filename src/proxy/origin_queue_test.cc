@@ -94,6 +94,19 @@ TEST_F(OriginQueueTest, BeforeAStandingQueueTheNewestWaitsForTheNextSlot) {
                                             "f slot"}));
 }
 
+// Saturated with slots turning over faster (64 at 20 ms, pulse waves' known-good users against
+// a flood): the three that drain within a millisecond all wait; only a fourth takes a place.
+TEST_F(OriginQueueTest, AFastTurningStandingQueueKeepsWhatDrainsWithinAMillisecond) {
+  gate_.setLimit(64);
+  for (int i = 16; i < 64; ++i) ASSERT_TRUE(gate_.tryAcquire(PriorityClass::kKnownGood));
+  gate_.setSaturated(true);
+  Waiter a("a", &log_), b("b", &log_), c("c", &log_), d("d", &log_);
+  for (Waiter* w : {&a, &b, &c, &d}) EXPECT_TRUE(offer(*w, PriorityClass::kKnownGood));
+  EXPECT_EQ(log_, std::vector<std::string>{"a displaced"});
+  for (int i = 0; i < 3; ++i) freeASlot();
+  EXPECT_EQ(log_, (std::vector<std::string>{"a displaced", "b slot", "c slot", "d slot"}));
+}
+
 // Saturated, nobody arriving after it: the waiter keeps its place until its deadline.
 TEST_F(OriginQueueTest, ALoneWaiterOfASaturatedOriginWaitsItsTime) {
   gate_.setSaturated(true);

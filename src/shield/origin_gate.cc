@@ -89,7 +89,10 @@ bool OriginGate::drainsWithin(size_t ahead, Duration wait) const {
   int64_t recent = recent_ns_.load(std::memory_order_relaxed);
   double turnover_ns = static_cast<double>(std::max(normal, recent)) / slots;
   double budget_ns = static_cast<double>(wait.count()) / 2;
-  if (standing()) return ahead == 0 && turnover_ns <= budget_ns;
+  if (standing()) {
+    budget_ns =
+        std::min(budget_ns, std::max(static_cast<double>(kStandingTarget.count()), turnover_ns));
+  }
   return static_cast<double>(ahead + 1) * turnover_ns <= budget_ns;
 }
 

@@ -95,8 +95,8 @@ TEST(OriginGate, KnowsWhenAQueueCannotDrainInTime) {
   EXPECT_FALSE(gate.drainsWithin(0, milliseconds(39)));
 }
 
-// Saturated, a queue only keeps a freed slot from idling until the next arrival: one waiter,
-// for the next free slot (a newer arrival takes its place: OriginQueue::offer).
+// Saturated, a queue only keeps a freed slot from idling until the next arrival: what drains
+// within 1 ms, the next free slot at least (a newer arrival takes a place: OriginQueue::offer).
 TEST(OriginGate, ASaturatedOriginKeepsOnlyTheNextFreeSlotsWaiter) {
   OriginGate gate;
   gate.setLimit(16);
@@ -108,6 +108,9 @@ TEST(OriginGate, ASaturatedOriginKeepsOnlyTheNextFreeSlotsWaiter) {
   EXPECT_TRUE(gate.drainsWithin(0, milliseconds(80)));
   EXPECT_FALSE(gate.drainsWithin(1, milliseconds(80)));
   EXPECT_FALSE(gate.drainsWithin(0, milliseconds(2)));  // never more than half the wait
+  gate.setLimit(64);  // a slot every 0.31 ms: three within 1 ms
+  EXPECT_TRUE(gate.drainsWithin(2, milliseconds(80)));
+  EXPECT_FALSE(gate.drainsWithin(3, milliseconds(80)));
   gate.setLimit(1);
   EXPECT_TRUE(gate.drainsWithin(0, milliseconds(80)));  // the next slot, however slow
   EXPECT_FALSE(gate.drainsWithin(1, milliseconds(80)));
