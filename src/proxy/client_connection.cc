@@ -705,8 +705,8 @@ bool ClientConnection::takeOriginSlot() {
   // Suspicious requests do not wait: they are the first to go when slots are short. Nor does
   // a request the queue ahead of it could not make room for in time: it learns so at once.
   Duration wait = gate->waitFor(priority_, policy.queue_timeout);
-  if (priority_ != shield::PriorityClass::kSuspicious && gate->drainsWithin(ahead, wait) &&
-      queue.enqueue(this, gate, priority_, worker_->loop().now() + wait, policy.queue_size)) {
+  if (priority_ != shield::PriorityClass::kSuspicious &&
+      queue.offer(this, gate, priority_, ahead, wait, policy.queue_size)) {
     queued_ = true;
     ShieldCounters::bump(worker_->counters().queued_by_class, priority_);
     return false;

@@ -13,6 +13,7 @@
 #include "http/request_parser.h"
 #include "proxy/decision_ring.h"
 #include "proxy/header_rewrite.h"
+#include "proxy/origin_queue.h"
 #include "proxy/runtime.h"
 #include "proxy/upstream_pool.h"
 #include "shield/ip_prefix.h"
@@ -25,7 +26,10 @@ namespace floodgate::proxy {
 
 class Worker;
 
-class ClientConnection final : public IoHandler, public UpstreamUser, public Deferrable {
+class ClientConnection final : public IoHandler,
+                               public UpstreamUser,
+                               public Deferrable,
+                               public OriginWaiter {
  public:
   // `key` is the client's address as the shield sees it; `tracked` whether the per-source
   // connection table counted this connection (so it must be told when it ends).
@@ -50,8 +54,8 @@ class ClientConnection final : public IoHandler, public UpstreamUser, public Def
   shield::PriorityClass priority() const { return priority_; }
   // From the worker's OriginQueue: a slot toward the cluster is now held for this request, or
   // the request could not wait any longer.
-  void onOriginSlot();
-  void onOriginShed(bool timed_out);  // false: displaced by a better class
+  void onOriginSlot() override;
+  void onOriginShed(bool timed_out) override;  // false: displaced
 
   // Intrusive list of the worker's connections.
   ClientConnection* prev = nullptr;

@@ -2,9 +2,6 @@
 
 #include <algorithm>
 
-#include "proxy/client_connection.h"
-#include "proxy/worker.h"
-
 namespace floodgate::proxy {
 namespace {
 
@@ -14,7 +11,7 @@ constexpr Duration kPollInterval = milliseconds(1);
 
 }  // namespace
 
-OriginQueue::OriginQueue(Worker* worker) : worker_(worker) {
+OriginQueue::OriginQueue(EventLoop& loop) : loop_(loop) {
   timer_.setCallback([this] { dispatch(); });
 }
 
@@ -32,11 +29,11 @@ OriginQueue::Waiter OriginQueue::take(size_t c, size_t i) {
   return w;
 }
 
-bool OriginQueue::enqueue(ClientConnection* conn, shield::OriginGate* gate,
-                          shield::PriorityClass c, MonoTime deadline, size_t capacity) {
+bool OriginQueue::enqueue(OriginWaiter* conn, shield::OriginGate* gate, shield::PriorityClass c,
+                          MonoTime deadline, size_t capacity) {
   if (size() >= capacity) {
     // Make room by shedding the newest of the lowest class below the newcomer's.
-    ClientConnection* victim = nullptr;
+    OriginWaiter* victim = nullptr;
     for (size_t i = 2; i > static_cast<size_t>(c); --i) {
       if (waiting_[i].empty()) continue;
       victim = take(i, waiting_[i].size() - 1).conn;
@@ -51,7 +48,24 @@ bool OriginQueue::enqueue(ClientConnection* conn, shield::OriginGate* gate,
   return true;
 }
 
-void OriginQueue::cancel(ClientConnection* conn) {
+bool OriginQueue::offer(OriginWaiter* conn, shield::OriginGate* gate, shield::PriorityClass c,
+                        size_t ahead, Duration wait, size_t capacity) {
+  MonoTime deadline = loop_.now() + wait;
+  if (gate->drainsWithin(ahead, wait)) return enqueue(conn, gate, c, deadline, capacity);
+  if (!gate->standing()) return false;
+  for (size_t i = 3; i-- > static_cast<size_t>(c);) {  // the lowest class first
+    auto& q = waiting_[i];
+    auto it = std::find_if(q.begin(), q.end(), [gate](const Waiter& w) { return w.gate == gate; });
+    if (it == q.end()) continue;
+    OriginWaiter* displaced = take(i, static_cast<size_t>(it - q.begin())).conn;
+    enqueue(conn, gate, c, deadline, capacity);  // the room it left
+    displaced->onOriginShed(false);
+    return true;
+  }
+  return false;
+}
+
+void OriginQueue::cancel(OriginWaiter* conn) {
   for (size_t c = 0; c < 3; ++c) {
     auto& q = waiting_[c];
     auto it = std::find_if(q.begin(), q.end(), [conn](const Waiter& w) { return w.conn == conn; });
@@ -65,18 +79,18 @@ void OriginQueue::cancel(ClientConnection* conn) {
 void OriginQueue::slotFreed() {
   if (posted_ || size() == 0) return;
   posted_ = true;
-  worker_->loop().post([this] {
+  loop_.post([this] {
     posted_ = false;
     dispatch();
   });
 }
 
 void OriginQueue::arm() {
-  if (size() > 0 && !timer_.armed()) worker_->loop().schedule(&timer_, kPollInterval);
+  if (size() > 0 && !timer_.armed()) loop_.schedule(&timer_, kPollInterval);
 }
 
 void OriginQueue::dispatch() {
-  MonoTime now = worker_->loop().now();
+  MonoTime now = loop_.now();
   for (size_t c = 0; c < 3; ++c) {
     auto& q = waiting_[c];
     for (size_t i = 0; i < q.size();) {

@@ -97,7 +97,7 @@ class Worker {
 
   int index_;
   EventLoop loop_;
-  OriginQueue origin_queue_{this};
+  OriginQueue origin_queue_{loop_};
   SnapshotPtr snapshot_;
   AccessLog* access_log_;
   ShieldState* shield_;

@@ -68,12 +68,21 @@ AdaptiveLimit::Step AdaptiveLimit::decide(const LimitSample& s) {
   }
   saturated_ = s.wanted_more > 0 && filled(s);
   slow_at_floor_ = slow && !overloaded && limit_ <= config_.min_limit ? slow_at_floor_ + 1 : 0;
+  double held = s.latency_sum_ms / 1000.0;  // served exchanges in flight, on average
+  bool served_less = judged && last_served_ > 0 && held > last_held_ &&
+                     static_cast<double>(s.latency_count) <
+                         config_.served_less * static_cast<double>(last_served_);
+  last_served_ = judged ? s.latency_count : 0;
+  last_held_ = held;
   if (slow && !overloaded) {
     bool at_floor = slow_at_floor_ >= std::max(1, config_.rebaseline_ticks);
     // A cut, on latency or on refusals, after which the origin is as slow as when it was made.
     bool no_relief = (last_step_ == Step::kCutLatency || last_step_ == Step::kCutOverload) &&
                      last_cut_mean_ > 0 && mean >= last_cut_mean_ * config_.no_relief;
-    if (at_floor || no_relief) {
+    // The origin slowed by itself (the tick is part fast, part slow: its end tells the new pace).
+    bool slowed = served_less && last_step_ != Step::kGrow;
+    if (at_floor || no_relief || slowed) {
+      if (slowed) mean = std::max(mean, s.recent_latency_ms);
       means_.assign(1, mean);  // the origin's new normal: judge (and grow) from here
       slow_at_floor_ = 0;
       slow = false;
@@ -102,8 +111,7 @@ AdaptiveLimit::Step AdaptiveLimit::decide(const LimitSample& s) {
     // Shown saturated: its work held at least half of what was tried all tick, or it refused
     // more than it served. Otherwise the refusals came from a burst in a lighter tick (a
     // storm's start), whose average says nothing of where the origin's slots end.
-    bool at_capacity = s.latency_sum_ms / 1000.0 >= 0.5 * used ||
-                       static_cast<double>(s.overloaded) >= served;
+    bool at_capacity = held >= 0.5 * used || static_cast<double>(s.overloaded) >= served;
     if (overloaded && held_ms > 0 && at_capacity) {
       // The concurrency the origin did serve (Little's law): exchanges per tick (a second)
       // that it answered, each holding a slot `held_ms`. Proportional to what it did rather

@@ -37,6 +37,11 @@ struct AdaptiveLimitConfig {
   // queueing either.
   int rebaseline_ticks = 3;
   double no_relief = 0.9;
+  // A slow tick in which the origin served less than this share of the tick before while it held
+  // more exchanges in flight, the limit not raised into it: the origin itself slowed (a queue,
+  // which a latency cut relieves, serves at least as many). Its slowness is the new normal at
+  // once, as slow as it answers at the tick's end, rather than a cut undone the tick after.
+  double served_less = 0.98;
   uint64_t min_samples = 10; // fewer exchanges than this in a tick: latency is not judged
   int careful_ticks = 5;     // after a cut, grow by one per tick for this many ticks
   // A limit the origin's work filled all tick (exchanges × latency ≥ this share of it) with a
@@ -59,6 +64,7 @@ struct LimitSample {
   double latency_sum_ms = 0;  // time to the response head, for exchanges served (not refused)
   int peak_in_flight = 0;
   uint64_t wanted_more = 0;  // requests that found every slot taken (queued or shed)
+  double recent_latency_ms = 0;  // served exchanges' moving average at the tick's end (0: none)
 };
 
 class AdaptiveLimit {
@@ -103,6 +109,8 @@ class AdaptiveLimit {
   Step last_step_ = Step::kHold;
   double last_cut_mean_ = 0;    // the mean latency of the tick that made the last cut
   int cut_from_limit_ = 0;      // the limit the last cut started from
+  uint64_t last_served_ = 0;    // the last judged tick: exchanges served ...
+  double last_held_ = 0;        // ... and their mean number in flight
   std::deque<double> means_;    // recent tick mean latencies, at most baseline_ticks
 };
 

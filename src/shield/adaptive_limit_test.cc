@@ -8,6 +8,14 @@
 namespace floodgate::shield {
 namespace {
 
+// `served` exchanges served in a tick, each `latency_ms`.
+LimitSample exchanges(uint64_t served, double latency_ms) {
+  LimitSample s;
+  s.completed = s.latency_count = served;
+  s.latency_sum_ms = static_cast<double>(served) * latency_ms;
+  return s;
+}
+
 // A tick of an origin that serves `capacity_rps` with `latency_ms` each and refuses the rest at
 // once, under demand that always fills the limit.
 LimitSample rateLimitedOrigin(int limit, double capacity_rps, double latency_ms) {
@@ -34,6 +42,14 @@ LimitSample queueingOrigin(int limit, int workers, double service_ms) {
   s.peak_in_flight = limit;
   s.wanted_more = 100;
   return s;
+}
+
+// Ticks of the queueing origin (16 workers at 5 ms) at 8 in flight, nobody turned away: the
+// normal, 5 ms, learned at low use.
+void learnQueueingNormal(AdaptiveLimit& limit, int ticks) {
+  LimitSample calm = queueingOrigin(8, 16, 5);
+  calm.wanted_more = 0;
+  for (int i = 0; i < ticks; ++i) limit.update(calm);
 }
 
 // A tick of an origin with `slots` requests in service at a time, each `latency_ms`, that
@@ -164,11 +180,7 @@ TEST(AdaptiveLimit, ABurstsRefusalsCutByAFractionNotToTheTicksAverage) {
 TEST(AdaptiveLimit, BacksOffWhenLatencyClimbs) {
   AdaptiveLimit limit({.min_limit = 2, .max_limit = 512});
   // Learn the normal first, at low use (8 in flight, nobody turned away).
-  for (int i = 0; i < 5; ++i) {
-    LimitSample calm = queueingOrigin(8, 16, 5);
-    calm.wanted_more = 0;
-    limit.update(calm);
-  }
+  learnQueueingNormal(limit, 5);
   EXPECT_DOUBLE_EQ(limit.normalLatencyMs(), 5);
   int max_seen_late = 0;
   for (int tick = 0; tick < 120; ++tick) {
@@ -258,15 +270,67 @@ TEST(AdaptiveLimit, SettlesAtTheSlotsOfAnOriginThatRefusesBeyondThem) {
   EXPECT_TRUE(limit.saturated());   // 1,000 req/s wanted, 800 served: a queue would only stand
 }
 
+// examples/storms/origin-slowdown.yaml as logged: the storm's opening burst left the limit at 14
+// (a ceiling of 18), and the origin slows from 2 ms to 20 ms within a tick. That tick is part
+// fast, part slow (a mean of 7 ms against a normal of 2), and the origin served fewer exchanges
+// while holding more of them: it slowed by itself. A latency cut (14 → 11, undone the tick after)
+// cost the slowdown's first seconds a fifth of what the origin serves; instead the pace at the
+// tick's end is the new normal, and the limit is at the 16 slots from the next tick on.
+AdaptiveLimit afterTheOpeningBurst() {
+  AdaptiveLimit limit({.min_limit = 4, .max_limit = 1024});
+  limit.adopt(13);  // the gate's fast cuts in the opening burst
+  LimitSample opening = exchanges(999, 2.5);  // 4 refused at up to 18 in flight
+  opening.completed += 4;
+  opening.overloaded = 4;
+  opening.peak_in_flight = 18;
+  opening.wanted_more = 11;
+  limit.update(opening);
+  drive(limit, 8, 0, [](int l) { return slottedOrigin(l, 16, 2, 1000); });
+  return limit;
+}
+
+// A tick at the limit, `served` of the 1,000 wanted served at a mean of `mean_ms`, the origin
+// answering at `recent_ms` by its end.
+LimitSample bindingTick(const AdaptiveLimit& limit, uint64_t served, double mean_ms,
+                        double recent_ms) {
+  LimitSample s = exchanges(served, mean_ms);
+  s.peak_in_flight = limit.limit();
+  s.wanted_more = 1308;
+  s.recent_latency_ms = recent_ms;
+  return s;
+}
+
+TEST(AdaptiveLimit, TheFirstSlowTickOfASlowdownDoesNotCutBelowWhatTheOriginServes) {
+  AdaptiveLimit limit = afterTheOpeningBurst();
+  ASSERT_EQ(limit.limit(), 14);  // 2 in flight: nothing asked for more
+  ASSERT_EQ(limit.ceiling(), 18);
+  EXPECT_NE(limit.update(bindingTick(limit, 882, 7.0, 20.2)), AdaptiveLimit::Step::kCutLatency);
+  EXPECT_GE(limit.limit(), 14);
+  EXPECT_DOUBLE_EQ(limit.normalLatencyMs(), 20.2);
+  Span slow = drive(limit, 20, 20, [](int l) { return slottedOrigin(l, 16, 20, 1000); });
+  EXPECT_EQ(slow.low, 16);
+  EXPECT_EQ(slow.high, 17);  // a probe
+  EXPECT_DOUBLE_EQ(limit.normalLatencyMs(), 20.2);
+}
+
+// The same slow tick, but the origin served as many as the tick before (a crowd that queues in
+// it), or the limit was raised into it: the latency is queueing a cut relieves, so it is cut.
+TEST(AdaptiveLimit, ASlowTickServingAsManyOrRightAfterGrowthIsStillCut) {
+  AdaptiveLimit crowd = afterTheOpeningBurst();
+  EXPECT_EQ(crowd.update(bindingTick(crowd, 1000, 7.0, 20)), AdaptiveLimit::Step::kCutLatency);
+  EXPECT_EQ(crowd.limit(), 11);
+  EXPECT_NEAR(crowd.normalLatencyMs(), 2, 0.01);
+
+  AdaptiveLimit grown = afterTheOpeningBurst();
+  ASSERT_EQ(grown.update(bindingTick(grown, 1000, 2.0, 2.0)), AdaptiveLimit::Step::kGrow);
+  EXPECT_EQ(grown.update(bindingTick(grown, 882, 7.0, 20)), AdaptiveLimit::Step::kCutLatency);
+}
+
 // Slots and a latency that grows with the queue beyond them, no refusals: the limit is trimmed
 // to what the origin served at its normal latency and holds within a few of its slots.
 TEST(AdaptiveLimit, SettlesNearTheSlotsOfAnOriginThatQueuesBeyondThem) {
   AdaptiveLimit limit({.min_limit = 2, .max_limit = 512});
-  for (int i = 0; i < 5; ++i) {
-    LimitSample calm = queueingOrigin(8, 16, 5);
-    calm.wanted_more = 0;
-    limit.update(calm);
-  }
+  learnQueueingNormal(limit, 5);
   Span run = drive(limit, 120, 80, [](int l) { return queueingOrigin(l, 16, 5); });
   EXPECT_GE(run.low, 16);
   EXPECT_LE(run.high, 20);
@@ -288,9 +352,7 @@ TEST(AdaptiveLimit, ClimbsAgainWhenTheOriginTakesMore) {
   EXPECT_LT(wider.refusedShare(), 0.03);
   // Queueing instead of refusing: the same climb.
   AdaptiveLimit queued({.min_limit = 2, .max_limit = 512});
-  LimitSample calm = queueingOrigin(8, 16, 5);
-  calm.wanted_more = 0;
-  queued.update(calm);
+  learnQueueingNormal(queued, 1);
   drive(queued, 120, 0, [](int l) { return queueingOrigin(l, 16, 5); });
   ASSERT_LE(queued.limit(), 20);
   Span more = drive(queued, 80, 20, [](int l) { return queueingOrigin(l, 32, 5); });

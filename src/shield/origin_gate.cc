@@ -89,12 +89,17 @@ bool OriginGate::drainsWithin(size_t ahead, Duration wait) const {
   int64_t recent = recent_ns_.load(std::memory_order_relaxed);
   double turnover_ns = static_cast<double>(std::max(normal, recent)) / slots;
   double budget_ns = static_cast<double>(wait.count()) / 2;
-  if (saturated_.load(std::memory_order_relaxed) || recent > 2 * normal) {
-    // Still the next free slot at least, however slow the origin.
+  if (standing()) {
     budget_ns =
         std::min(budget_ns, std::max(static_cast<double>(kStandingTarget.count()), turnover_ns));
   }
   return static_cast<double>(ahead + 1) * turnover_ns <= budget_ns;
+}
+
+bool OriginGate::standing() const {
+  int64_t normal = normal_ns_.load(std::memory_order_relaxed);
+  return saturated_.load(std::memory_order_relaxed) ||
+         (normal > 0 && recent_ns_.load(std::memory_order_relaxed) > 2 * normal);
 }
 
 LimitSample OriginGate::takeSample() {
@@ -105,6 +110,7 @@ LimitSample OriginGate::takeSample() {
   s.latency_sum_ms =
       static_cast<double>(latency_sum_us_.exchange(0, std::memory_order_relaxed)) / 1000.0;
   s.wanted_more = wanted_.exchange(0, std::memory_order_relaxed);
+  s.recent_latency_ms = static_cast<double>(recent_ns_.load(std::memory_order_relaxed)) / 1e6;
   // The next tick's peak starts from what is in flight now, not from zero.
   s.peak_in_flight = peak_.exchange(in_flight_.load(std::memory_order_relaxed),
                                     std::memory_order_relaxed);

@@ -37,6 +37,7 @@ TEST(OriginGate, SampleCountsWhatCameBack) {
   EXPECT_DOUBLE_EQ(s.latency_sum_ms, 4);
   EXPECT_EQ(s.peak_in_flight, 2);
   EXPECT_EQ(s.wanted_more, 1u);
+  EXPECT_DOUBLE_EQ(s.recent_latency_ms, 4);  // the pace at the tick's end
   EXPECT_EQ(gate.takeSample().completed, 0u);
 }
 
@@ -94,17 +95,24 @@ TEST(OriginGate, KnowsWhenAQueueCannotDrainInTime) {
   EXPECT_FALSE(gate.drainsWithin(0, milliseconds(39)));
 }
 
-TEST(OriginGate, ASaturatedOriginKeepsOnlyAShortQueue) {
+// Saturated, a queue only keeps a freed slot from idling until the next arrival: what drains
+// within 1 ms, the next free slot at least (a newer arrival takes a place: OriginQueue::offer).
+TEST(OriginGate, ASaturatedOriginKeepsOnlyTheNextFreeSlotsWaiter) {
   OriginGate gate;
   gate.setLimit(16);
   gate.setNormalLatency(milliseconds(20));  // a slot every 1.25 ms
   EXPECT_TRUE(gate.drainsWithin(31, milliseconds(80)));  // 40 ms: a burst may wait
+  EXPECT_FALSE(gate.standing());
   gate.setSaturated(true);
-  EXPECT_TRUE(gate.drainsWithin(3, milliseconds(80)));    // 5 ms
-  EXPECT_FALSE(gate.drainsWithin(4, milliseconds(80)));
-  EXPECT_FALSE(gate.drainsWithin(3, milliseconds(8)));    // never more than half the wait
+  EXPECT_TRUE(gate.standing());
+  EXPECT_TRUE(gate.drainsWithin(0, milliseconds(80)));
+  EXPECT_FALSE(gate.drainsWithin(1, milliseconds(80)));
+  EXPECT_FALSE(gate.drainsWithin(0, milliseconds(2)));  // never more than half the wait
+  gate.setLimit(64);  // a slot every 0.31 ms: three within 1 ms
+  EXPECT_TRUE(gate.drainsWithin(2, milliseconds(80)));
+  EXPECT_FALSE(gate.drainsWithin(3, milliseconds(80)));
   gate.setLimit(1);
-  EXPECT_TRUE(gate.drainsWithin(0, milliseconds(80)));    // the next slot, however slow
+  EXPECT_TRUE(gate.drainsWithin(0, milliseconds(80)));  // the next slot, however slow
   EXPECT_FALSE(gate.drainsWithin(1, milliseconds(80)));
   gate.setSaturated(false);
   EXPECT_TRUE(gate.drainsWithin(1, milliseconds(80)));
@@ -123,14 +131,15 @@ TEST(OriginGate, ASlowedOriginIsJudgedByItsRecentLatency) {
     gate.release(false, milliseconds(20), t0);
   }
   EXPECT_FALSE(gate.drainsWithin(150, milliseconds(50)));
-  // Past twice the normal: a standing queue, kept to 5 ms of 20 ms / 16 slots.
-  EXPECT_TRUE(gate.drainsWithin(3, milliseconds(50)));
-  EXPECT_FALSE(gate.drainsWithin(4, milliseconds(50)));
+  // Past twice the normal: a standing queue before the tick says saturated, the next slot only.
+  EXPECT_TRUE(gate.standing());
+  EXPECT_TRUE(gate.drainsWithin(0, milliseconds(50)));
+  EXPECT_FALSE(gate.drainsWithin(1, milliseconds(50)));
   for (int i = 0; i < 8; ++i) {  // refusals are quick, but say nothing of the slots' turnover
     ASSERT_TRUE(gate.tryAcquire(PriorityClass::kKnownGood));
     gate.release(true, std::chrono::microseconds(300), t0);
   }
-  EXPECT_FALSE(gate.drainsWithin(4, milliseconds(50)));
+  EXPECT_TRUE(gate.standing());
 }
 
 TEST(OriginGate, NoClassTakesASlotWhileABetterOneWaitsOnAnyWorker) {
