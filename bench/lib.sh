@@ -121,10 +121,11 @@ bench_install_traps() {
 }
 
 # bench_setup NAME WHAT: the opening the benches share once their settings are read:
-# FLOODGATE_BIN must be executable, TMP becomes a new /tmp/NAME.XXXXXX (readable by nginx's and
-# HAProxy's workers), removed on exit unless the run fails or KEEP_TMP=1 (then "WHAT kept in").
+# FLOODGATE_BIN must be executable (unless empty: a run without floodgate), TMP becomes a new
+# /tmp/NAME.XXXXXX (readable by nginx's and HAProxy's workers), removed on exit unless the run
+# fails or KEEP_TMP=1 (then "WHAT kept in").
 bench_setup() {
-  [[ -x $FLOODGATE_BIN ]] ||
+  [[ -z $FLOODGATE_BIN || -x $FLOODGATE_BIN ]] ||
     bench_die "no floodgate binary at $FLOODGATE_BIN (build it: ninja -C build/release floodgate)"
   TMP=$(mktemp -d "/tmp/$1.XXXXXX")
   chmod 755 "$TMP"

@@ -91,6 +91,8 @@ if uses floodgate || [[ $ORIGIN == floodgate ]]; then
   timeout 5 "$FLOODGATE_BIN" --help > /dev/null 2>&1 ||
     bench_die "$FLOODGATE_BIN does not run ('floodgate --help' failed); rebuild it, or bench without it:
   PROXIES=\"nginx haproxy\" ORIGIN=nginx $0"
+else
+  FLOODGATE_BIN=""  # not needed: bench_setup asks nothing of it
 fi
 if uses nginx || [[ $ORIGIN == nginx ]]; then
   [[ -x $NGINX_BIN ]] || bench_die "nginx not found at $NGINX_BIN (set NGINX_BIN)"
@@ -99,11 +101,9 @@ if uses haproxy; then
   [[ -x $HAPROXY_BIN ]] || bench_die "haproxy not found at $HAPROXY_BIN (set HAPROXY_BIN)"
 fi
 
-# ---- temp dir and cleanup ------------------------------------------------------------------
+# ---- temp dir and cleanup (nginx workers may run as another user and read the origin's files)
 
-TMP=$(mktemp -d /tmp/floodgate-bench.XXXXXX)
-chmod 755 "$TMP"  # nginx workers may run as another user and must read the origin's files
-bench_install_traps "$TMP" "configs, logs and raw wrk output"
+bench_setup floodgate-bench "configs, logs and raw wrk output"
 
 PIN=()
 [[ -n $SERVER_TASKSET ]] && PIN=(taskset -c "$SERVER_TASKSET")

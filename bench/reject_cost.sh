@@ -49,10 +49,7 @@ LADDER_LIMIT=${LADDER_LIMIT:-20}
 FLOODGATE_BIN=${FLOODGATE_BIN:-$ROOT/build/release/floodgate}
 HOST=127.0.0.1
 bench_require_cmd wrk curl awk python3
-[[ -x $FLOODGATE_BIN ]] || bench_die "no floodgate binary at $FLOODGATE_BIN (ninja -C build/release floodgate)"
-
-TMP=$(mktemp -d /tmp/reject_cost.XXXXXX)
-bench_install_traps "$TMP" "reject_cost files"
+bench_setup reject_cost "reject_cost files"
 TICKS=$(getconf CLK_TCK)
 
 bench_free_port ORIGIN_PORT
@@ -120,8 +117,8 @@ grep -q "eBPF socket filter loaded" "$TMP/gateway.log" || KERNEL=0
 
 # softirq_ticks: the machine's softirq time so far (clock ticks, all CPUs).
 softirq_ticks() {
-  local label user nice system idle iowait irq softirq
-  read -r label user nice system idle iowait irq softirq _ < /proc/stat
+  local softirq  # "cpu user nice system idle iowait irq softirq ..."
+  read -r _ _ _ _ _ _ _ softirq _ < /proc/stat
   echo "$softirq"
 }
 

@@ -147,10 +147,12 @@ void ClientConnection::onIoEvent(uint32_t events) {
 }
 
 void ClientConnection::noteDefiance() {
+  // Most connections were never held: no clock for them.
+  if (!key_ || tarpit_.until() == MonoTime{}) return;
+  MonoTime now = worker_->loop().now();
+  if (!tarpit_.holding(now)) return;
   // Bytes, not a bare FIN: a client that gives up and closes has not asked again.
   int pending = 0;
-  MonoTime now = worker_->loop().now();
-  if (!tarpit_.holding(now) || !key_) return;
   if (in_.empty() && (::ioctl(fd_.get(), FIONREAD, &pending) != 0 || pending <= 0)) return;
   if (tarpit_.defied(now)) worker_->observation().recordDefiedHold(*key_, tarpit_.until());
 }

@@ -52,17 +52,17 @@ int getFrom(const char* source, uint16_t port, const std::string& path) {
 }
 
 // Keep-alive GETs of a path the origin answers 404 (no success: never known-good) on `fd`, each
-// sent as soon as the last is answered, counting the 429s, until `until`, `stop`, `max`
-// requests or the connection stalls (a read timeout) or is closed.
+// sent as soon as the last is answered, counting the answers with status `refusal`, until
+// `until`, `stop`, `max` requests or the connection stalls (a read timeout) or is closed.
 void askUntilCut(int fd, Clock::time_point until, const std::atomic<bool>& stop,
-                 std::atomic<int>* refused, int max = INT_MAX) {
+                 std::atomic<int>* refused, int max = INT_MAX, std::string_view refusal = "429") {
   std::string req = "GET /__origin/status/404 HTTP/1.1\r\nHost: kernel.test\r\n\r\n";
   char buf[4096];
   for (int i = 0; i < max && Clock::now() < until && !stop.load(); ++i) {
     if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) <= 0) break;
     ssize_t n = ::recv(fd, buf, sizeof(buf), 0);  // small answers: one read each
     if (n <= 0) break;
-    if (n >= 12 && std::string_view(buf + 9, 3) == "429") ++*refused;
+    if (n >= 12 && std::string_view(buf + 9, 3) == refusal) ++*refused;
   }
 }
 
@@ -105,6 +105,24 @@ double kernelDrops(uint16_t admin_port, const std::string& reason) {
   size_t at = r->body.find(key);
   if (at == std::string::npos) return -1;
   return std::stod(r->body.substr(at + key.size()));
+}
+
+// What another source got while a flood ran: requests answered 200, of those asked.
+struct Served {
+  int served = 0;
+  int asked = 0;
+};
+
+// `user` asks for / once every 50 ms on a fresh connection until `dropped` (at most `max` times).
+Served askWhileFlooded(const GatewayUnderTest& s, const char* user,
+                       const std::atomic<bool>& dropped, int max) {
+  Served r;
+  while (!dropped.load() && r.asked < max) {
+    ++r.asked;
+    r.served += getFrom(user, s.gateway.port, "/") == 200 ? 1 : 0;
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  return r;
 }
 
 #define KERNEL_OR_SKIP(s) \
@@ -153,17 +171,12 @@ TEST(KernelDropTest, FloodingSourceEscalatesToTheKernelWhileOthersAreServed) {
       ::close(fd);
     }
   });
-  int served = 0, asked = 0;
-  while (!dropped.load() && asked < 200) {
-    ++asked;
-    served += getFrom(user, s.gateway.port, "/") == 200 ? 1 : 0;
-    std::this_thread::sleep_for(milliseconds(50));
-  }
+  Served meanwhile = askWhileFlooded(s, user, dropped, 200);
   flood.join();
-  ASSERT_TRUE(dropped.load()) << "the flooder was never dropped (" << refused.load()
-                              << " 429s)";
+  ASSERT_TRUE(dropped.load()) << "the flooder was never dropped (" << refused.load() << " 429s)";
   EXPECT_GT(refused.load(), 40);
-  EXPECT_EQ(served, asked) << "the legitimate source was refused while the flood ran";
+  EXPECT_EQ(meanwhile.served, meanwhile.asked)
+      << "the legitimate source was refused while the flood ran";
   EXPECT_FALSE(handshakes(flooder, s.gateway.port));
   EXPECT_EQ(getFrom(user, s.gateway.port, "/web"), 200);
   EXPECT_TRUE(pollUntil([&] { return kernelDrops(s.admin_port, "escalated") >= 2; }, seconds(3),
@@ -175,25 +188,26 @@ TEST(KernelDropTest, FloodingSourceEscalatesToTheKernelWhileOthersAreServed) {
                         milliseconds(200)));
 }
 
-// The refusal ladder with the defaults (tarpit_after, escalate_rate, escalate_after): a
-// keep-alive flood tool on a few connections, each asking again as soon as it is answered, draws
-// 429s until the tarpit holds its connections; that holds it far under escalate_rate, but it
-// keeps sending before its Retry-After, which escalates it: its held connections are cut and its
-// SYNs dropped in the kernel, while another source is served all along.
-TEST(KernelDropTest, TarpittedKeepAliveFlooderIsDroppedInTheKernelWithTheDefaults) {
-  GatewayUnderTest s = start(
-      "shield:\n  rate_limits: [{ key: source, rate: 5/s, burst: 5, routes: [api] }]\n");
-  ASSERT_TRUE(s.gateway.ok() && s.admin_port != 0);
-  KERNEL_OR_SKIP(s);
-  const char* flooder = "127.0.51.1";
-  const char* user = "127.0.61.1";
+// What a keep-alive flood tool got and what another source got meanwhile.
+struct LadderRun {
+  int refused = 0;  // answers with the refusal's status
+  bool dropped = false;
+  bool still_dropped = false;  // a fresh handshake failed too, as soon as the drop was seen
+  Served user;
+};
+
+// The flood tool of the ladder's tests: a few keep-alive connections from `flooder`, each asking
+// again as soon as it is answered (a hold is waited out: 5 s read timeout), reconnecting when
+// cut, until its handshake stops completing (or 25 s, the bound: escalate_after is 10 s); and
+// `user` asking once every 50 ms meanwhile.
+LadderRun floodUntilDropped(const GatewayUnderTest& s, const char* flooder, const char* user,
+                            std::string_view refusal) {
   constexpr int kConnections = 4;
   std::atomic<int> refused{0};
   std::atomic<bool> dropped{false};
   std::vector<std::thread> flood;
   for (int c = 0; c < kConnections; ++c) {
     flood.emplace_back([&] {
-      // Bounded: 25 s (escalate_after is 10 s) and a few reconnections.
       auto until = Clock::now() + seconds(25);
       for (int conn = 0; conn < 20 && Clock::now() < until && !dropped.load(); ++conn) {
         int fd = connectFromSource(flooder, s.gateway.port, seconds(5));
@@ -201,25 +215,31 @@ TEST(KernelDropTest, TarpittedKeepAliveFlooderIsDroppedInTheKernelWithTheDefault
           if (!handshakes(flooder, s.gateway.port)) dropped = true;
           continue;
         }
-        askUntilCut(fd, until, dropped, &refused);  // a hold (1 s) is waited out: 5 s timeout
+        askUntilCut(fd, until, dropped, &refused, INT_MAX, refusal);
         ::close(fd);
       }
     });
   }
-  int served = 0, asked = 0;
-  while (!dropped.load() && asked < 500) {
-    ++asked;
-    served += getFrom(user, s.gateway.port, "/") == 200 ? 1 : 0;
-    std::this_thread::sleep_for(milliseconds(50));
-  }
+  LadderRun run;
+  run.user = askWhileFlooded(s, user, dropped, 500);
+  // At once: joining the flood may wait out a connect (5 s) of each connection, and the first
+  // penalty is 10 s.
+  run.still_dropped = dropped.load() && !handshakes(flooder, s.gateway.port);
   for (auto& t : flood) t.join();
-  ASSERT_TRUE(dropped.load()) << "the flooder was never dropped (" << refused.load()
-                              << " 429s)";
-  EXPECT_EQ(served, asked) << "the other source was refused while the flood ran";
-  EXPECT_FALSE(handshakes(flooder, s.gateway.port));
+  run.refused = refused.load();
+  run.dropped = dropped.load();
+  return run;
+}
+
+// After floodUntilDropped: `flooder` was escalated for defying its holds, which there were, its
+// SYNs were dropped and `user` is still served.
+void expectEscalatedForDefiance(const GatewayUnderTest& s, const LadderRun& run,
+                                const std::string& flooder, const char* user) {
+  EXPECT_TRUE(run.still_dropped);
   EXPECT_EQ(getFrom(user, s.gateway.port, "/"), 200);
+  std::string address = std::regex_replace(flooder, std::regex("\\."), "\\.");
   EXPECT_TRUE(s.gateway.process->waitForLine(
-      std::regex("escalation: 127\\.0\\.51\\.1 refused .* before their Retry-After"), seconds(1),
+      std::regex("escalation: " + address + " refused .* before their Retry-After"), seconds(1),
       true));
   HttpClient api(s.admin_port);
   auto metrics = api.get("/metrics");
@@ -230,6 +250,40 @@ TEST(KernelDropTest, TarpittedKeepAliveFlooderIsDroppedInTheKernelWithTheDefault
   EXPECT_GT(std::stoi(holds[1]), 0);
   EXPECT_TRUE(pollUntil([&] { return kernelDrops(s.admin_port, "escalated") >= 1; }, seconds(3),
                         milliseconds(100)));
+}
+
+// The refusal ladder with the defaults (tarpit_after, escalate_rate, escalate_after): a
+// keep-alive flood tool on a few connections, each asking again as soon as it is answered, draws
+// 429s until the tarpit holds its connections; that holds it far under escalate_rate, but it
+// keeps sending before its Retry-After, which escalates it: its held connections are cut and its
+// SYNs dropped in the kernel, while another source is served all along.
+TEST(KernelDropTest, TarpittedKeepAliveFlooderIsDroppedInTheKernelWithTheDefaults) {
+  GatewayUnderTest s =
+      start("shield:\n  rate_limits: [{ key: source, rate: 5/s, burst: 5, routes: [api] }]\n");
+  ASSERT_TRUE(s.gateway.ok() && s.admin_port != 0);
+  KERNEL_OR_SKIP(s);
+  LadderRun run = floodUntilDropped(s, "127.0.51.1", "127.0.61.1", "429");
+  ASSERT_TRUE(run.dropped) << "the flooder was never dropped (" << run.refused << " 429s)";
+  EXPECT_EQ(run.user.served, run.user.asked) << "the other source was refused while the flood ran";
+  expectEscalatedForDefiance(s, run, "127.0.51.1", "127.0.61.1");
+}
+
+// The same ladder when the refusal is a challenge (a pinned operator rule here; the detector's
+// in a real flood) rather than a rate limit: a flood tool that never keeps the cookie is held a
+// second at a time after tarpit_after challenges in a row, keeps sending while held, and is
+// dropped in the kernel, while another source is served all along.
+TEST(KernelDropTest, ChallengeIgnoringKeepAliveFlooderIsDroppedInTheKernelWithTheDefaults) {
+  GatewayUnderTest s = start(
+      "governor:\n"
+      "  rules: [{ name: no-cookies, source: 127.0.52.0/24, action: challenge, rate: 1/s,\n"
+      "            pinned: true }]\n");
+  ASSERT_TRUE(s.gateway.ok() && s.admin_port != 0);
+  KERNEL_OR_SKIP(s);
+  LadderRun run = floodUntilDropped(s, "127.0.52.1", "127.0.62.1", "302");
+  ASSERT_TRUE(run.dropped) << "the flooder was never dropped (" << run.refused << " 302s)";
+  EXPECT_GT(run.refused, 8);
+  EXPECT_EQ(run.user.served, run.user.asked) << "the other source was refused while the flood ran";
+  expectEscalatedForDefiance(s, run, "127.0.52.1", "127.0.62.1");
 }
 
 }  // namespace

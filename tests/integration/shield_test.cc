@@ -166,42 +166,87 @@ TEST(ShieldTest, RateLimitedClientKeepsItsConnection) {
   EXPECT_EQ(s.get("/"), 429);  // the same connection still answers: 429 is cheap, not a close
 }
 
+// A one-worker gateway in front of `origin_port` with `config` and an admin API, whose port it
+// sets in *admin (0 when it did not say).
+Server startWithAdmin(uint16_t origin_port, const std::string& config, uint16_t* admin) {
+  Server gw = startGatewayWithConfig(
+      shieldConfig(origin_port, config + "admin: { listen: 127.0.0.1:0 }\n", 1));
+  *admin = 0;
+  if (!gw.ok()) return gw;
+  auto m = gw.process->waitForLine(std::regex(R"(admin API on 127\.0\.0\.1:([0-9]+))"), seconds(5));
+  if (m) *admin = static_cast<uint16_t>(std::stoi((*m)[1]));
+  return gw;
+}
+
+// The tarpit seen from outside: the next request on the held connection `s` waits unread (no
+// answer in 500 ms) while `other`'s connection is answered at once; then it is read and answered
+// `then`, and the admin API on `admin_port` has counted `holds` holds in all.
+void expectHeldWhileOthersServed(SourceSocket& s, const char* other, uint16_t gw_port,
+                                 uint16_t admin_port, std::string_view then, int holds) {
+  ASSERT_TRUE(s.send("GET / HTTP/1.1\r\nHost: shield.test\r\n\r\n"));
+  pollfd p{s.fd(), POLLIN, 0};
+  EXPECT_EQ(::poll(&p, 1, 500), 0) << "answered while tarpitted";
+  EXPECT_EQ(getOnce(other, gw_port), 200);
+  std::string head = s.readHead();
+  ASSERT_GE(head.size(), 12u) << head;
+  EXPECT_EQ(head.substr(9, 3), then) << head;
+  HttpClient api(admin_port);
+  auto metrics = api.get("/metrics");
+  ASSERT_TRUE(metrics.has_value());
+  EXPECT_NE(metrics->body.find("\nfloodgate_tarpit_holds_total " + std::to_string(holds) + "\n"),
+            std::string::npos)
+      << metrics->body;
+}
+
 // shield.tarpit_after: a connection that keeps drawing 429s is not read again before its
 // Retry-After; then it is served as usual. Other connections are not held.
 TEST(ShieldTest, TarpitHoldsAConnectionThatKeepsDrawing429sUntilItsRetryAfter) {
   auto origin = startOrigin();
   ASSERT_TRUE(origin.ok());
-  auto gw = startGatewayWithConfig(
-      shieldConfig(origin.port,
-                   "shield:\n  detect: false\n  tarpit_after: 3\n"
-                   "  rate_limits: [{ key: source, rate: 0.5/s, burst: 1 }]\n"
-                   "admin: { listen: 127.0.0.1:0 }\n",
-                   1));
-  ASSERT_TRUE(gw.ok());
-  auto admin =
-      gw.process->waitForLine(std::regex(R"(admin API on 127\.0\.0\.1:([0-9]+))"), seconds(5));
-  ASSERT_TRUE(admin.has_value());
+  uint16_t admin = 0;
+  auto gw = startWithAdmin(origin.port,
+                           "shield:\n  detect: false\n  tarpit_after: 3\n"
+                           "  rate_limits: [{ key: source, rate: 0.5/s, burst: 1 }]\n",
+                           &admin);
+  ASSERT_TRUE(gw.ok() && admin != 0);
   SourceSocket s("127.0.82.1", gw.port);
   EXPECT_EQ(s.get("/"), 200);
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(s.get("/"), 429) << i;
     EXPECT_NE(s.lastHead().find("Retry-After: "), std::string::npos) << s.lastHead();
   }
-  // The fourth request waits unread: no answer comes before the Retry-After (2 s)...
-  ASSERT_TRUE(s.send("GET / HTTP/1.1\r\nHost: shield.test\r\n\r\n"));
-  pollfd p{s.fd(), POLLIN, 0};
-  EXPECT_EQ(::poll(&p, 1, 500), 0) << "answered while tarpitted";
-  // ...while another source's connection is answered at once.
-  EXPECT_EQ(getOnce("127.0.82.2", gw.port), 200);
-  // Then it is read and, the bucket having refilled meanwhile, served.
-  std::string head = s.readHead();
-  ASSERT_GE(head.size(), 12u) << head;
-  EXPECT_EQ(head.substr(9, 3), "200") << head;
-  HttpClient api(static_cast<uint16_t>(std::stoi((*admin)[1])));
-  auto metrics = api.get("/metrics");
-  ASSERT_TRUE(metrics.has_value());
-  EXPECT_NE(metrics->body.find("\nfloodgate_tarpit_holds_total 1\n"), std::string::npos)
-      << metrics->body;
+  // The fourth request waits unread before the Retry-After (2 s), while another source is
+  // served; then it is read and, the bucket having refilled meanwhile, served. One hold.
+  expectHeldWhileOthersServed(s, "127.0.82.2", gw.port, admin, "200", 1);
+}
+
+// A client that comes back without the challenge's cookie, tarpit_after (8, the default) times in
+// a row on one keep-alive connection, is no browser: it is held like one drawing 429s, a second
+// at a time, while other sources are served. Nothing of it reaches the origin.
+TEST(ShieldTest, TarpitHoldsAConnectionThatKeepsIgnoringTheChallenge) {
+  auto origin = startOrigin();
+  ASSERT_TRUE(origin.ok());
+  uint16_t admin = 0;
+  auto gw = startWithAdmin(origin.port,
+                           "governor:\n"
+                           "  rules: [{ name: no-cookies, source: 127.0.84.0/24,\n"
+                           "            action: challenge, rate: 1/s, pinned: true }]\n",
+                           &admin);
+  ASSERT_TRUE(gw.ok() && admin != 0);
+  // The pinned rule reaches the worker with the defense loop's first tick.
+  ASSERT_TRUE(pollUntil([&] { return getOnce("127.0.84.2", gw.port) == 302; }, seconds(5),
+                        milliseconds(50)));
+  SourceSocket s("127.0.84.1", gw.port);
+  for (int i = 0; i < 8; ++i) {
+    ASSERT_EQ(s.get("/"), 302) << i;
+    EXPECT_NE(s.lastHead().find("Set-Cookie: "), std::string::npos) << s.lastHead();
+  }
+  // The ninth request, sent at once and without the cookie, waits unread for a second while
+  // another source is served; then it is read and challenged again. Two holds: after the
+  // eighth challenge and again after the ninth (the run goes on).
+  expectHeldWhileOthersServed(s, "127.0.85.1", gw.port, admin, "302", 2);
+  auto stats = parseJson(HttpClient(origin.port).get("/__origin/stats")->body);
+  EXPECT_FALSE(stats["sources"].contains("127.0.84.1"));
 }
 
 // A client kept busy with 429s (answered without leaving the idle phase) is not idle: the idle
