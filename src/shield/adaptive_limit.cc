@@ -82,7 +82,12 @@ AdaptiveLimit::Step AdaptiveLimit::decide(const LimitSample& s) {
     // The origin slowed by itself (the tick is part fast, part slow: its end tells the new pace).
     bool slowed = served_less && last_step_ != Step::kGrow;
     if (at_floor || no_relief || slowed) {
-      if (slowed) mean = std::max(mean, s.recent_latency_ms);
+      if (slowed) {
+        mean = std::max(mean, s.recent_latency_ms);
+        // Slowed with more wanted than the limit let in: demand beyond what it serves now (the
+        // tick's average, half of it fast, does not show the limit filled).
+        saturated_ = saturated_ || s.wanted_more > 0;
+      }
       means_.assign(1, mean);  // the origin's new normal: judge (and grow) from here
       slow_at_floor_ = 0;
       slow = false;

@@ -307,6 +307,7 @@ TEST(AdaptiveLimit, TheFirstSlowTickOfASlowdownDoesNotCutBelowWhatTheOriginServe
   EXPECT_NE(limit.update(bindingTick(limit, 882, 7.0, 20.2)), AdaptiveLimit::Step::kCutLatency);
   EXPECT_GE(limit.limit(), 14);
   EXPECT_DOUBLE_EQ(limit.normalLatencyMs(), 20.2);
+  EXPECT_TRUE(limit.saturated());  // a queue toward it would only stand from here
   Span slow = drive(limit, 20, 20, [](int l) { return slottedOrigin(l, 16, 20, 1000); });
   EXPECT_EQ(slow.low, 16);
   EXPECT_EQ(slow.high, 17);  // a probe
