@@ -520,8 +520,9 @@ bool ClientConnection::applyMitigationRules(int route_index) {
   decision_.rule_permille = static_cast<uint16_t>(std::lround(rule->fraction * 1000));
   switch (rule->action) {
     case shield::RuleAction::kBlock:
+      // The connection stays open: a flood tool told to go away reconnects at once, and an
+      // accept and a close cost the edge more than a refusal read and answered on keep-alive.
       refuse(Rejection::kMitigationRule);
-      keep_alive_ = false;
       respondLocally(403, "403 Forbidden: blocked by a mitigation rule\n",
                      "text/plain; charset=utf-8");
       return false;

@@ -109,6 +109,10 @@ TEST(GovernorWhyTest, ARefusedRequestsIdLeadsWhyToTheRule) {
       seconds(5), milliseconds(50)));
   std::string id = refused->header("X-Request-Id");
   ASSERT_EQ(id.size(), 20u) << id;
+  // The refusal keeps the connection: a flood tool told to go away would reconnect at once.
+  EXPECT_NE(refused->header("Connection"), "close");
+  const uint16_t refused_on = client.localPort();
+  ASSERT_TRUE(client.connected());
 
   int status = 0;
   auto why = getJson(admin, "/api/v1/why?request_id=" + id, &status);
@@ -126,6 +130,7 @@ TEST(GovernorWhyTest, ARefusedRequestsIdLeadsWhyToTheRule) {
 
   auto echoed = client.get("/__origin/echo");
   ASSERT_TRUE(echoed && echoed->status == 200);
+  EXPECT_EQ(client.localPort(), refused_on) << "the refused request's connection was closed";
   std::string sent_up = echoHeader(echoed->body, "X-Request-Id");
   ASSERT_FALSE(sent_up.empty()) << echoed->body;
   why = getJson(admin, "/api/v1/why?request_id=" + sent_up, &status);
