@@ -41,9 +41,7 @@ AdminSetup startWithAdmin() {
   s.gateway = startGatewayWithConfig(adminYaml(s.origin.port));
   s.config_path = s.gateway.config_path;
   if (!s.gateway.ok()) return s;
-  auto m = s.gateway.process->waitForLine(
-      std::regex(R"(floodgate admin API on 127\.0\.0\.1:([0-9]+))"), seconds(5));
-  if (m) s.admin_port = static_cast<uint16_t>(std::stoi((*m)[1]));
+  s.admin_port = adminPortOf(s.gateway);
   return s;
 }
 
@@ -353,10 +351,8 @@ TEST(AdminApi, QuickStartAdminTakesItsTokenFromTheEnvironment) {
   Server gateway = startQuickGateway({origin.port}, {"--admin", "127.0.0.1:0"});
   ::unsetenv("FLOODGATE_ADMIN_TOKEN");
   ASSERT_TRUE(gateway.ok());
-  auto m = gateway.process->waitForLine(
-      std::regex(R"(floodgate admin API on 127\.0\.0\.1:([0-9]+))"), seconds(5));
-  ASSERT_TRUE(m.has_value());
-  auto admin_port = static_cast<uint16_t>(std::stoi((*m)[1]));
+  const uint16_t admin_port = adminPortOf(gateway);
+  ASSERT_NE(admin_port, 0);
   auto refused = call(admin_port, "GET", "/api/v1/config");
   ASSERT_TRUE(refused.has_value());
   EXPECT_EQ(refused->status, 401);

@@ -17,12 +17,6 @@
 namespace floodgate::integration {
 namespace {
 
-uint16_t adminPort(Server& gw) {
-  auto m = gw.process->waitForLine(std::regex(R"(floodgate admin API on 127\.0\.0\.1:([0-9]+))"),
-                                   seconds(5));
-  return m ? static_cast<uint16_t>(std::stoi((*m)[1])) : 0;
-}
-
 // A gateway of `workers` threads in front of `origin_port`, its admin API on, `extra` YAML added.
 Server startWithAdmin(uint16_t origin_port, int workers, const std::string& extra,
                       uint16_t* admin) {
@@ -31,7 +25,7 @@ Server startWithAdmin(uint16_t origin_port, int workers, const std::string& extr
   y.workers = workers;
   y.extra = "admin:\n  listen: 127.0.0.1:0\n" + extra;
   Server gw = startGatewayWithConfig(y.str());
-  *admin = gw.ok() ? adminPort(gw) : 0;
+  *admin = gw.ok() ? adminPortOf(gw) : 0;
   return gw;
 }
 
@@ -214,7 +208,7 @@ TEST(OriginSlowdownTest, AmplificationStaysBoundedAndServiceRecoversByItself) {
   ASSERT_TRUE(origin.ok());
   auto gw = startQuickGateway({origin.port}, {"--admin", "127.0.0.1:0"});
   ASSERT_TRUE(gw.ok());
-  uint16_t admin = adminPort(gw);
+  uint16_t admin = adminPortOf(gw);
   ASSERT_NE(admin, 0);
   auto setLatency = [&](int ms) {
     HttpClient c(origin.port);

@@ -86,9 +86,7 @@ GatewayUnderTest start(const std::string& shield) {
   y.extra = "admin: { listen: 127.0.0.1:0 }\n" + shield;
   s.gateway = startGatewayWithConfig(y.str());
   if (!s.gateway.ok()) return s;
-  auto m = s.gateway.process->waitForLine(
-      std::regex(R"(floodgate admin API on 127\.0\.0\.1:([0-9]+))"), seconds(5));
-  if (m) s.admin_port = static_cast<uint16_t>(std::stoi((*m)[1]));
+  s.admin_port = adminPortOf(s.gateway);
   auto loaded = s.gateway.process->waitForLine(
       std::regex("kernel drop: eBPF socket filter loaded|kernel drop unavailable"), seconds(5),
       true);

@@ -171,10 +171,7 @@ TEST(ShieldTest, RateLimitedClientKeepsItsConnection) {
 Server startWithAdmin(uint16_t origin_port, const std::string& config, uint16_t* admin) {
   Server gw = startGatewayWithConfig(
       shieldConfig(origin_port, config + "admin: { listen: 127.0.0.1:0 }\n", 1));
-  *admin = 0;
-  if (!gw.ok()) return gw;
-  auto m = gw.process->waitForLine(std::regex(R"(admin API on 127\.0\.0\.1:([0-9]+))"), seconds(5));
-  if (m) *admin = static_cast<uint16_t>(std::stoi((*m)[1]));
+  *admin = gw.ok() ? adminPortOf(gw) : 0;
   return gw;
 }
 
@@ -662,9 +659,8 @@ TEST(ShieldDetectorTest, KeepAliveFloodIsMitigatedWithoutCollateral) {
   ASSERT_TRUE(origin.ok());
   auto gw = startQuickGateway({origin.port}, {"--admin", "127.0.0.1:0"});
   ASSERT_TRUE(gw.ok());
-  auto admin =
-      gw.process->waitForLine(std::regex(R"(admin API on 127\.0\.0\.1:([0-9]+))"), seconds(5));
-  ASSERT_TRUE(admin.has_value());
+  const uint16_t admin = adminPortOf(gw);
+  ASSERT_NE(admin, 0);
   std::string scenario =
       "name: detector-keepalive-flood\n"
       "target: http://127.0.0.1:" + std::to_string(gw.port) + "\n"
@@ -692,7 +688,7 @@ TEST(ShieldDetectorTest, KeepAliveFloodIsMitigatedWithoutCollateral) {
   EXPECT_NE(gw.process->stderrText().find("rule #"), std::string::npos);
   EXPECT_NE(gw.process->stderrText().find("127.66.0."), std::string::npos);
   // ...and the admin API has it too: the event log with the evidence, the rules, the metrics.
-  HttpClient api(static_cast<uint16_t>(std::stoi((*admin)[1])));
+  HttpClient api(admin);
   auto events = api.get("/api/v1/events?kind=rule.enforced");
   ASSERT_TRUE(events.has_value());
   auto enforced = parseJson(events->body)["events"];

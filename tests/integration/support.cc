@@ -450,6 +450,12 @@ Server startGatewayWithConfig(std::string_view yaml) {
   return s;
 }
 
+uint16_t adminPortOf(Server& gw) {
+  auto m = gw.process->waitForLine(std::regex(R"(floodgate admin API on 127\.0\.0\.1:([0-9]+))"),
+                                   seconds(5));
+  return m ? static_cast<uint16_t>(std::stoi((*m)[1])) : 0;
+}
+
 CommandResult runFloodgate(const std::vector<std::string>& args, milliseconds timeout) {
   std::vector<std::string> argv = {floodgateBin()};
   argv.insert(argv.end(), args.begin(), args.end());

@@ -112,6 +112,9 @@ Server startQuickGateway(const std::vector<uint16_t>& upstream_ports,
                          const std::vector<std::string>& extra = {});
 // Writes `yaml` to a temporary file and runs `floodgate run -c FILE`.
 Server startGatewayWithConfig(std::string_view yaml);
+// The port of `gw`'s admin API, from its "floodgate admin API on 127.0.0.1:PORT" line (waiting
+// up to 5 s); 0 when it does not say.
+uint16_t adminPortOf(Server& gw);
 
 // Runs floodgate with `args` to completion (at most `timeout`), for the CLI's one-shot commands.
 struct CommandResult {

@@ -25,9 +25,7 @@ Gateway startWithAdmin(const std::string& yaml) {
   Gateway g;
   g.server = startGatewayWithConfig(yaml + "admin: { listen: 127.0.0.1:0 }\n");
   if (!g.server.ok()) return g;
-  auto m = g.server.process->waitForLine(
-      std::regex(R"(floodgate admin API on 127\.0\.0\.1:([0-9]+))"), seconds(5));
-  if (m) g.admin_port = static_cast<uint16_t>(std::stoi((*m)[1]));
+  g.admin_port = adminPortOf(g.server);
   return g;
 }
 
