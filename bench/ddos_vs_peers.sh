@@ -5,7 +5,9 @@
 # `floodgate origin` with a fixed capacity. Prints one table per scenario: legitimate success,
 # legitimate p99, attack admitted to the origin, time to mitigate (and to recover, collateral),
 # the amplification factor (upstream attempts per legitimate request, from the origin's per-source
-# counts: whole run and worst 5 s) and, for floodgate, the rules still live at the end.
+# counts: whole run and worst 5 s), for floodgate the rules still live at the end, and what the
+# defense cost the front: its CPU seconds over the storm (user+system of all its processes and
+# threads, nginx's master and workers summed) and its peak RSS (VmHWM, summed likewise).
 #
 # A scenario may script the origin with comment lines (see examples/storms/origin-slowdown.yaml):
 #   # bench-origin: --concurrency 16           more `floodgate origin` options for its runs
@@ -83,6 +85,7 @@ KEEP_TMP=${KEEP_TMP:-0}
 HOST=127.0.0.1
 STARTUP_SECS=10
 LOAD_AT_START=$(cut -d' ' -f1-3 /proc/loadavg)
+TICKS=$(getconf CLK_TCK)
 
 # ---- input checks --------------------------------------------------------------------------
 
@@ -379,17 +382,20 @@ ADMITTED_ONCE_MITIGATED='.derived.time_to_mitigate_s as $m | .derived.attack_win
       | if $o == 0 then null else ([$s[].admitted] | add) / $o end
     end'
 
-# figures REPORT LEFT: one run's figures as a one-line JSON object (null where there is none).
+# figures REPORT LEFT CPU_TICKS RSS_KIB: one run's figures as a one-line JSON object (null where
+# there is none).
 figures() {
   local amp amp5
   read -r amp amp5 <<< "$(amplification "$1")"
-  jq -c --arg amp "$amp" --arg amp5 "$amp5" --arg left "$2" "
+  jq -c --arg amp "$amp" --arg amp5 "$amp5" --arg left "$2" \
+    --argjson cpu "$(awk -v t="$3" -v hz="$TICKS" 'BEGIN { print t / hz }')" --argjson rss "$4" "
     def num(s): if s == \"-\" or s == \"\" then null else s | tonumber end;
     {success: .legit.success, p99: .legit.latency.p99_ms, admitted: .attack.admitted_share,
      once: ($ADMITTED_ONCE_MITIGATED), ttm: .derived.time_to_mitigate_s,
      ttr: .derived.time_to_recover_s, collateral: .derived.collateral_users,
      users: .derived.legit_users, offered: .attack.offered_rps,
-     amp: num(\$amp), amp5: num(\$amp5), left: num(\$left)}" "$1"
+     amp: num(\$amp), amp5: num(\$amp5), left: num(\$left),
+     cpu: \$cpu, rss: (\$rss / 1024)}" "$1"
 }
 
 # table_row SYSTEM FIGURES.jsonl: the system's Markdown row from its rounds' figures: each the
@@ -415,7 +421,8 @@ table_row() {
       + (if $rounds then " \(spread(.p99; ms)) |" else "" end)
       + " \(med(.admitted) | pct) | \(med(.once) | pct) | \(med(.ttm) | secs) | \(med(.ttr) | secs)"
       + " | \(med(.collateral)) of \(med(.users)) | \(med(.offered) | round)/s"
-      + " | \(med(.amp) | amp) (worst 5 s: \(med(.amp5) | amp)) | \(med(.left) | amp) |"
+      + " | \(med(.amp) | amp) (worst 5 s: \(med(.amp5) | amp)) | \(med(.left) | amp)"
+      + " | \(med(.cpu) | . * 100 | round / 100) s | \(med(.rss) | round) MiB |"
   ' "$2"
 }
 
@@ -439,6 +446,7 @@ Fronts: $WORKERS worker(s) each; nginx and HAProxy allow $PER_IP_RATE requests/s
 floodgate: $([[ -n $FLOODGATE_CONFIG ]] && echo "\`floodgate run -c $FLOODGATE_CONFIG\`" || echo "the quick start, \`floodgate run --listen --to\`, with the shield's defaults (no rate limit configured)").
 floodgate-limits: floodgate with the peers' budgets in its shield: a per-source rate limit of $PER_IP_RATE/s (burst $((PER_IP_RATE * 2))), $PER_IP_CONNS connections per source, 5 s header and body timeouts.
 Phase durations scaled by $TIME_SCALE.
+Front CPU: the front's user+system CPU seconds from the storm's start to its end (all its processes and threads); front peak RSS: the largest resident set it reached (VmHWM, start-up included), summed over its processes.
 "
 ((ROUNDS > 1)) && MD+="Rounds: $ROUNDS per scenario, the systems interleaved within each round; every figure is the median of the $ROUNDS runs (a missing one, e.g. never mitigated, counts as the largest), with the spread (min–max) of legit success and p99.
 "
@@ -463,11 +471,16 @@ for scenario in "$@"; do
       start_origin "$dir"
       start_front "$system" "$dir"
       rc=0
+      mapfile -t front_pids < <(bench_pid_tree "$FRONT_PID")
+      cpu0=$(bench_cpu_ticks "${front_pids[@]}")
       start_origin_timer "$dir" "$LATENCY_TIMELINE"
       "${STORM_PIN[@]}" "$STORM_BIN" storm "$SCEN_DIR/scenario.yaml" \
         --target "http://$HOST:$FRONT_PORT" --origin-stats "http://$HOST:$ORIGIN_PORT/__origin/stats" \
         --report "$dir/report" > "$dir/storm.log" 2>&1 || rc=$?
       bench_alive "$FRONT_PID" || bench_log "warning: $system exited during $name"
+      mapfile -t front_pids < <(bench_pid_tree "$FRONT_PID")  # workers started meanwhile count too
+      cpu=$(($(bench_cpu_ticks "${front_pids[@]}") - cpu0))
+      rss=$(bench_hwm_kib "${front_pids[@]}")
       [[ -n $TIMER_PID ]] && { bench_stop "$TIMER_PID"; bench_forget "$TIMER_PID"; }
       left="-"
       [[ $system == floodgate* ]] && left=$(rules_left "$ADMIN_PORT")
@@ -479,7 +492,7 @@ for scenario in "$@"; do
         tail -n 20 "$dir/storm.log" >&2
         bench_die "storm failed on $name against $system (exit $rc)"
       fi
-      figures "$report" "$left" > "$dir/figures.json"
+      figures "$report" "$left" "$cpu" "$rss" > "$dir/figures.json"
       cat "$dir/figures.json" >> "$SCEN_DIR/$system.figures.jsonl"
       REPORTS[$system]+=" $report"
       if ((AFTER_SECONDS > 0)); then
@@ -488,8 +501,8 @@ for scenario in "$@"; do
       bench_log "  $(table_row "$system" "$dir/figures.json" | sed 's/ *| */ | /g')"
     done
   done
-  table="| system | legit success |$(if_rounds " success min–max |") legit p99 |$(if_rounds " p99 min–max |") attack admitted | admitted once mitigated | time to mitigate | time to recover | collateral | attack offered | amplification | rules left |
-|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|$(if_rounds "---:|---:|")"
+  table="| system | legit success |$(if_rounds " success min–max |") legit p99 |$(if_rounds " p99 min–max |") attack admitted | admitted once mitigated | time to mitigate | time to recover | collateral | attack offered | amplification | rules left | front CPU | front peak RSS |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|$(if_rounds "---:|---:|")"
   for system in "${SYSTEM_LIST[@]}"; do table+=$'\n'"$(table_row "$system" "$SCEN_DIR/$system.figures.jsonl")"; done
   if ((AFTER_SECONDS > 0)); then
     table+=$'\n\n'"Legit success and p99 in each of the first $AFTER_SECONDS s after the attack window:"
