@@ -123,7 +123,6 @@ PIN=()
 [[ -n $SERVER_TASKSET ]] && PIN=(taskset -c "$SERVER_TASKSET")
 STORM_PIN=()
 [[ -n $STORM_TASKSET ]] && STORM_PIN=(taskset -c "$STORM_TASKSET")
-nginx_user_line() { ((EUID == 0)) && echo "user $(id -un) $(id -gn);"; return 0; }
 
 show_log() {
   local f
@@ -235,7 +234,7 @@ EOF
       # 429 so they can be told from the origin's 503s. Clients connect directly: the client
       # address is the TCP peer, no real_ip module.
       cat > "$dir/nginx.conf" <<EOF
-$(nginx_user_line)
+$(bench_nginx_user_line)
 worker_processes $WORKERS;
 daemon off;
 master_process on;

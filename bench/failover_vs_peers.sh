@@ -60,7 +60,6 @@ for s in "${SCENARIO_LIST[@]}"; do
 done
 bench_require_cmd jq curl python3 timeout
 bench_setup floodgate-failover "configs, logs and reports"
-nginx_user_line() { ((EUID == 0)) && echo "user $(id -un) $(id -gn);"; return 0; }
 
 # start_origin LOG NAME PORT ARGS...: an origin on PORT; pid in BENCH_LAST_PID.
 start_origin() {
@@ -124,7 +123,7 @@ write_front() {
         flaky) servers="server $HOST:$P;" ;;
       esac
       cat > "$dir/nginx.conf" <<EOF
-$(nginx_user_line)
+$(bench_nginx_user_line)
 worker_processes 1;
 daemon off;
 pid $dir/nginx.pid;

@@ -145,6 +145,26 @@ bench_on_exit() {
   exit "$rc"
 }
 
+# bench_nginx_user_line: nginx's "user" line for its config: as root nginx would switch its
+# workers to "nobody"; this keeps them as the invoking user instead (nothing when not root).
+bench_nginx_user_line() { ((EUID == 0)) && echo "user $(id -un) $(id -gn);"; return 0; }
+
+# bench_nginx_main DIR WORKERS: print the main context of an nginx config for a benchmark
+# front: WORKERS worker processes under a master in the foreground, its pid file and error log
+# (warn) in DIR, 4096 connections per worker.
+bench_nginx_main() {
+  bench_nginx_user_line
+  cat <<EOF
+worker_processes $2;
+daemon off;
+master_process on;
+pid $1/nginx.pid;
+error_log $1/error.log warn;
+worker_rlimit_nofile 16384;
+events { worker_connections 4096; }
+EOF
+}
+
 # bench_nginx_temp_paths DIR: create DIR and print nginx http{} lines that keep every temp file
 # in it (nginx's defaults point into its install prefix, which a benchmark must not touch).
 bench_nginx_temp_paths() {
@@ -153,6 +173,41 @@ bench_nginx_temp_paths() {
   for t in client_body proxy fastcgi uwsgi scgi; do
     printf '  %s_temp_path %s/%s;\n' "$t" "$1" "${t%_body}"
   done
+}
+
+# bench_haproxy_cfg THREADS LISTEN ORIGIN [LINE...]: print HAProxy's documented HTTP reverse
+# proxy config: mode http, keep-alive on both sides, idle server connections shared between
+# clients (http-reuse always), no logging; THREADS threads, one frontend bound to LISTEN
+# (host:port) with the LINEs added to it, one server at ORIGIN (host:port).
+bench_haproxy_cfg() {
+  local threads=$1 listen=$2 origin=$3 line
+  shift 3
+  cat <<EOF
+global
+  nbthread $threads
+  maxconn 4096
+
+defaults
+  mode http
+  option http-keep-alive
+  http-reuse always
+  maxconn 4096
+  timeout connect 5s
+  timeout client 30s
+  timeout server 30s
+  timeout http-request 10s
+  timeout http-keep-alive 30s
+
+frontend fe
+  bind $listen
+EOF
+  for line in "$@"; do echo "  $line"; done
+  cat <<EOF
+  default_backend origin
+
+backend origin
+  server o1 $origin
+EOF
 }
 
 # bench_http_probe URL: print "CODE BYTES" of one GET (keep-alive off, 2 s timeout); "000 0" if no answer.

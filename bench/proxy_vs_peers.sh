@@ -108,9 +108,6 @@ bench_setup floodgate-bench "configs, logs and raw wrk output"
 PIN=()
 [[ -n $SERVER_TASKSET ]] && PIN=(taskset -c "$SERVER_TASKSET")
 
-# nginx as root would switch its workers to "nobody"; keep them as the invoking user instead.
-nginx_user_line() { ((EUID == 0)) && echo "user $(id -un) $(id -gn);"; return 0; }
-
 # ---- origin --------------------------------------------------------------------------------
 
 declare -A BODY_BYTES=([small]=13 [64k]=65536)
@@ -134,7 +131,7 @@ start_origin() {
     chmod -R a+rX "$dir"
     cat > "$dir/nginx.conf" <<EOF
 # Origin: serves one static file for GET /, as cheaply as nginx can.
-$(nginx_user_line)
+$(bench_nginx_user_line)
 worker_processes $ORIGIN_WORKERS;
 daemon off;
 master_process on;
@@ -189,14 +186,7 @@ start_proxy() {
       # nginx's documented reverse proxy with upstream keep-alive (ngx_http_upstream_module,
       # "keepalive"): HTTP/1.1 upstream and an empty Connection header. Everything else is default.
       cat > "$dir/nginx.conf" <<EOF
-$(nginx_user_line)
-worker_processes $WORKERS;
-daemon off;
-master_process on;
-pid $dir/nginx.pid;
-error_log $dir/error.log warn;
-worker_rlimit_nofile 16384;
-events { worker_connections 4096; }
+$(bench_nginx_main "$dir" "$WORKERS")
 http {
   access_log off;
 $(bench_nginx_temp_paths "$dir/tmp")
@@ -220,31 +210,7 @@ EOF
       ;;
     haproxy)
       PROXY_LOGS[$name]="$dir/haproxy.log"
-      # HAProxy's documented HTTP reverse proxy: mode http, keep-alive on both sides, idle server
-      # connections shared between clients (http-reuse always), no logging.
-      cat > "$dir/haproxy.cfg" <<EOF
-global
-  nbthread $WORKERS
-  maxconn 4096
-
-defaults
-  mode http
-  option http-keep-alive
-  http-reuse always
-  maxconn 4096
-  timeout connect 5s
-  timeout client 30s
-  timeout server 30s
-  timeout http-request 10s
-  timeout http-keep-alive 30s
-
-frontend fe
-  bind $HOST:$port
-  default_backend origin
-
-backend origin
-  server o1 $HOST:$ORIGIN_PORT
-EOF
+      bench_haproxy_cfg "$WORKERS" "$HOST:$port" "$HOST:$ORIGIN_PORT" > "$dir/haproxy.cfg"
       bench_start "$dir/haproxy.log" "${PIN[@]}" "$HAPROXY_BIN" -db -f "$dir/haproxy.cfg"
       ;;
   esac

@@ -23,13 +23,27 @@
 # shield.kernel_drop.enabled: false (reset row), one with the tarpit (tarpit row), same origin;
 # those three with the tarpit off unless said, so that each row measures its one refusal; and
 # one with the shield's defaults (ladder row).
+# The peers, side by side in the same run (PEERS): nginx (worker_processes 1) and HAProxy
+# (nbthread 1) in front of the same origin, the same wrk command, each with two rows:
+#   NAME: proxied  GET /proxied relayed to the origin (200) with upstream keep-alive (nginx:
+#                  upstream keepalive 64, proxy_http_version 1.1, Connection ""; HAProxy:
+#                  http-reuse always), no access log
+#   NAME: 429      GET /limited refused by the peer's own rate limit, the connection kept (nginx:
+#                  limit_req at 1r/m, no burst, limit_req_status 429; HAProxy: a stick table's
+#                  http_req_rate over 1 m, deny_status 429 above 1) — checked before the run
+#                  with two GETs on one connection, and by wrk's non-2xx count
+# A peer's CPU is that of every thread of all its processes (nginx: master and workers). Its
+# rows' "/ proxied" ratios are against ITS OWN proxied row; the last column puts every row's
+# gateway CPU against floodgate's proxied row.
 #
 # Usage: bench/reject_cost.sh
 # Environment (defaults in brackets): DURATION seconds per run [8], ROUNDS [3] (medians),
 #   CONNS wrk -c [32], FLOODGATE_BIN [build/release/floodgate], KEEP_TMP=1 keeps the temp dir,
 #   LADDER_DURATION seconds of the ladder row's flood [20] (escalation takes escalate_after, 10 s),
 #   LADDER_RATE its requests per second [20000], LADDER_LIMIT its per-source limit per second [20],
-#   LADDER_TARPIT_AFTER the ladder gateway's shield.tarpit_after [its default].
+#   LADDER_TARPIT_AFTER the ladder gateway's shield.tarpit_after [its default],
+#   PEERS the peers measured beside floodgate ["nginx haproxy"; empty: none],
+#   NGINX_BIN HAPROXY_BIN [/usr/sbin/nginx, /usr/sbin/haproxy].
 # The kernel row needs root (CAP_BPF); without it the row says "unavailable". The tarpit row
 # needs a build with shield.tarpit_after (so that older builds can be measured without it); the
 # ladder row one where the tarpit is on by default (else it measures what the defaults were).
@@ -47,8 +61,19 @@ LADDER_DURATION=${LADDER_DURATION:-20}
 LADDER_RATE=${LADDER_RATE:-20000}
 LADDER_LIMIT=${LADDER_LIMIT:-20}
 FLOODGATE_BIN=${FLOODGATE_BIN:-$ROOT/build/release/floodgate}
+PEERS=${PEERS-nginx haproxy}
+NGINX_BIN=${NGINX_BIN:-/usr/sbin/nginx}
+HAPROXY_BIN=${HAPROXY_BIN:-/usr/sbin/haproxy}
 HOST=127.0.0.1
 bench_require_cmd wrk curl awk python3
+read -r -a PEER_LIST <<< "$PEERS"
+for peer in "${PEER_LIST[@]}"; do
+  case $peer in
+    nginx) [[ -x $NGINX_BIN ]] || bench_die "nginx not found at $NGINX_BIN (set NGINX_BIN)" ;;
+    haproxy) [[ -x $HAPROXY_BIN ]] || bench_die "haproxy not found at $HAPROXY_BIN (set HAPROXY_BIN)" ;;
+    *) bench_die "unknown peer '$peer' in PEERS (known: nginx haproxy)" ;;
+  esac
+done
 bench_setup reject_cost "reject_cost files"
 TICKS=$(getconf CLK_TCK)
 
@@ -115,6 +140,75 @@ KERNEL=1
 grep -q "eBPF socket filter loaded" "$TMP/gateway.log" || KERNEL=0
 ((KERNEL)) || bench_log "kernel drop unavailable: $(grep -o 'kernel drop unavailable.*' "$TMP/gateway.log" | head -1)"
 
+# start_peer NAME: nginx or HAProxy, one worker, in front of the origin with the two paths;
+# sets PEER_PID[NAME] and PEER_PORT[NAME].
+declare -A PEER_PID PEER_PORT
+start_peer() {
+  local name=$1 dir=$TMP/$1 port
+  mkdir -p "$dir"
+  bench_free_port port
+  case $name in
+    nginx)
+      # keepalive_requests: nginx's default (1000) would reconnect every wrk connection and
+      # upstream connection now and then; floodgate and HAProxy keep them. Refusals are logged
+      # at info, below error_log's level: no log write per 429.
+      cat > "$dir/nginx.conf" <<EOF
+$(bench_nginx_main "$dir" 1)
+http {
+  access_log off;
+  keepalive_requests 1000000;
+$(bench_nginx_temp_paths "$dir/tmp")
+  limit_req_zone \$binary_remote_addr zone=limited:1m rate=1r/m;
+  limit_req_status 429;
+  limit_req_log_level info;
+  upstream origin {
+    server $HOST:$ORIGIN_PORT;
+    keepalive 64;
+    keepalive_requests 1000000;
+  }
+  server {
+    listen $HOST:$port backlog=4096;
+    proxy_http_version 1.1;
+    proxy_set_header Connection "";
+    location / { proxy_pass http://origin; }
+    location /limited { limit_req zone=limited; proxy_pass http://origin; }
+  }
+}
+EOF
+      chmod -R a+rX "$dir"
+      bench_start "$dir/nginx.log" "$NGINX_BIN" -p "$dir/" -e "$dir/error.log" -c "$dir/nginx.conf"
+      ;;
+    haproxy)
+      bench_haproxy_cfg 1 "$HOST:$port" "$HOST:$ORIGIN_PORT" \
+        "stick-table type ip size 1k expire 10m store http_req_rate(1m)" \
+        "http-request track-sc0 src if { path_beg /limited }" \
+        "http-request deny deny_status 429 if { path_beg /limited } { sc_http_req_rate(0) gt 1 }" \
+        > "$dir/haproxy.cfg"
+      bench_start "$dir/haproxy.log" "$HAPROXY_BIN" -db -f "$dir/haproxy.cfg"
+      ;;
+  esac
+  PEER_PID[$name]=$BENCH_LAST_PID
+  PEER_PORT[$name]=$port
+  bench_wait_http "http://$HOST:$port/proxied" "$BENCH_LAST_PID" 10 ||
+    bench_die "$name did not start: $(tail -c 300 "$dir"/*.log)"
+}
+
+# check_keepalive_429 NAME URL: two GETs of URL on one connection (after one to spend a
+# burst) must both answer 429 and the second reuse the connection.
+check_keepalive_429() {
+  local answers
+  curl -s -o /dev/null --max-time 2 "$2" || true
+  answers=$(curl -s --max-time 4 -w '%{http_code}:%{num_connects} ' -o /dev/null "$2" -o /dev/null "$2") || true
+  [[ $answers == "429:"?" 429:0 " ]] ||
+    bench_die "$1 at $2: expected two 429s on one connection, got (status:connects) $answers"
+  bench_log "$1: 429 with the connection kept ($answers)"
+}
+for peer in "${PEER_LIST[@]}"; do
+  start_peer "$peer"
+  check_keepalive_429 "$peer" "http://$HOST:${PEER_PORT[$peer]}/limited"
+done
+check_keepalive_429 floodgate "http://$HOST:$GW_PORT/limited"
+
 # softirq_ticks: the machine's softirq time so far (clock ticks, all CPUs).
 softirq_ticks() {
   local softirq  # "cpu user nice system idle iowait irq softirq ..."
@@ -129,9 +223,14 @@ kernel_drops() {
          END { if (!found) print 0 }'
 }
 
-# cpu_ns PID: the CPU time of every thread of PID so far, in nanoseconds (schedstat: clock
-# ticks would be too coarse for the tarpit row's few hundred answers).
-cpu_ns() { cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f\n", s }'; }
+# cpu_ns PID: the CPU time of every thread of PID and of its descendants (nginx's workers) so
+# far, in nanoseconds (schedstat: clock ticks would be too coarse for the tarpit row's few
+# hundred answers).
+cpu_ns() {
+  local p
+  for p in $(bench_pid_tree "$1"); do cat /proc/"$p"/task/*/schedstat; done 2>/dev/null |
+    awk '{ s += $1 } END { printf "%.0f\n", s }'
+}
 
 # counters PID: prints "CPU SOFTIRQ", the gateway's CPU (ns) and the machine's softirq time
 # (ticks).
@@ -232,6 +331,10 @@ LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 for ((round = 1; round <= ROUNDS; round++)); do
   record proxied "$(run_wrk /proxied)"
   record limited "$(run_wrk /limited)"
+  for peer in "${PEER_LIST[@]}"; do
+    record "$peer:proxied" "$(run_wrk /proxied "${PEER_PID[$peer]}" "${PEER_PORT[$peer]}")"
+    record "$peer:limited" "$(run_wrk /limited "${PEER_PID[$peer]}" "${PEER_PORT[$peer]}")"
+  done
   record close "$(run_wrk /limited "$GW_PID" "$GW_PORT" 0 -H "Connection: close")"
   ((TARPIT)) && record tarpit "$(run_wrk /limited "$GW3_PID" "$GW3_PORT" "$(idle_ns "$GW3_PID")")"
   record reset "$(run_attempts reset "$GW2_PID" "$GW2_PORT" 127.0.98)"
@@ -249,24 +352,29 @@ for ((round = 1; round <= ROUNDS; round++)); do
 done
 
 median() { read -r -a v <<< "$1"; bench_median "${v[@]}"; }
-P_GW=$(median "${gw[proxied]}") P_SQ=$(median "${sq[proxied]}")
-P_ALL=$(awk -v a="$P_GW" -v b="$P_SQ" 'BEGIN { printf "%.2f\n", a + b }')
+# total KEY: the median gateway CPU + softirq per op of KEY's rounds.
+total() { awk -v a="$(median "${gw[$1]}")" -v b="$(median "${sq[$1]}")" 'BEGIN { printf "%.2f\n", a + b }'; }
+P_GW=$(median "${gw[proxied]}")
+# row KEY NAME...: KEY's medians; its "/ proxied" ratios against its own front's proxied row
+# (KEY "nginx:limited" against "nginx:proxied", floodgate's keys against "proxied"), the last
+# column against floodgate's.
 row() {
-  local key=$1 name=$2 g s all
+  local key=$1 name="${*:2}" base=proxied g s
+  [[ $key == *:* ]] && base=${key%%:*}:proxied
   if [[ -z ${gw[$key]:-} ]]; then
-    echo "| $name | unavailable (see the log) | | | | | |"
+    echo "| $name | unavailable (see the log) | | | | | | |"
     return
   fi
   g=$(median "${gw[$key]}") s=$(median "${sq[$key]}")
-  all=$(awk -v a="$g" -v b="$s" 'BEGIN { printf "%.2f\n", a + b }')
-  echo "| $name | $(printf %.2f "$g") | $(printf %.2f "$s") | $all |" \
-    "$(bench_ratio "$g" "$P_GW") | **$(bench_ratio "$all" "$P_ALL")** |" \
-    "$(printf %.0f "$(median "${rate[$key]}")") |"
+  echo "| $name | $(printf %.2f "$g") | $(printf %.2f "$s") | $(total "$key") |" \
+    "$(bench_ratio "$g" "$(median "${gw[$base]}")") |" \
+    "**$(bench_ratio "$(total "$key")" "$(total "$base")")** |" \
+    "$(printf %.0f "$(median "${rate[$key]}")") | $(bench_ratio "$g" "$P_GW") |"
 }
 echo
 echo "| per request or attempt | gateway CPU us | machine softirq us | total us |" \
-  "gateway / proxied | total / proxied | per second |"
-echo "|---|---:|---:|---:|---:|---:|---:|"
+  "gateway / proxied | total / proxied | per second | gateway / floodgate's proxied |"
+echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 row proxied "proxied to the origin (200, keep-alive, wrk -c$CONNS)"
 row limited "refused at the edge (429 rate limit, keep-alive, wrk -c$CONNS)"
 row close "refused at the edge (429, Connection: close, a connection each, wrk -c$CONNS)"
@@ -276,6 +384,22 @@ row kernel "dropped at the SYN (eBPF blocklist)"
 row ladder "**per attack request offered**: an open-loop keep-alive flood, $LADDER_RATE/s due" \
   "(storm, 4 sources x 32 connections, ${LADDER_DURATION}s) on the default shield: 429 → tarpit →" \
   "kernel drop; CPU over the whole run / requests due"
+versions=""
+for peer in "${PEER_LIST[@]}"; do
+  case $peer in
+    nginx) how="limit_req 1r/m, limit_req_status 429"
+      versions+=", nginx $("$NGINX_BIN" -v 2>&1 | sed 's|.*/||')" ;;
+    haproxy) how="stick-table http_req_rate deny, deny_status 429"
+      versions+=", HAProxy $("$HAPROXY_BIN" -v | awk 'NR == 1 { print $3 }')" ;;
+  esac
+  row "$peer:proxied" "$peer: proxied to the origin (200, keep-alive, upstream keep-alive, wrk -c$CONNS)"
+  row "$peer:limited" "$peer: refused (429, $how, keep-alive, wrk -c$CONNS)"
+done
 echo
 echo "medians of $ROUNDS rounds x ${DURATION}s, 1 worker per gateway; load at start:" \
   "$LOAD_START; softirq is the whole machine's (other load counts too)"
+if ((${#PEER_LIST[@]})); then
+  echo "rows without a name are floodgate's; gateway CPU is all of a front's threads" \
+    "(nginx: master and worker); gateway / proxied and total / proxied are against the same" \
+    "front's own proxied row, the last column against floodgate's proxied row${versions}"
+fi
