@@ -1,5 +1,6 @@
 #include "core/buffer.h"
 
+#include <algorithm>
 #include <new>
 #include <utility>
 
@@ -72,6 +73,11 @@ void Buffer::reserve(size_t n) {
   if (grown == nullptr) throw std::bad_alloc();
   data_ = grown;
   capacity_ = want;
+}
+
+void Buffer::reserveForRead(size_t n) {
+  if (capacity_ > 0 && writable() >= std::min(n, kMinReadRoom)) return;
+  reserve(n);
 }
 
 void Buffer::release() {

@@ -33,6 +33,12 @@ class Buffer {
   void commit(size_t n) { write_ += n; }
   // Makes room for at least `n` more bytes: moves the unread bytes to the front, then grows.
   void reserve(size_t n);
+  // Makes room for a read of up to `n` bytes. A buffer without storage gets all of it; one with
+  // storage is read into the room it has while that is kMinReadRoom or more, and grows only
+  // once a read has filled it. A fast sender fills it at once and gets the big reads; a peer
+  // that trickles (slowloris, slow POST) keeps its connection at one block instead of one
+  // doubled for every piece or sized for a whole body: memory per held connection.
+  void reserveForRead(size_t n);
   void append(const char* p, size_t n) {
     if (n == 0) return;  // an empty view may carry a null pointer, which memcpy must not see
     if (writable() < n) reserve(n);
@@ -50,6 +56,7 @@ class Buffer {
   void release();
 
   static constexpr size_t kBlockSize = 16 * 1024;
+  static constexpr size_t kMinReadRoom = 4 * 1024;
 
  private:
   void freeStorage();

@@ -19,6 +19,52 @@ TEST(Buffer, AppendConsumeAndCompact) {
   EXPECT_GE(b.writable(), Buffer::kBlockSize - 2);
 }
 
+// A peer that sends a request a few bytes at a time: each piece waits in the buffer for the
+// rest. reserve() would double the block for every such read; reserveForRead() reads into the
+// room the block has, and grows it only when that runs short.
+TEST(Buffer, ATrickleIsReadIntoTheRoomItHas) {
+  Buffer trickle;
+  trickle.append("POST /upload HTTP/1.1\r\n");  // part of a head, waiting for the rest
+  Buffer doubled;
+  doubled.append("POST /upload HTTP/1.1\r\n");
+  doubled.reserve(Buffer::kBlockSize);
+  EXPECT_EQ(doubled.capacity(), 2 * Buffer::kBlockSize);  // what every piece used to cost
+
+  trickle.reserveForRead(Buffer::kBlockSize);
+  EXPECT_EQ(trickle.capacity(), Buffer::kBlockSize);
+  EXPECT_EQ(trickle.view(), "POST /upload HTTP/1.1\r\n");
+  trickle.reserveForRead(64 * 1024);  // a body's chunk: still the room already there
+  EXPECT_EQ(trickle.capacity(), Buffer::kBlockSize);
+}
+
+TEST(Buffer, ReadRoomGrowsWhenShortOrMissing) {
+  Buffer full;
+  full.append(std::string(Buffer::kBlockSize - 100, 'h'));  // 100 bytes of room left
+  full.reserveForRead(Buffer::kBlockSize);
+  EXPECT_GE(full.writable(), Buffer::kBlockSize);
+  EXPECT_EQ(full.readable(), Buffer::kBlockSize - 100);  // nothing lost in the move
+
+  Buffer fresh;
+  fresh.reserveForRead(64 * 1024);  // no storage yet: the whole chunk at once
+  EXPECT_GE(fresh.writable(), 64u * 1024);
+
+  // A head read and consumed, a body to come (slow POST): the block it has, not a body-sized
+  // one — a fast body fills the block with its first read and grows it on the next.
+  Buffer drained;
+  drained.append("POST /upload HTTP/1.1\r\nContent-Length: 1000000\r\n\r\n");
+  drained.consume(drained.readable());
+  drained.reserveForRead(64 * 1024);
+  EXPECT_EQ(drained.capacity(), Buffer::kBlockSize);
+  drained.commit(drained.writable());  // the first read filled it
+  drained.reserveForRead(64 * 1024);
+  EXPECT_GE(drained.writable(), 64u * 1024);
+
+  Buffer small;  // less than kMinReadRoom asked for, and that much there: no growth
+  small.append("GET / HTTP/1.1\r\n");
+  small.reserveForRead(500);
+  EXPECT_EQ(small.capacity(), Buffer::kBlockSize);
+}
+
 TEST(Buffer, GrowsBeyondOneBlock) {
   Buffer b;
   std::string big(100'000, 'x');

@@ -30,12 +30,13 @@ constexpr Duration kLingerTime = seconds(2);  // to drain unread input before cl
 // Returns bytes read; sets *eof, *blocked (EAGAIN) or *failed. With edge-triggered epoll a short
 // read proves the socket drained (new data raises a new edge), which saves the read() that
 // would only say EAGAIN — unless a hang-up was signalled, whose edge will not come again.
-// `chunk` is the room made for each read: small while a head is expected, large for a body.
+// `chunk` is the room made for each read: small while a head is expected, large for a body;
+// bytes still arriving after others are read into the room already there (reserveForRead).
 size_t readInto(int fd, Buffer* buf, size_t cap, size_t chunk, bool hangup_seen, bool* eof,
                 bool* blocked, bool* failed) {
   size_t total = 0;
   while (buf->readable() < cap) {
-    buf->reserve(std::min(chunk, cap - buf->readable()));
+    buf->reserveForRead(std::min(chunk, cap - buf->readable()));
     size_t want = std::min(buf->writable(), cap - buf->readable());
     ssize_t n = ::read(fd, buf->writePtr(), want);
     if (n > 0) {
