@@ -234,14 +234,7 @@ EOF
       # 429 so they can be told from the origin's 503s. Clients connect directly: the client
       # address is the TCP peer, no real_ip module.
       cat > "$dir/nginx.conf" <<EOF
-$(bench_nginx_user_line)
-worker_processes $WORKERS;
-daemon off;
-master_process on;
-pid $dir/nginx.pid;
-error_log $dir/error.log warn;
-worker_rlimit_nofile 20000;
-events { worker_connections 8192; }
+$(bench_nginx_main "$dir" "$WORKERS" 20000 8192)
 http {
   access_log off;
 $(bench_nginx_temp_paths "$dir/tmp")

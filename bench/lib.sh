@@ -149,9 +149,10 @@ bench_on_exit() {
 # workers to "nobody"; this keeps them as the invoking user instead (nothing when not root).
 bench_nginx_user_line() { ((EUID == 0)) && echo "user $(id -un) $(id -gn);"; return 0; }
 
-# bench_nginx_main DIR WORKERS: print the main context of an nginx config for a benchmark
-# front: WORKERS worker processes under a master in the foreground, its pid file and error log
-# (warn) in DIR, 4096 connections per worker.
+# bench_nginx_main DIR WORKERS [NOFILE CONNECTIONS]: print the main context of an nginx config
+# for a benchmark front: WORKERS worker processes under a master in the foreground, its pid file
+# and error log (warn) in DIR, NOFILE descriptors [16384] and CONNECTIONS connections [4096] per
+# worker.
 bench_nginx_main() {
   bench_nginx_user_line
   cat <<EOF
@@ -160,8 +161,8 @@ daemon off;
 master_process on;
 pid $1/nginx.pid;
 error_log $1/error.log warn;
-worker_rlimit_nofile 16384;
-events { worker_connections 4096; }
+worker_rlimit_nofile ${3:-16384};
+events { worker_connections ${4:-4096}; }
 EOF
 }
 

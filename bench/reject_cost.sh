@@ -359,16 +359,16 @@ P_GW=$(median "${gw[proxied]}")
 # (KEY "nginx:limited" against "nginx:proxied", floodgate's keys against "proxied"), the last
 # column against floodgate's.
 row() {
-  local key=$1 name="${*:2}" base=proxied g s
+  local key=$1 name="${*:2}" base=proxied g s t
   [[ $key == *:* ]] && base=${key%%:*}:proxied
   if [[ -z ${gw[$key]:-} ]]; then
     echo "| $name | unavailable (see the log) | | | | | | |"
     return
   fi
-  g=$(median "${gw[$key]}") s=$(median "${sq[$key]}")
-  echo "| $name | $(printf %.2f "$g") | $(printf %.2f "$s") | $(total "$key") |" \
+  g=$(median "${gw[$key]}") s=$(median "${sq[$key]}") t=$(total "$key")
+  echo "| $name | $(printf %.2f "$g") | $(printf %.2f "$s") | $t |" \
     "$(bench_ratio "$g" "$(median "${gw[$base]}")") |" \
-    "**$(bench_ratio "$(total "$key")" "$(total "$base")")** |" \
+    "**$(bench_ratio "$t" "$(total "$base")")** |" \
     "$(printf %.0f "$(median "${rate[$key]}")") | $(bench_ratio "$g" "$P_GW") |"
 }
 echo

@@ -76,7 +76,7 @@ void Buffer::reserve(size_t n) {
 }
 
 void Buffer::reserveForRead(size_t n) {
-  if (capacity_ > 0 && writable() >= std::min(n, kMinReadRoom)) return;
+  if (writable() >= std::min(n, kMinReadRoom)) return;  // no storage: no room, so it grows
   reserve(n);
 }
 
