@@ -7,7 +7,8 @@
 namespace floodgate {
 namespace {
 
-// A per-thread stack of free standard-size blocks, bounded so a burst leaves no hoard behind.
+// A per-thread stack of free blocks of one standard size, bounded so a burst leaves no hoard
+// behind.
 struct BlockCache {
   static constexpr size_t kMaxBlocks = 256;
   char* blocks[kMaxBlocks];
@@ -16,19 +17,38 @@ struct BlockCache {
     while (count > 0) std::free(blocks[--count]);
   }
 };
-thread_local BlockCache block_cache;
+thread_local BlockCache block_cache;        // kBlockSize
+thread_local BlockCache small_block_cache;  // kSmallBlock
+
+BlockCache* cacheFor(size_t size) {
+  if (size == Buffer::kBlockSize) return &block_cache;
+  if (size == Buffer::kSmallBlock) return &small_block_cache;
+  return nullptr;
+}
 
 }  // namespace
 
 void Buffer::freeStorage() {
   if (data_ == nullptr) return;
-  if (capacity_ == kBlockSize && block_cache.count < BlockCache::kMaxBlocks) {
-    block_cache.blocks[block_cache.count++] = data_;
+  BlockCache* cache = cacheFor(capacity_);
+  if (cache != nullptr && cache->count < BlockCache::kMaxBlocks) {
+    cache->blocks[cache->count++] = data_;
   } else {
     std::free(data_);
   }
   data_ = nullptr;
   capacity_ = 0;
+}
+
+void Buffer::takeBlock(size_t size) {
+  BlockCache* cache = cacheFor(size);
+  if (cache != nullptr && cache->count > 0) {
+    data_ = cache->blocks[--cache->count];
+  } else {
+    data_ = static_cast<char*>(std::malloc(size));
+    if (data_ == nullptr) throw std::bad_alloc();
+  }
+  capacity_ = size;
 }
 
 Buffer::Buffer(Buffer&& o) noexcept
@@ -58,13 +78,7 @@ void Buffer::reserve(size_t n) {
     if (writable() >= n) return;
   }
   if (data_ == nullptr && n <= kBlockSize) {
-    if (block_cache.count > 0) {
-      data_ = block_cache.blocks[--block_cache.count];
-    } else {
-      data_ = static_cast<char*>(std::malloc(kBlockSize));
-      if (data_ == nullptr) throw std::bad_alloc();
-    }
-    capacity_ = kBlockSize;
+    takeBlock(kBlockSize);
     return;
   }
   size_t want = capacity_ == 0 ? kBlockSize : capacity_;
@@ -75,8 +89,14 @@ void Buffer::reserve(size_t n) {
   capacity_ = want;
 }
 
-void Buffer::reserveForRead(size_t n) {
-  if (writable() >= std::min(n, kMinReadRoom)) return;  // no storage: no room, so it grows
+void Buffer::reserveForRead(size_t n, bool small_first) {
+  if (data_ == nullptr && small_first) {
+    takeBlock(kSmallBlock);
+    return;
+  }
+  // No storage: no room, so it grows. A small block is read into to the last byte.
+  if (writable() >= std::min(n, kMinReadRoom)) return;
+  if (capacity_ < kBlockSize && writable() > 0) return;
   reserve(n);
 }
 

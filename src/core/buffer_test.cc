@@ -65,6 +65,40 @@ TEST(Buffer, ReadRoomGrowsWhenShortOrMissing) {
   EXPECT_EQ(small.capacity(), Buffer::kBlockSize);
 }
 
+// A request head starts in a small block: a connection holding a head that trickles in keeps
+// 4 KiB; a head that fills it grows the block like any other read.
+TEST(Buffer, AHeadStartsInASmallBlockAndGrowsWhenItFills) {
+  Buffer head;
+  head.reserveForRead(Buffer::kBlockSize, true);
+  EXPECT_EQ(head.capacity(), Buffer::kSmallBlock);
+  head.append("GET / HTTP/1.1\r\nHost: a\r\n");  // part of it, the rest to come
+  head.reserveForRead(Buffer::kBlockSize, true);  // less room than kMinReadRoom, but room
+  EXPECT_EQ(head.capacity(), Buffer::kSmallBlock);
+
+  head.commit(head.writable());  // a read filled it
+  size_t had = head.readable();
+  head.reserveForRead(Buffer::kBlockSize, true);
+  EXPECT_GE(head.writable(), Buffer::kBlockSize);
+  EXPECT_EQ(head.readable(), had);
+  EXPECT_EQ(head.view().substr(0, 16), "GET / HTTP/1.1\r\n");  // nothing lost in the growth
+
+  Buffer body;  // not a head: no storage gets the whole chunk, as before
+  body.reserveForRead(Buffer::kBlockSize);
+  EXPECT_EQ(body.capacity(), Buffer::kBlockSize);
+}
+
+TEST(Buffer, ReleasedSmallBlocksAreReused) {
+  Buffer a;
+  a.reserveForRead(Buffer::kBlockSize, true);
+  const char* first = a.writePtr();
+  a.release();
+  EXPECT_EQ(a.capacity(), 0u);
+  Buffer b;
+  b.reserveForRead(Buffer::kBlockSize, true);
+  EXPECT_EQ(b.writePtr(), first);  // from the per-thread cache of small blocks
+  EXPECT_EQ(b.capacity(), Buffer::kSmallBlock);
+}
+
 TEST(Buffer, GrowsBeyondOneBlock) {
   Buffer b;
   std::string big(100'000, 'x');

@@ -32,11 +32,13 @@ constexpr Duration kLingerTime = seconds(2);  // to drain unread input before cl
 // would only say EAGAIN — unless a hang-up was signalled, whose edge will not come again.
 // `chunk` is the room made for each read: small while a head is expected, large for a body;
 // bytes still arriving after others are read into the room already there (reserveForRead).
+// `head`: a request head is expected, and a buffer without storage starts with a small block
+// (a held connection that trickles its head keeps 4 KiB, not 16).
 size_t readInto(int fd, Buffer* buf, size_t cap, size_t chunk, bool hangup_seen, bool* eof,
-                bool* blocked, bool* failed) {
+                bool* blocked, bool* failed, bool head = false) {
   size_t total = 0;
   while (buf->readable() < cap) {
-    buf->reserveForRead(std::min(chunk, cap - buf->readable()));
+    buf->reserveForRead(std::min(chunk, cap - buf->readable()), head);
     size_t want = std::min(buf->writable(), cap - buf->readable());
     ssize_t n = ::read(fd, buf->writePtr(), want);
     if (n > 0) {
@@ -276,7 +278,7 @@ bool ClientConnection::readClient() {
   bool eof = false, blocked = false, failed = false;
   bool body = (phase_ == Phase::kUpstream || phase_ == Phase::kWaiting) && !req_body_done_;
   size_t chunk = body ? kHighWater : kReadChunk;
-  size_t n = readInto(fd_.get(), &in_, cap, chunk, client_hangup_, &eof, &blocked, &failed);
+  size_t n = readInto(fd_.get(), &in_, cap, chunk, client_hangup_, &eof, &blocked, &failed, !body);
   if (blocked) can_read_ = false;
   if (failed) {
     abort();
