@@ -182,6 +182,16 @@ struct KernelDrop {
   Duration penalty = seconds(10);     // the first kernel drop; doubles on each repeat
   Duration max_penalty = std::chrono::minutes(10);
   Duration forgive_after = std::chrono::minutes(10);  // a clean source's repeat count starts over
+  // Whole networks (the detector's /24 or /64): one whose requests are refused (429s, block
+  // rules, challenges) faster than prefix_rate, prefix_share of them or more, spread over its
+  // sources (none makes half of them: one that does is the source ladder's), with no known-good
+  // client in it, for prefix_after seconds of ticks in a row, is dropped like a source (the same
+  // penalty ladder). A flood spread thin over many sources is refused by fingerprint in user
+  // space, one accept and one answer per few requests; its networks are what the kernel can drop.
+  bool escalate_prefixes = true;
+  double prefix_rate = 20;     // refused requests per second in one network...
+  double prefix_share = 0.99;  // ...at least this share of its requests...
+  int prefix_after = 2;        // ...for this many seconds of ticks in a row: dropped
 };
 
 struct Shield {

@@ -16,7 +16,8 @@ const std::vector<std::string> kShieldKeys = {
     "challenge", "origin_protection", "kernel_drop", "tarpit_after"};
 const std::vector<std::string> kKernelDropKeys = {
     "enabled", "max_entries", "escalate", "escalate_rate", "escalate_after", "penalty",
-    "max_penalty", "forgive_after"};
+    "max_penalty", "forgive_after", "escalate_prefixes", "prefix_rate", "prefix_share",
+    "prefix_after"};
 const std::vector<std::string> kChallengeKeys = {"cookie_ttl", "rotation", "cookie_name",
                                                  "prefix_v4", "prefix_v6"};
 const std::vector<std::string> kOriginProtectionKeys = {
@@ -140,14 +141,31 @@ void readKernelDrop(const YAML::Node& node, KernelDrop* k, ProblemList& problems
   readBool(f, "enabled", &k->enabled);
   readBool(f, "escalate", &k->escalate);
   f.integer("max_entries", &k->max_entries, 1, 1 << 24);
-  std::string rate_text;
-  if (f.text("escalate_rate", &rate_text) &&
-      (!parseRequestRate(rate_text, &k->escalate_rate) || k->escalate_rate <= 0)) {
-    f.add(f.where("escalate_rate"),
-          f.subject("escalate_rate") + " " + quoted(rate_text) +
-              " is not a rate; write refused requests per second, e.g. 50 or 50/s");
-  }
+  auto rate = [&](const char* key, double* out, const char* example) {
+    std::string text;
+    if (f.text(key, &text) && (!parseRequestRate(text, out) || *out <= 0)) {
+      f.add(f.where(key), f.subject(key) + " " + quoted(text) +
+                              " is not a rate; write refused requests per second, e.g. " +
+                              example);
+    }
+  };
+  rate("escalate_rate", &k->escalate_rate, "50 or 50/s");
   f.integer("escalate_after", &k->escalate_after, 1, 3600);
+  readBool(f, "escalate_prefixes", &k->escalate_prefixes);
+  rate("prefix_rate", &k->prefix_rate, "20 or 20/s");
+  f.integer("prefix_after", &k->prefix_after, 1, 3600);
+  std::string share;
+  if (f.text("prefix_share", &share)) {
+    double value = 0;
+    auto [p, ec] = std::from_chars(share.data(), share.data() + share.size(), value);
+    if (ec != std::errc() || p != share.data() + share.size() || value < 0.5 || value > 1) {
+      f.add(f.where("prefix_share"),
+            f.subject("prefix_share") + " " + quoted(share) +
+                " must be a share from 0.5 to 1 (e.g. 0.99: 99 in 100 of its requests refused)");
+    } else {
+      k->prefix_share = value;
+    }
+  }
   f.duration("penalty", &k->penalty);
   f.duration("max_penalty", &k->max_penalty);
   f.duration("forgive_after", &k->forgive_after);

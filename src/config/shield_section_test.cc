@@ -128,6 +128,12 @@ INSTANTIATE_TEST_SUITE_P(
                 "must not be shorter than shield.kernel_drop.penalty", 7},
         BadCase{"shield:\n  kernel_drop: { penality: 1m }\n", "penalty", 7},
         BadCase{"shield:\n  kernel_drop: yes\n", "shield.kernel_drop", 7},
+        BadCase{"shield:\n  kernel_drop: { prefix_rate: 0 }\n", "is not a rate", 7},
+        BadCase{"shield:\n  kernel_drop: { prefix_share: 0.2 }\n", "from 0.5 to 1", 7},
+        BadCase{"shield:\n  kernel_drop: { prefix_share: most }\n", "from 0.5 to 1", 7},
+        BadCase{"shield:\n  kernel_drop: { prefix_after: 0 }\n", "prefix_after", 7},
+        BadCase{"shield:\n  kernel_drop: { escalate_prefixes: maybe }\n",
+                "must be true or false", 7},
         BadCase{"shield:\n  tarpit_after: -1\n", "tarpit_after", 7},
         BadCase{"shield:\n  tarpit_after: often\n", "tarpit_after", 7}));
 
@@ -138,10 +144,14 @@ TEST(ShieldSection, KernelDrop) {
   EXPECT_TRUE(defaults.config->shield.kernel_drop.escalate);
   EXPECT_EQ(defaults.config->shield.kernel_drop.penalty, seconds(10));
   EXPECT_EQ(defaults.config->shield.kernel_drop.escalate_after, 10);
+  EXPECT_TRUE(defaults.config->shield.kernel_drop.escalate_prefixes);
+  EXPECT_DOUBLE_EQ(defaults.config->shield.kernel_drop.prefix_share, 0.99);
   auto r = load(
       "shield:\n"
       "  kernel_drop: { enabled: false, max_entries: 1000, escalate: no, escalate_rate: 600/m,\n"
-      "                 escalate_after: 5, penalty: 30s, max_penalty: 1h, forgive_after: 2h }\n");
+      "                 escalate_after: 5, penalty: 30s, max_penalty: 1h, forgive_after: 2h,\n"
+      "                 escalate_prefixes: false, prefix_rate: 120/m, prefix_share: 0.9,\n"
+      "                 prefix_after: 4 }\n");
   ASSERT_TRUE(r.ok()) << r.describeProblems();
   const KernelDrop& k = r.config->shield.kernel_drop;
   EXPECT_FALSE(k.enabled);
@@ -152,6 +162,10 @@ TEST(ShieldSection, KernelDrop) {
   EXPECT_EQ(k.penalty, seconds(30));
   EXPECT_EQ(k.max_penalty, std::chrono::hours(1));
   EXPECT_EQ(k.forgive_after, std::chrono::hours(2));
+  EXPECT_FALSE(k.escalate_prefixes);
+  EXPECT_DOUBLE_EQ(k.prefix_rate, 2);
+  EXPECT_DOUBLE_EQ(k.prefix_share, 0.9);
+  EXPECT_EQ(k.prefix_after, 4);
 }
 
 TEST(ShieldSection, ChallengeAndOriginProtection) {

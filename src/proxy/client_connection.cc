@@ -1329,8 +1329,15 @@ void ClientConnection::logAccess(int status) {
     // From the origin when floodgate relayed its answer; 502/504 floodgate made itself still
     // count against the origin's health (the detector's origin-stress signal).
     bool from_origin = last_endpoint_ != nullptr && resp_head_done_;
-    worker_->observation().recordResponse(*key_, status, resp_head_at_ - exchange_started_,
-                                          from_origin, worker_->loop().now(), route);
+    shield::WorkerObservation& observation = worker_->observation();
+    observation.recordResponse(*key_, status, resp_head_at_ - exchange_started_, from_origin,
+                               worker_->loop().now(), route);
+    if (decision_.verdict == Decision::Verdict::kRejected &&
+        (decision_.reason == Rejection::kRateLimited ||
+         decision_.reason == Rejection::kMitigationRule ||
+         decision_.reason == Rejection::kChallenged)) {
+      observation.recordRefusal(*key_, worker_->loop().now());
+    }
     observed_ = false;
   }
   AccessLog* log = worker_->accessLog();

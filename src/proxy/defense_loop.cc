@@ -1,6 +1,7 @@
 #include "proxy/defense_loop.h"
 
 #include <algorithm>
+#include <cmath>
 #include <memory>
 
 #include "core/log.h"
@@ -34,6 +35,14 @@ config::KernelDrop escalationFor(config::KernelDrop config, Duration tick) {
   config.escalate_after =
       static_cast<int>(ticksIn(std::chrono::seconds(config.escalate_after), tick));
   return config;
+}
+
+// The networks' escalation: the same ladder on the prefix_ settings.
+config::KernelDrop prefixEscalationFor(config::KernelDrop config, Duration tick) {
+  config.escalate = config.escalate && config.escalate_prefixes;
+  config.escalate_rate = config.prefix_rate;
+  config.escalate_after = config.prefix_after;
+  return escalationFor(config, tick);
 }
 
 shield::ProposalConfig proposalConfig() {
@@ -70,7 +79,13 @@ DefenseLoop::DefenseLoop(std::vector<Worker*> workers, ShieldState* state,
       governor_(governor),
       no_blocks_(shield::BlocklistBuilder().build()),
       watchdog_(tick * 3, MonoClock::now()) {
-  escalation_.setConfig(escalationFor(config::KernelDrop{}, tick));
+  setEscalation(config::KernelDrop{});
+}
+
+void DefenseLoop::setEscalation(const config::KernelDrop& config) {
+  escalation_.setConfig(escalationFor(config, tick_));
+  network_escalation_.setConfig(prefixEscalationFor(config, tick_));
+  prefix_share_ = config.prefix_share;
 }
 
 DefenseLoop::~DefenseLoop() { stop(); }
@@ -283,10 +298,14 @@ void DefenseLoop::summarise(const std::vector<shield::MitigationRule>& rules, Mo
 
 nlohmann::json DefenseLoop::kernelSummary(MonoTime now) const {
   nlohmann::json escalated = nlohmann::json::array();
-  for (const auto& p : escalation_.active(now)) {
-    escalated.push_back({{"source", p.source.toString()},
+  auto add = [&](const char* kind, std::string name, const kernel::Escalation::Penalty& p) {
+    escalated.push_back({{kind, std::move(name)},
                          {"strike", p.strike},
                          {"seconds_left", std::chrono::duration<double>(p.until - now).count()}});
+  };
+  for (const auto& p : escalation_.active(now)) add("source", p.source.toString(), p);
+  for (const auto& p : network_escalation_.active(now)) {
+    add("prefix", networkOf(p.source).toString(), p);
   }
   nlohmann::json out = {{"active", kernel_ != nullptr && kernel_->active()},
                         {"escalated", std::move(escalated)}};
@@ -319,7 +338,7 @@ void DefenseLoop::publish(const std::vector<shield::MitigationRule>& rules, Mono
 
 void DefenseLoop::setKernel(kernel::KernelBlocklist* kernel, const config::KernelDrop& config) {
   kernel_ = kernel;
-  escalation_.setConfig(escalationFor(config, tick_));
+  setEscalation(config);
 }
 
 void DefenseLoop::setKernelDrop(const config::KernelDrop& config) {
@@ -345,7 +364,7 @@ void DefenseLoop::countKernelDrops() {
 bool DefenseLoop::escalate(double seconds, MonoTime now) {
   {
     std::lock_guard<std::mutex> lock(escalation_mu_);
-    if (pending_drop_) escalation_.setConfig(escalationFor(*pending_drop_, tick_));
+    if (pending_drop_) setEscalation(*pending_drop_);
     pending_drop_.reset();
   }
   std::vector<kernel::Escalation::Refusals> refused;
@@ -368,28 +387,75 @@ bool DefenseLoop::escalate(double seconds, MonoTime now) {
                                      "connections before their Retry-After",
                                      p.rate)
                                : fmt::format("refused {:.0f} times/s", p.rate);
-    std::string message = fmt::format(
-        "{} {} for {:.0f} s: dropped {} for {} s (penalty #{})", source, why,
-        escalation_.ticksToEscalate() * std::chrono::duration<double>(tick_).count(),
-        kernel_ != nullptr && kernel_->active() ? "in the kernel" : "at accept",
-        std::chrono::duration_cast<std::chrono::seconds>(p.until - now).count(), p.strike);
-    spdlog::warn("escalation: {}", message);
-    event("kernel.escalated", source, message,
-          {{"rate", p.rate},
-           {"strike", p.strike},
-           {"defied_tarpit", p.defied},
-           {"seconds", std::chrono::duration<double>(p.until - now).count()}});
+    announcePenalty(source, " " + why, escalation_, p, now, {{"defied_tarpit", p.defied}});
   }
+  bool networks_begun = escalateNetworks(seconds, now);
   auto active = escalation_.active(now);
+  auto networks = network_escalation_.active(now);
   size_t before = escalated_ ? escalated_->size() : 0;
-  if (begun.empty() && active.size() == before) return false;
+  if (begun.empty() && !networks_begun && active.size() + networks.size() == before) return false;
   shield::BlocklistBuilder builder;
   for (const auto& p : active) {
     builder.add(shield::IpPrefix::host(p.source), p.until, shield::BlockOrigin::kDetector,
                 "escalated: refused repeatedly");
   }
-  escalated_ = active.empty() ? nullptr : builder.build();
+  for (const auto& p : networks) {
+    builder.add(networkOf(p.source), p.until, shield::BlockOrigin::kDetector,
+                "escalated: a network of refused requests only");
+  }
+  escalated_ = active.empty() && networks.empty() ? nullptr : builder.build();
   return true;
+}
+
+bool DefenseLoop::escalateNetworks(double seconds, MonoTime now) {
+  // A network is a candidate in a tick when prefix_share of its requests or more were refused
+  // (both counted in the same sketches' terms: estimates that never undercount). One with a
+  // request admitted in a hundred is left to user space: a client in it is being served.
+  // A network where one source makes half the requests or more is that source's case (the
+  // source ladder's): the network ladder is for floods spread over many.
+  const auto sources = merged_.sources().top(merged_.config().top_k);
+  std::vector<kernel::Escalation::Refusals> refused;
+  for (const auto& hitter : merged_.refusedPrefixes().top(merged_.config().top_k)) {
+    double requests = merged_.prefixes().estimate(hitter.key);
+    if (static_cast<double>(hitter.count) < prefix_share_ * requests) continue;
+    bool one_source = std::any_of(sources.begin(), sources.end(), [&](const auto& source) {
+      return hitter.payload.contains(source.payload) && 2.0 * source.count >= requests;
+    });
+    if (one_source) continue;
+    refused.push_back({hitter.payload.base, hitter.count, MonoTime{}});
+  }
+  auto begun = network_escalation_.tick(refused, seconds, now, [&](const shield::IpKey& base) {
+    return state_->knownGood().hasKnownGood(networkOf(base), now);
+  });
+  for (const auto& p : begun) {
+    announcePenalty(networkOf(p.source).toString(),
+                    fmt::format(": all but {:.0f}% of its requests refused, {:.0f} a second, no "
+                                "known-good client,",
+                                100 * (1 - prefix_share_), p.rate),
+                    network_escalation_, p, now, {{"prefix", true}});
+  }
+  return !begun.empty();
+}
+
+void DefenseLoop::announcePenalty(const std::string& subject, const std::string& why,
+                                  const kernel::Escalation& ladder,
+                                  const kernel::Escalation::Penalty& p, MonoTime now,
+                                  nlohmann::json evidence) {
+  double seconds = std::chrono::duration<double>(p.until - now).count();
+  std::string message = fmt::format(
+      "{}{} for {:.0f} s: dropped {} for {:.0f} s (penalty #{})", subject, why,
+      ladder.ticksToEscalate() * std::chrono::duration<double>(tick_).count(),
+      kernel_ != nullptr && kernel_->active() ? "in the kernel" : "at accept", std::floor(seconds),
+      p.strike);
+  spdlog::warn("escalation: {}", message);
+  evidence["rate"] = p.rate;
+  evidence["strike"] = p.strike;
+  evidence["seconds"] = seconds;
+  event("kernel.escalated", subject, message, std::move(evidence));
+}
+
+shield::IpPrefix DefenseLoop::networkOf(const shield::IpKey& base) const {
+  return state_->knownGood().networkOf(base);
 }
 
 // After the publish: a rule leaves the kernel in the same tick it leaves the workers' set (or
@@ -418,6 +484,9 @@ void DefenseLoop::mirrorToKernel(MonoTime now) {
   }
   for (const auto& p : escalation_.active(now)) {
     entries.push_back({shield::IpPrefix::host(p.source), kernel::DropReason::kEscalated, 0});
+  }
+  for (const auto& p : network_escalation_.active(now)) {
+    entries.push_back({networkOf(p.source), kernel::DropReason::kEscalated, 0});
   }
   kernel_->sync(entries, now);
 }

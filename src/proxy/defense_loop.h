@@ -109,6 +109,15 @@ class DefenseLoop {
   // enforcements; repeat offenders escalated; then the kernel maps brought in step.
   void countKernelDrops();
   bool escalate(double seconds, MonoTime now);  // true when the escalated set changed
+  // The same for whole networks (kernel_drop.prefix_*); true when a penalty began.
+  bool escalateNetworks(double seconds, MonoTime now);
+  void setEscalation(const config::KernelDrop& config);  // both ladders' settings
+  // Logs and records a penalty that began: "<subject><why> for N s: dropped ... (penalty #k)".
+  void announcePenalty(const std::string& subject, const std::string& why,
+                       const kernel::Escalation& ladder, const kernel::Escalation::Penalty& p,
+                       MonoTime now, nlohmann::json evidence);
+  // The network (the observation's /24 or /64) whose base address a network penalty holds.
+  shield::IpPrefix networkOf(const shield::IpKey& base) const;
   void mirrorToKernel(MonoTime now);
   nlohmann::json kernelSummary(MonoTime now) const;
 
@@ -123,6 +132,8 @@ class DefenseLoop {
   std::shared_ptr<const shield::Blocklist> no_blocks_;
   kernel::KernelBlocklist* kernel_ = nullptr;
   kernel::Escalation escalation_{config::KernelDrop{}};
+  kernel::Escalation network_escalation_{config::KernelDrop{}};  // keyed by a network's base
+  double prefix_share_ = 1;
   std::mutex escalation_mu_;  // pending_drop_: a reload's new settings, taken by the tick
   std::optional<config::KernelDrop> pending_drop_;
   // Escalated sources, refused at accept too (all that is left when the kernel drop is off).

@@ -96,6 +96,7 @@ ShieldState::ShieldState(const config::Shield& config, int workers)
       limits_(kMaxGuardedClusters, shield::AdaptiveLimit(limitConfigFor(config))) {
   observation_config_.seed = randomSeed();
   known_good_.setMinTenure(seconds(10));
+  known_good_.setPrefixLengths(observation_config_.v4_prefix, observation_config_.v6_prefix);
   budget_.store(budgetFor(config));
   for (size_t i = 0; i < kMaxGuardedClusters; ++i) {
     gates_[i].setLimit(limits_[i].limit());

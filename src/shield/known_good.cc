@@ -29,13 +29,16 @@ KnownGoodSet::KnownGoodSet(size_t slots, MonoTime epoch, Duration retention, uin
   }
 }
 
+bool KnownGoodSet::servedThrough(uint64_t word, uint64_t now20) const {
+  return age(now20, sinceOf(word)) >= age(now20, lastOf(word)) + min_tenure_s_;
+}
+
 uint64_t KnownGoodSet::seconds(MonoTime t) const {
   auto d = std::chrono::duration_cast<std::chrono::seconds>(t - epoch_).count();
   return d < 0 ? 0 : static_cast<uint64_t>(d);
 }
 
-KnownGoodSet::Found KnownGoodSet::findSlot(const IpKey& key) const {
-  const uint64_t h = hashKey(key, seed_);
+KnownGoodSet::Found KnownGoodSet::findSlot(uint64_t h) const {
   const uint64_t tag = std::max<uint64_t>(1, h >> kTagShift);  // 0 marks an empty slot
   Set& set = sets_[h & (sets_count_ - 1)];
   for (auto& slot : set.slot) {
@@ -46,7 +49,12 @@ KnownGoodSet::Found KnownGoodSet::findSlot(const IpKey& key) const {
 }
 
 void KnownGoodSet::noteSuccess(const IpKey& key, MonoTime now) {
-  const Found found = findSlot(key);
+  noteSuccessAt(hashKey(key, seed_), now);
+  noteSuccessAt(networkHash(networkOf(key)), now);
+}
+
+void KnownGoodSet::noteSuccessAt(uint64_t hash, MonoTime now) {
+  const Found found = findSlot(hash);
   const uint64_t tag = found.tag;
   const uint64_t now_full = seconds(now);
   const uint64_t now20 = now_full & kTimeMask;
@@ -94,22 +102,35 @@ void KnownGoodSet::noteSuccess(const IpKey& key, MonoTime now) {
 
 void KnownGoodSet::noteRefused(const IpKey& key, MonoTime now) {
   if (min_tenure_s_ == 0) return;
-  Found found = findSlot(key);
+  noteRefusedAt(hashKey(key, seed_), now);
+  noteRefusedAt(networkHash(networkOf(key)), now);
+}
+
+void KnownGoodSet::noteRefusedAt(uint64_t hash, MonoTime now) {
+  Found found = findSlot(hash);
   if (found.slot == nullptr) return;
   const uint64_t now20 = seconds(now) & kTimeMask;
   const uint64_t since = sinceOf(found.word);
-  if (since == now20 || age(now20, since) >= min_tenure_s_) return;
+  if (since == now20 || servedThrough(found.word, now20)) return;
   found.slot->compare_exchange_strong(found.word, pack(found.tag, now20, lastOf(found.word)),
                                       std::memory_order_relaxed);
 }
 
 bool KnownGoodSet::isKnownGood(const IpKey& key, MonoTime now) const {
-  const Found found = findSlot(key);
+  return knownGoodAt(hashKey(key, seed_), now);
+}
+
+bool KnownGoodSet::hasKnownGood(const IpPrefix& network, MonoTime now) const {
+  return knownGoodAt(networkHash(network), now);
+}
+
+bool KnownGoodSet::knownGoodAt(uint64_t hash, MonoTime now) const {
+  const Found found = findSlot(hash);
   if (found.slot == nullptr) return false;
   const uint64_t now_full = seconds(now);
   const uint64_t now20 = now_full & kTimeMask;
   if (age(now20, lastOf(found.word)) > retention_s_) return false;
-  if (age(now20, sinceOf(found.word)) < min_tenure_s_) return false;
+  if (!servedThrough(found.word, now20)) return false;
   const int64_t anomaly = anomaly_start_s_.load(std::memory_order_relaxed);
   if (anomaly < 0) return true;
   const uint64_t anomaly_age =

@@ -31,8 +31,13 @@ namespace floodgate::shield {
 // first seen during the anomaly: a botnet that completes requests cannot churn the pre-anomaly
 // population out of the table.
 //
+// Each success and refusal is noted twice: for the client, and for its network (its /24 or /64,
+// setPrefixLengths), an entry of its own in the same table under another hash. A network is
+// known-good when one of its clients is, by the same rules: what the kernel drop's prefix
+// escalation asks before it drops a whole network (never one a regular lives in).
+//
 // Errs: a tag collision (8 in 2^24 per unknown key) calls a stranger known-good; a race on one
-// slot drops one update. Both only ever cost a little priority, never a block.
+// slot drops one update. Both only ever cost a little priority or spare a network, never a block.
 class KnownGoodSet {
  public:
   static constexpr size_t kWays = 8;
@@ -45,7 +50,8 @@ class KnownGoodSet {
 
   // Workers: a successful (2xx/3xx from the origin) response to `key`. Lock-free, no allocation.
   void noteSuccess(const IpKey& key, MonoTime now);
-  // Known-good also needs tenure: a run of successes that began at least this long ago. Without
+  // Known-good also needs tenure: a run of successes at least this long (from the first success
+  // of the run, or the last refusal in it, to the latest success). Without
   // it an attacker's first answered request, a second before the anomaly is recognised, would
   // make it a "regular" and its flood a flash crowd. 0 (the default): no tenure needed.
   void setMinTenure(Duration tenure) {
@@ -59,6 +65,16 @@ class KnownGoodSet {
   void noteRefused(const IpKey& key, MonoTime now);
   // Workers: one probe of one cache line.
   bool isKnownGood(const IpKey& key, MonoTime now) const;
+  // The networks clients are noted in (before any note; the observation's lengths).
+  void setPrefixLengths(unsigned v4, unsigned v6) {
+    v4_prefix_ = v4;
+    v6_prefix_ = v6;
+  }
+  IpPrefix networkOf(const IpKey& key) const {
+    return prefixOf(key, key.isV4() ? v4_prefix_ : v6_prefix_);
+  }
+  // Control side: some client of `network` (a networkOf() prefix) is known-good at `now`.
+  bool hasKnownGood(const IpPrefix& network, MonoTime now) const;
 
   // Control thread (the detector): an anomaly began at `started_at`; until endAnomaly(), only
   // clients whose successes began before it are known-good.
@@ -83,9 +99,21 @@ class KnownGoodSet {
     std::atomic<uint64_t>* slot;
     uint64_t word;
   };
-  Found findSlot(const IpKey& key) const;  // one probe of one cache line
+  Found findSlot(uint64_t hash) const;  // one probe of one cache line
+  // The table's work for one entry: a client's (hashKey) or a network's (networkHash).
+  void noteSuccessAt(uint64_t hash, MonoTime now);
+  void noteRefusedAt(uint64_t hash, MonoTime now);
+  bool knownGoodAt(uint64_t hash, MonoTime now) const;
+  uint64_t networkHash(const IpPrefix& network) const {
+    return hashPrefix(network, seed_ ^ 0x6e65'7477'6f72'6b00ULL);
+  }
 
   uint64_t seconds(MonoTime t) const;  // full seconds since epoch_
+  // The tenure is done: the run of successes began at least min_tenure before its latest
+  // success. Not "began that long ago": a client served once, refused, and silent since (its
+  // flood dropped in the kernel, or paused) has not shown itself a regular by waiting — and a
+  // refusal after its last success (since past last) is no run at all.
+  bool servedThrough(uint64_t word, uint64_t now20) const;
   static uint64_t age(uint64_t now20, uint64_t then20) { return (now20 - then20) & kTimeMask; }
 
   std::unique_ptr<Set[]> sets_;
@@ -94,6 +122,8 @@ class KnownGoodSet {
   uint64_t retention_s_;
   uint64_t min_tenure_s_ = 0;
   uint64_t seed_;
+  unsigned v4_prefix_ = 24;
+  unsigned v6_prefix_ = 64;
   std::atomic<int64_t> anomaly_start_s_{-1};  // full seconds since epoch_, -1: none
 };
 

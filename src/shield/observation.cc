@@ -27,6 +27,7 @@ WorkerObservation::WorkerObservation(const ObservationConfig& config, KnownGoodS
       prefixes_(config.top_k, config.sketch_width, config.sketch_depth, config.seed ^ 1),
       fingerprints_(config.top_k, config.sketch_width, config.sketch_depth, config.seed ^ 2),
       refused_(config.top_k, config.sketch_width, config.sketch_depth, config.seed ^ 3),
+      refused_prefixes_(config.top_k, config.sketch_width, config.sketch_depth, config.seed ^ 5),
       query_keys_(config.top_k, std::max(64u, config.sketch_width / 8), config.sketch_depth,
                   config.seed ^ 4) {}
 
@@ -76,8 +77,13 @@ void WorkerObservation::recordResponse(const IpKey& source, int status, Duration
     ++origin_failures_;
   } else if (status == 429) {
     refused_.offer(sourceKey(source), source);
-    if (known_good_ != nullptr) known_good_->noteRefused(source, now);
   }
+}
+
+void WorkerObservation::recordRefusal(const IpKey& source, MonoTime now) {
+  const IpPrefix prefix = prefixOfSource(source);
+  refused_prefixes_.offer(prefixKey(prefix), prefix);
+  if (known_good_ != nullptr) known_good_->noteRefused(source, now);
 }
 
 void WorkerObservation::recordConcurrency(uint32_t in_flight, uint32_t limit) {
@@ -104,7 +110,7 @@ bool WorkerObservation::merge(const WorkerObservation& other) {
   }
   if (!sources_.merge(other.sources_) || !prefixes_.merge(other.prefixes_) ||
       !fingerprints_.merge(other.fingerprints_) || !refused_.merge(other.refused_) ||
-      !query_keys_.merge(other.query_keys_)) {
+      !refused_prefixes_.merge(other.refused_prefixes_) || !query_keys_.merge(other.query_keys_)) {
     return false;  // unreachable: the shapes were checked above
   }
   total_ += other.total_;
@@ -144,6 +150,7 @@ void WorkerObservation::reset() {
   prefixes_.reset();
   fingerprints_.reset();
   refused_.reset();
+  refused_prefixes_.reset();
   defied_holds_.reset();
   query_keys_.reset();
   distinct_sources_.reset();
@@ -154,8 +161,8 @@ void WorkerObservation::reset() {
 size_t WorkerObservation::memoryBytes() const {
   return sizeof(*this) + sources_.sketch().memoryBytes() + prefixes_.sketch().memoryBytes() +
          fingerprints_.sketch().memoryBytes() + refused_.sketch().memoryBytes() +
-         query_keys_.sketch().memoryBytes() +
-         5 * size_t{config_.top_k} * (8 + 4 + 4 + 4 + 8 + sizeof(IpPrefix));
+         refused_prefixes_.sketch().memoryBytes() + query_keys_.sketch().memoryBytes() +
+         6 * size_t{config_.top_k} * (8 + 4 + 4 + 4 + 8 + sizeof(IpPrefix));
 }
 
 }  // namespace floodgate::shield

@@ -60,6 +60,11 @@ class WorkerObservation {
   void recordQueryKey(uint64_t hash) { query_keys_.offer(hash, 0); }
   // A sample of the origin's concurrency (in flight vs its limit), e.g. at each upstream pick.
   void recordConcurrency(uint32_t in_flight, uint32_t limit);
+  // floodgate refused a request of `source` as an attack's: a rate limit's or a rule's 429, a
+  // block rule's 403, a challenge. Counted by network (prefixOfSource) for the kernel drop's
+  // prefix escalation, which sets it against the network's requests (prefixes()); and noted in
+  // the KnownGoodSet at `now`: a client (and a network) still earning its tenure starts again.
+  void recordRefusal(const IpKey& source, MonoTime now);
   // A tarpitted connection of `source` was sent to before its hold (ending `until`) was over.
   void recordDefiedHold(const IpKey& source, MonoTime until) {
     defied_holds_.record(sourceKey(source), source, until);
@@ -94,6 +99,8 @@ class WorkerObservation {
   // offenders the kernel drop escalates. A 403 of a block rule is not counted: that rule goes
   // to the kernel itself once it has held (DefenseLoop::mirrorToKernel).
   const HeavyHitters<IpKey>& refused() const { return refused_; }
+  // Networks by their refused requests (recordRefusal), filed under prefixKey() like prefixes().
+  const HeavyHitters<IpPrefix>& refusedPrefixes() const { return refused_prefixes_; }
   // Sources that did not wait for their Retry-After while tarpitted: escalated like the above.
   const DefiedHolds& defiedHolds() const { return defied_holds_; }
   const HeavyHitters<uint8_t>& queryKeys() const { return query_keys_; }
@@ -132,6 +139,7 @@ class WorkerObservation {
   HeavyHitters<IpPrefix> prefixes_;
   HeavyHitters<uint16_t> fingerprints_;
   HeavyHitters<IpKey> refused_;
+  HeavyHitters<IpPrefix> refused_prefixes_;
   DefiedHolds defied_holds_;
   HeavyHitters<uint8_t> query_keys_;  // a narrower sketch: a service has a few dozen keys
   DistinctCount distinct_sources_;

@@ -126,6 +126,41 @@ TEST(WorkerObservation, ServerErrorsCountPerRouteAndMerge) {
   EXPECT_EQ(merged.routeErrors(2), 0u);
 }
 
+// The kernel drop's network ladder reads refusals by network (a rate limit's, a rule's, a
+// challenge: recordRefusal) beside the same network's requests; a refusal also restarts the
+// tenure of a client still earning it, whatever the refusal was.
+TEST(WorkerObservation, CountsRefusalsByNetworkAcrossWorkers) {
+  MonoTime t0 = MonoTime(std::chrono::seconds(1000));
+  KnownGoodSet good(1024, t0);
+  good.setMinTenure(std::chrono::seconds(10));
+  WorkerObservation a({}, &good), b({}, &good);
+  for (uint32_t i = 0; i < 40; ++i) {  // a flood spread over a /24, every request challenged
+    a.recordRequest(v4(0x7f420000 + i), 7, 0);
+    a.recordRefusal(v4(0x7f420000 + i), t0);
+  }
+  for (uint32_t i = 0; i < 10; ++i) b.recordRefusal(v4(0x7f420100 + i), t0);
+  b.recordRequest(v4(0x7f0a0001), 9, 0);  // a user, served
+  ASSERT_TRUE(a.merge(b));
+  auto top = a.refusedPrefixes().top(10);
+  ASSERT_EQ(top.size(), 2u);
+  EXPECT_EQ(top[0].payload.toString(), "127.66.0.0/24");
+  EXPECT_EQ(top[0].count, 40u);
+  EXPECT_EQ(a.prefixes().estimate(top[0].key), 40u);  // the same key in both
+  EXPECT_EQ(top[1].payload.toString(), "127.66.1.0/24");
+  EXPECT_EQ(top[1].count, 10u);
+  EXPECT_TRUE(a.refused().top(10).empty());  // the 429 sources: none here
+
+  // A client served and then challenged, before its tenure: it starts again.
+  IpKey client = v4(0x7f0b0001);
+  for (int s = 0; s <= 15; ++s) {
+    if (s == 5) a.recordRefusal(client, t0 + std::chrono::seconds(s));
+    a.recordResponse(client, 200, milliseconds(1), true, t0 + std::chrono::seconds(s));
+    EXPECT_EQ(good.isKnownGood(client, t0 + std::chrono::seconds(s)), s >= 15) << s;
+  }
+  a.reset();
+  EXPECT_TRUE(a.refusedPrefixes().top(10).empty());
+}
+
 TEST(WorkerObservation, CountsWhomFloodgateRefusedAcrossWorkers) {
   WorkerObservation a, b;
   for (int i = 0; i < 30; ++i) a.recordResponse(v4(7), 429, Duration(0), false);

@@ -284,5 +284,68 @@ TEST(KernelDropTest, ChallengeIgnoringKeepAliveFlooderIsDroppedInTheKernelWithTh
   expectEscalatedForDefiance(s, run, "127.0.52.1", "127.0.62.1");
 }
 
+// The network ladder: a flood spread over forty sources of one /24, each refused (a challenge
+// none of them keeps the cookie of) but none heavy on its own, has its whole network dropped at
+// the SYN — an address of it that never sent a byte cannot connect — while a source of another
+// network is served all along, and the penalty ends.
+TEST(KernelDropTest, AFloodSpreadOverANetworkHasTheNetworkDroppedInTheKernel) {
+  GatewayUnderTest s = start(
+      "governor:\n"
+      "  rules: [{ name: no-cookies, source: 127.0.53.0/24, action: challenge, rate: 1/s,\n"
+      "            pinned: true }]\n"
+      "shield:\n"
+      "  tarpit_after: 0\n"
+      "  kernel_drop: { penalty: 4s }\n");
+  ASSERT_TRUE(s.gateway.ok() && s.admin_port != 0);
+  KERNEL_OR_SKIP(s);
+  constexpr int kSources = 40;
+  std::atomic<int> refused{0};
+  std::atomic<bool> dropped{false};
+  std::vector<std::thread> flood;
+  for (int i = 1; i <= kSources; ++i) {
+    flood.emplace_back([&, i] {
+      std::string source = "127.0.53." + std::to_string(i);
+      auto until = Clock::now() + seconds(12);
+      for (int conn = 0; conn < 20 && Clock::now() < until && !dropped.load(); ++conn) {
+        int fd = connectFromSource(source.c_str(), s.gateway.port, seconds(1));
+        if (fd < 0) continue;
+        askUntilCut(fd, until, dropped, &refused, INT_MAX, "302");
+        ::close(fd);
+      }
+    });
+  }
+  const char* bystander = "127.0.53.200";  // in the network, never sent anything
+  std::atomic<bool> user_done{false};
+  Served user;
+  std::thread users([&] {
+    user = askWhileFlooded(s, "127.0.63.1", user_done, 150);
+  });
+  bool cut = pollUntil([&] { return !handshakes(bystander, s.gateway.port); }, seconds(10),
+                       milliseconds(100));
+  dropped = true;
+  user_done = true;
+  for (auto& t : flood) t.join();
+  users.join();
+  ASSERT_TRUE(cut) << "the network was never dropped (" << refused.load() << " 302s)";
+  EXPECT_GT(refused.load(), 100);
+  EXPECT_EQ(user.served, user.asked) << "the other network's source was refused meanwhile";
+  EXPECT_TRUE(s.gateway.process->waitForLine(
+      std::regex("escalation: 127\\.0\\.53\\.0/24: all but 1% of its requests refused"),
+      seconds(1), true));
+  EXPECT_FALSE(s.gateway.process->waitForLine(std::regex("escalation: 127\\.0\\.53\\.[0-9]+ "),
+                                              milliseconds(1), true))
+      << "a single source of the spread flood was escalated";
+  EXPECT_TRUE(pollUntil([&] { return kernelDrops(s.admin_port, "escalated") >= 1; }, seconds(3),
+                        milliseconds(100)));
+  HttpClient api(s.admin_port);
+  auto shield = api.get("/api/v1/shield");
+  ASSERT_TRUE(shield.has_value());
+  EXPECT_NE(shield->body.find("\"prefix\":\"127.0.53.0/24\""), std::string::npos) << shield->body;
+  EXPECT_EQ(getFrom("127.0.63.2", s.gateway.port, "/"), 200);
+  // The penalty ends: the network may connect again.
+  EXPECT_TRUE(pollUntil([&] { return handshakes(bystander, s.gateway.port); }, seconds(8),
+                        milliseconds(200)));
+}
+
 }  // namespace
 }  // namespace floodgate::integration
