@@ -29,6 +29,20 @@ const std::vector<std::string> kRateLimitKeys = {"name",      "key",   "prefix_v
 
 constexpr int kMaxInt = std::numeric_limits<int>::max();
 
+// A plain number in [min, max] at `key` into *out; otherwise "<key> \"<text>\" <must_be>".
+void readNumber(Fields& f, const char* key, double min, double max, const char* must_be,
+                double* out) {
+  std::string text;
+  if (!f.text(key, &text)) return;
+  double value = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || p != text.data() + text.size() || value < min || value > max) {
+    f.add(f.where(key), f.subject(key) + " " + quoted(text) + " " + must_be);
+    return;
+  }
+  *out = value;
+}
+
 void readBlockEntry(const YAML::Node& item, size_t index, Shield* shield, ProblemList& problems) {
   BlockEntry entry;
   Where at = whereOf(item);
@@ -113,19 +127,9 @@ void readOriginProtection(const YAML::Node& node, OriginProtection* o, ProblemLi
                                     ") must not be above max_limit (" +
                                     std::to_string(o->max_limit) + ")");
   }
-  std::string tolerance;
-  if (f.text("latency_tolerance", &tolerance)) {
-    double value = 0;
-    auto [p, ec] = std::from_chars(tolerance.data(), tolerance.data() + tolerance.size(), value);
-    if (ec != std::errc() || p != tolerance.data() + tolerance.size() || value < 1.1 ||
-        value > 100) {
-      f.add(f.where("latency_tolerance"),
-            f.subject("latency_tolerance") + " " + quoted(tolerance) +
-                " must be a factor from 1.1 to 100 (e.g. 2: twice the normal latency)");
-    } else {
-      o->latency_tolerance = value;
-    }
-  }
+  readNumber(f, "latency_tolerance", 1.1, 100,
+             "must be a factor from 1.1 to 100 (e.g. 2: twice the normal latency)",
+             &o->latency_tolerance);
   f.duration("queue_timeout", &o->queue_timeout);
   f.integer("queue_size", &o->queue_size, 0, 1 << 20);
   f.size("buffer_body_bytes", &o->buffer_body_bytes, 0, 64ull << 20);
@@ -154,18 +158,9 @@ void readKernelDrop(const YAML::Node& node, KernelDrop* k, ProblemList& problems
   readBool(f, "escalate_prefixes", &k->escalate_prefixes);
   rate("prefix_rate", &k->prefix_rate, "20 or 20/s");
   f.integer("prefix_after", &k->prefix_after, 1, 3600);
-  std::string share;
-  if (f.text("prefix_share", &share)) {
-    double value = 0;
-    auto [p, ec] = std::from_chars(share.data(), share.data() + share.size(), value);
-    if (ec != std::errc() || p != share.data() + share.size() || value < 0.5 || value > 1) {
-      f.add(f.where("prefix_share"),
-            f.subject("prefix_share") + " " + quoted(share) +
-                " must be a share from 0.5 to 1 (e.g. 0.99: 99 in 100 of its requests refused)");
-    } else {
-      k->prefix_share = value;
-    }
-  }
+  readNumber(f, "prefix_share", 0.5, 1,
+             "must be a share from 0.5 to 1 (e.g. 0.99: 99 in 100 of its requests refused)",
+             &k->prefix_share);
   f.duration("penalty", &k->penalty);
   f.duration("max_penalty", &k->max_penalty);
   f.duration("forgive_after", &k->forgive_after);

@@ -298,14 +298,12 @@ void DefenseLoop::summarise(const std::vector<shield::MitigationRule>& rules, Mo
 
 nlohmann::json DefenseLoop::kernelSummary(MonoTime now) const {
   nlohmann::json escalated = nlohmann::json::array();
-  auto add = [&](const char* kind, std::string name, const kernel::Escalation::Penalty& p) {
-    escalated.push_back({{kind, std::move(name)},
-                         {"strike", p.strike},
-                         {"seconds_left", std::chrono::duration<double>(p.until - now).count()}});
-  };
-  for (const auto& p : escalation_.active(now)) add("source", p.source.toString(), p);
-  for (const auto& p : network_escalation_.active(now)) {
-    add("prefix", networkOf(p.source).toString(), p);
+  for (const auto& e : escalatedNow(now)) {
+    escalated.push_back(
+        {{e.network ? "prefix" : "source",
+          e.network ? e.prefix.toString() : e.penalty.source.toString()},
+         {"strike", e.penalty.strike},
+         {"seconds_left", std::chrono::duration<double>(e.penalty.until - now).count()}});
   }
   nlohmann::json out = {{"active", kernel_ != nullptr && kernel_->active()},
                         {"escalated", std::move(escalated)}};
@@ -390,21 +388,26 @@ bool DefenseLoop::escalate(double seconds, MonoTime now) {
     announcePenalty(source, " " + why, escalation_, p, now, {{"defied_tarpit", p.defied}});
   }
   bool networks_begun = escalateNetworks(seconds, now);
-  auto active = escalation_.active(now);
-  auto networks = network_escalation_.active(now);
+  auto active = escalatedNow(now);
   size_t before = escalated_ ? escalated_->size() : 0;
-  if (begun.empty() && !networks_begun && active.size() + networks.size() == before) return false;
+  if (begun.empty() && !networks_begun && active.size() == before) return false;
   shield::BlocklistBuilder builder;
-  for (const auto& p : active) {
-    builder.add(shield::IpPrefix::host(p.source), p.until, shield::BlockOrigin::kDetector,
-                "escalated: refused repeatedly");
+  for (const auto& e : active) {
+    builder.add(e.prefix, e.penalty.until, shield::BlockOrigin::kDetector,
+                e.network ? "escalated: a network of refused requests only"
+                          : "escalated: refused repeatedly");
   }
-  for (const auto& p : networks) {
-    builder.add(networkOf(p.source), p.until, shield::BlockOrigin::kDetector,
-                "escalated: a network of refused requests only");
-  }
-  escalated_ = active.empty() && networks.empty() ? nullptr : builder.build();
+  escalated_ = active.empty() ? nullptr : builder.build();
   return true;
+}
+
+std::vector<DefenseLoop::Escalated> DefenseLoop::escalatedNow(MonoTime now) const {
+  std::vector<Escalated> out;
+  for (const auto& p : escalation_.active(now)) {
+    out.push_back({shield::IpPrefix::host(p.source), false, p});
+  }
+  for (const auto& p : network_escalation_.active(now)) out.push_back({networkOf(p.source), true, p});
+  return out;
 }
 
 bool DefenseLoop::escalateNetworks(double seconds, MonoTime now) {
@@ -482,11 +485,8 @@ void DefenseLoop::mirrorToKernel(MonoTime now) {
     bool kept = std::find(seen.begin(), seen.end(), it->first) != seen.end();
     it = kept ? std::next(it) : kernel_since_.erase(it);
   }
-  for (const auto& p : escalation_.active(now)) {
-    entries.push_back({shield::IpPrefix::host(p.source), kernel::DropReason::kEscalated, 0});
-  }
-  for (const auto& p : network_escalation_.active(now)) {
-    entries.push_back({networkOf(p.source), kernel::DropReason::kEscalated, 0});
+  for (const auto& e : escalatedNow(now)) {
+    entries.push_back({e.prefix, kernel::DropReason::kEscalated, 0});
   }
   kernel_->sync(entries, now);
 }

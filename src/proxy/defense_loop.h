@@ -118,6 +118,14 @@ class DefenseLoop {
                        MonoTime now, nlohmann::json evidence);
   // The network (the observation's /24 or /64) whose base address a network penalty holds.
   shield::IpPrefix networkOf(const shield::IpKey& base) const;
+  // Every penalty running at `now`, sources' and networks', as the prefix it drops: what the
+  // accept-time blocklist, the kernel maps and the summary each show.
+  struct Escalated {
+    shield::IpPrefix prefix;
+    bool network = false;
+    kernel::Escalation::Penalty penalty;
+  };
+  std::vector<Escalated> escalatedNow(MonoTime now) const;
   void mirrorToKernel(MonoTime now);
   nlohmann::json kernelSummary(MonoTime now) const;
 
