@@ -20,10 +20,10 @@ TimerWheel::~TimerWheel() {
   while (pending_.head != nullptr) unlink(pending_.head);
 }
 
-uint64_t TimerWheel::tickOf(MonoTime t) const {
+uint64_t TimerWheel::tickOf(MonoTime t, bool round_up) const {
   if (t <= origin_) return 0;
   auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t - origin_).count();
-  return static_cast<uint64_t>((ns + 999'999) / 1'000'000);  // round up: never fire early
+  return static_cast<uint64_t>((ns + (round_up ? 999'999 : 0)) / 1'000'000);
 }
 
 void TimerWheel::markSlot(uint32_t slot, bool busy) {
@@ -61,7 +61,7 @@ void TimerWheel::unlink(Timer* timer) {
 
 void TimerWheel::schedule(Timer* timer, MonoTime deadline) {
   if (timer->list_ != nullptr) unlink(timer);
-  uint64_t tick = std::max(tickOf(deadline), current_tick_ + 1);
+  uint64_t tick = std::max(tickOf(deadline, true), current_tick_ + 1);
   timer->tick_ = tick;
   timer->deadline_ = deadline;
   link(timer, &slots_[tick % kSlots]);
@@ -72,7 +72,7 @@ void TimerWheel::cancel(Timer* timer) {
 }
 
 void TimerWheel::advance(MonoTime now) {
-  uint64_t target = tickOf(now);
+  uint64_t target = tickOf(now, false);
   if (target <= current_tick_) return;
   // After a long sleep, one pass over every slot is enough: each timer records its own tick.
   uint64_t first = target - current_tick_ > kSlots ? target - kSlots + 1 : current_tick_ + 1;
@@ -100,7 +100,7 @@ void TimerWheel::advance(MonoTime now) {
 
 int TimerWheel::millisUntilNext(MonoTime now) const {
   if (count_ == 0) return -1;
-  uint64_t now_tick = tickOf(now);
+  uint64_t now_tick = tickOf(now, false);
   uint32_t start = static_cast<uint32_t>((current_tick_ + 1) % kSlots);
   // Find the first busy slot at or after `start`, wrapping around, using the bitmap.
   for (uint32_t step = 0; step <= kSlots / 64; ++step) {

@@ -57,7 +57,9 @@ class TimerWheel {
   size_t size() const { return count_; }
 
  private:
-  uint64_t tickOf(MonoTime t) const;
+  // The millisecond tick of `t`. Deadlines round up and the present rounds down, so a timer
+  // fires only once its whole deadline has passed: never early, at most a tick late.
+  uint64_t tickOf(MonoTime t, bool round_up) const;
   void link(Timer* timer, Timer::List* list);
   void unlink(Timer* timer);
   void markSlot(uint32_t slot, bool busy);

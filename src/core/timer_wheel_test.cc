@@ -25,6 +25,24 @@ TEST(TimerWheel, FiresInDeadlineOrderNeverEarly) {
   EXPECT_EQ(wheel.size(), 0u);
 }
 
+// Within the millisecond of its deadline a timer waits for the deadline itself. (A tarpit's hold
+// released half a millisecond early found its client's bucket half a millisecond short of a token.)
+TEST(TimerWheel, NeverFiresWithinTheMillisecondBeforeItsDeadline) {
+  TimerWheel wheel(at(0));
+  int fired = 0;
+  Timer t([&] { ++fired; });
+  const MonoTime deadline = at(10) + std::chrono::microseconds(900);
+  wheel.schedule(&t, deadline);
+  const MonoTime before = at(10) + std::chrono::microseconds(300);
+  wheel.advance(before);
+  EXPECT_EQ(fired, 0);
+  EXPECT_EQ(wheel.millisUntilNext(before), 1);
+  wheel.advance(deadline - std::chrono::microseconds(1));
+  EXPECT_EQ(fired, 0);
+  wheel.advance(at(11));
+  EXPECT_EQ(fired, 1);
+}
+
 TEST(TimerWheel, LongTimersWaitForTheirTurn) {
   TimerWheel wheel(at(0));
   int fired = 0;
