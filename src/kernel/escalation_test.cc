@@ -64,13 +64,15 @@ TEST(Escalation, PenaltyDoublesUpToTheCapAndIsForgiven) {
   ASSERT_EQ(run(e, "10.0.0.1", 100, 0, 3).size(), 1u);  // until 12
   // While penalised, refusals (stragglers) do not count.
   EXPECT_TRUE(run(e, "10.0.0.1", 100, 3, 5).empty());
+  // Back at its first tick over once the penalty ends: a repeat offender needs no streak.
   auto second = run(e, "10.0.0.1", 100, 12, 3);  // 12, 13, 14
   ASSERT_EQ(second.size(), 1u);
   EXPECT_EQ(second[0].strike, 2);
-  EXPECT_EQ(second[0].until, at(14) + std::chrono::seconds(20));
-  auto third = run(e, "10.0.0.1", 100, 34, 3);
+  EXPECT_EQ(second[0].until, at(12) + std::chrono::seconds(20));
+  EXPECT_TRUE(e.tick({}, 1, at(32), nobody).empty());  // a quiet tick: still a repeat offender
+  auto third = run(e, "10.0.0.1", 100, 33, 3);
   ASSERT_EQ(third.size(), 1u);
-  EXPECT_EQ(third[0].until, at(36) + std::chrono::seconds(30));  // capped, not 40
+  EXPECT_EQ(third[0].until, at(33) + std::chrono::seconds(30));  // capped, not 40
   // Clean for forgive_after past its penalty: starts over at the first penalty.
   EXPECT_TRUE(e.tick({}, 1, at(200), nobody).empty());
   EXPECT_EQ(e.tracked(), 0u);

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <charconv>
+#include <numeric>
 
 namespace floodgate::storm {
 
@@ -126,6 +127,12 @@ std::string CidrRange::toString() const {
 bool CidrRange::overlaps(const CidrRange& o) const {
   uint32_t m = prefix_len_ < o.prefix_len_ ? mask_ : o.mask_;
   return (network_ & m) == (o.network_ & m);
+}
+
+ScatteredOrder::ScatteredOrder(uint64_t n) : n_(n) {
+  if (n < 3) return;
+  stride_ = static_cast<uint64_t>(static_cast<double>(n) * 0.6180339887);
+  while (std::gcd(stride_, n) != 1) ++stride_;
 }
 
 }  // namespace floodgate::storm

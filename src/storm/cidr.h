@@ -45,4 +45,21 @@ bool parseIpv4(std::string_view text, uint32_t* out);
 std::string formatIpv4(uint32_t address);
 inline bool isLoopbackV4(uint32_t address) { return (address >> 24) == 127; }
 
+// The order in which a group's slots take its `n` source addresses, one after another as they
+// reconnect: a fixed stride coprime with n (near n times the golden ratio), so every address is
+// taken once a pass, as before, but consecutive turns land far apart in the range. A botnet's
+// bots send on their own clocks, so at any moment its traffic comes from all over its range;
+// walking the range in address order had each /24 send for a moment and fall silent, a pattern
+// no botnet has (it hid the flood's networks from any per-network measure).
+class ScatteredOrder {
+ public:
+  explicit ScatteredOrder(uint64_t n);
+  // The index (in 0..n-1) of the address for turn `i`; a bijection on 0..n-1 for i below n.
+  uint64_t operator()(uint64_t i) const { return n_ == 0 ? 0 : (i % n_) * stride_ % n_; }
+
+ private:
+  uint64_t n_;
+  uint64_t stride_ = 1;
+};
+
 }  // namespace floodgate::storm

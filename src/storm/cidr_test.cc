@@ -77,5 +77,26 @@ TEST(CidrRange, TextPrefixOnlyForWholeOctets) {
   EXPECT_EQ(CidrRange::parse("127.66.16.0/20")->textPrefix(), "");
 }
 
+// Every address once a pass, whatever the count; consecutive turns far apart: the 150 connections
+// of the distributed flood's slots at one moment come from most of its /24s, not one or two.
+TEST(ScatteredOrder, TakesEachAddressOnceAPassSpreadOverTheRange) {
+  for (uint64_t n : {1, 2, 3, 4, 10, 100, 256, 1000, 20000}) {
+    ScatteredOrder order(n);
+    std::set<uint64_t> seen;
+    for (uint64_t i = 0; i < n; ++i) {
+      EXPECT_LT(order(i), n);
+      seen.insert(order(i));
+    }
+    EXPECT_EQ(seen.size(), n) << n;
+    EXPECT_EQ(order(n + 5), order(5)) << n;
+  }
+  auto range = CidrRange::parse("127.66.0.0/16");
+  ASSERT_TRUE(range.ok());
+  ScatteredOrder order(20000);
+  std::set<uint32_t> networks;
+  for (uint64_t i = 0; i < 150; ++i) networks.insert(range->at(order(i)) >> 8);
+  EXPECT_GE(networks.size(), 60u);  // of 79 /24s holding the 20,000 addresses
+}
+
 }  // namespace
 }  // namespace floodgate::storm

@@ -28,7 +28,7 @@ struct WorkerContext {
 
 struct GroupShared {
   GroupShared(WorkerContext* w, const ClientGroup* s, size_t i, RequestBank b)
-      : worker(w), spec(s), index(i), bank(std::move(b)) {}
+      : worker(w), spec(s), index(i), bank(std::move(b)), source_order(s->count) {}
 
   WorkerContext* worker;
   const ClientGroup* spec;
@@ -40,6 +40,13 @@ struct GroupShared {
   uint64_t open = 0;         // connections open on this worker
   bool active = false;       // inside one of the group's windows
   bool legit = false;
+  ScatteredOrder source_order;
+
+  // The source a slot connects from on its `turn`-th connection. The group's slots take turns
+  // over its addresses: slot k's turn t is the (k + t * total_slots)-th, in scattered order.
+  SocketAddress sourceFor(uint64_t slot, uint64_t turn) const {
+    return spec->sources.socketAddressAt(source_order(slot + turn * total_slots));
+  }
 
   Counters& counters() { return worker->series->now(index); }
   MonoTime now() const { return worker->clock->now(); }

@@ -13,9 +13,7 @@ HoldSlot::~HoldSlot() { g_->loop().cancel(&timer_); }
 void HoldSlot::onDue(MonoTime) {
   if (fd_ >= 0) return;  // still holding: nothing to do
   ++g_->counters()[Count::kScheduled];
-  const ClientGroup& s = *g_->spec;
-  SocketAddress source =
-      s.sources.socketAddressAt((index_ + attempts_ * g_->total_slots) % s.count);
+  SocketAddress source = g_->sourceFor(index_, attempts_);
   ++attempts_;
   pending_.clear();
   pending_pos_ = 0;

@@ -31,9 +31,8 @@ RequestSlot::RequestSlot(GroupShared* group, uint64_t global_index) : Slot(group
 RequestSlot::~RequestSlot() { g_->loop().cancel(&timer_); }
 
 SocketAddress RequestSlot::source() const {
-  const ClientGroup& s = *g_->spec;
-  uint64_t i = g_->legit ? index_ : index_ + conn_seq_ * g_->total_slots;
-  return s.sources.socketAddressAt(i % s.count);
+  // A user keeps its address; an attacker's connections move over the group's.
+  return g_->sourceFor(index_, g_->legit ? 0 : conn_seq_);
 }
 
 void RequestSlot::onDue(MonoTime intended) {
