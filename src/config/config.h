@@ -179,7 +179,8 @@ struct KernelDrop {
   bool escalate = true;  // repeat offenders are dropped for a while (at accept without the kernel):
   double escalate_rate = 50;          // 429s per second to one source...
   int escalate_after = 10;            // ...for this many seconds of ticks in a row: escalated
-  Duration penalty = seconds(10);     // the first kernel drop; doubles on each repeat
+  Duration penalty = seconds(10);     // the first kernel drop; doubles on each repeat (a
+                                      // repeat needs one tick over, not escalate_after)
   Duration max_penalty = std::chrono::minutes(10);
   Duration forgive_after = std::chrono::minutes(10);  // a clean source's repeat count starts over
   // Whole networks (the detector's /24 or /64): one whose requests are refused (429s, block
