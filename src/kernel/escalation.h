@@ -3,9 +3,9 @@
 // their Retry-After (the tarpit holds a flood tool to a few 429s a second: its rate alone would
 // never escalate it), for `escalate_after` consecutive ticks gets a penalty: `penalty`, doubled
 // on each repeat up to `max_penalty` (a repeat needs one tick over, not escalate_after),
-// forgotten once the source has stayed clean for
-// `forgive_after`. Never a known-good client, never one that waits out its Retry-After. Bounded:
-// at most kMaxTracked sources. Deterministic (the caller passes the time): control thread only.
+// forgotten once the source has stayed clean for `forgive_after`. Never a known-good client,
+// never one that waits out its Retry-After. Bounded: at most kMaxTracked sources.
+// Deterministic (the caller passes the time): control thread only.
 #pragma once
 
 #include <cstdint>
