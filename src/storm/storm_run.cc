@@ -31,6 +31,22 @@ void sleepUntil(MonoTime when, const std::atomic<bool>& interrupt) {
   }
 }
 
+// The readings the run's totals are the difference of, before the first second and after the
+// last: without either there are no totals, so a failed one is asked again (the per-second
+// readings between them may miss a second; their gap is shared out by the next). Three
+// attempts of up to 2 s, the error of each kept.
+Result<std::vector<OriginCounts>> readBeforeAndAfter(const OriginStatsReader& reader) {
+  std::string errors;
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    auto reading = reader.read(seconds(2));
+    if (reading.ok()) return reading;
+    errors += (errors.empty() ? "" : "; ") + std::string("attempt ") + std::to_string(attempt) +
+              ": " + reading.error();
+    std::this_thread::sleep_for(milliseconds(100));
+  }
+  return makeError(errors);
+}
+
 }  // namespace
 
 StormRun::StormRun(const Scenario& scenario, LoopbackUrl target,
@@ -75,7 +91,7 @@ RunRecord StormRun::execute(const std::atomic<bool>& interrupt,
     std::vector<CidrRange> ranges;
     for (const auto& r : record.ranges) ranges.push_back(r.range);
     reader.emplace(*origin_stats_, ranges);
-    auto reading = reader->read(seconds(2));
+    auto reading = readBeforeAndAfter(*reader);
     if (reading.ok()) {
       first = previous = *reading;
       record.origin_asked = true;
@@ -175,7 +191,7 @@ RunRecord StormRun::execute(const std::atomic<bool>& interrupt,
   if (reader) std::this_thread::sleep_for(milliseconds(200));  // let the last answers land
   std::vector<std::optional<OriginCounts>> tail(nranges);
   if (reader) {
-    auto reading = reader->read(seconds(2));
+    auto reading = readBeforeAndAfter(*reader);
     if (reading.ok()) {
       for (size_t i = 0; i < nranges; ++i) {
         OriginCounts delta = (*reading)[i].since(previous[i]);

@@ -140,6 +140,9 @@ clients:
   EXPECT_EQ(groups[0]["counts"]["sent"].get<uint64_t>(), users_at_origin);
   EXPECT_NEAR(static_cast<double>(flood_at_origin), 4500, 45);
   // ... and what storm read from the origin's stats is the origin's own count.
+  ASSERT_TRUE(r.report["attack"]["admitted"].is_number_unsigned())
+      << r.report.value("origin_error", std::string("(no origin_error)")) << "\n"
+      << r.command.out << r.command.err;
   EXPECT_EQ(r.report["attack"]["admitted"].get<uint64_t>(), flood_at_origin + bombs_at_origin);
   EXPECT_EQ(r.report["attack"]["offered"].get<uint64_t>(), flood_at_origin + bombs_at_origin);
   EXPECT_DOUBLE_EQ(r.report["attack"]["admitted_share"].get<double>(), 1.0);
