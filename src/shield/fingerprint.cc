@@ -26,17 +26,17 @@ bool isUuid(std::string_view s) {
   return true;
 }
 
-// Object ids, hashes, tokens: all hex, long enough not to be a word, with letters and digits
-// both (all digits is a number; all letters is likely a word like "facade").
+// Object ids, hashes, tokens: all hex, long enough not to be a word, with a decimal digit (all
+// letters is likely a word like "facade"). All digits counts too: one random ten-digit hex id in
+// a hundred has no letter, and a cache buster's ids must not fall out of their shape by chance.
 bool isHexId(std::string_view s) {
   if (s.size() < 8) return false;
-  bool digit = false, letter = false;
+  bool digit = false;
   for (char c : s) {
     if (!isHex(c)) return false;
     digit = digit || isDigit(c);
-    letter = letter || isHexLetter(c);
   }
-  return digit && letter;
+  return digit;
 }
 
 }  // namespace

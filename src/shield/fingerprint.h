@@ -15,8 +15,9 @@ namespace floodgate::shield {
 // The shape is:
 //  - the method token;
 //  - the path with its variable parts replaced: a segment that looks like a UUID becomes {uuid},
-//    one of 8+ hex digits mixing letters and digits becomes {hex}, and any other run of decimal
-//    digits becomes {n} ("/v2/item/123" → "/v{n}/item/{n}");
+//    one of 8+ hex digits with a decimal digit among them becomes {hex} (a long number too: a
+//    random hex id has no letter one time in a hundred), and any other run of decimal digits
+//    becomes {n} ("/v2/item/123" → "/v{n}/item/{n}");
 //  - the query's keys without their values, as a set (their order does not matter), each key
 //    shaped like a path segment, so a cache buster's random keys ("?5d0b7e1c94=1") are one shape;
 //    a word-like key (no digits: "?qzkwv=1") is kept only if the regular clients use it (the

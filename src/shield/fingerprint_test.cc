@@ -98,7 +98,7 @@ TEST(RequestFingerprint, QueryKeysAreShapedLikeSegments) {
   RequestFingerprint fp(1);
   Parsed hex1(request("GET /a81f93c0e2?5d0b7e1c94=77f0a1b2c3 HTTP/1.1", "Host: h\r\n"));
   Parsed hex2(request("GET /0c4e9d2b7a?e3f1a09b4d=1 HTTP/1.1", "Host: h\r\n"));
-  Parsed num1(request("GET /s?1700000000=x HTTP/1.1", "Host: h\r\n"));
+  Parsed num1(request("GET /s?1700000=x HTTP/1.1", "Host: h\r\n"));
   Parsed num2(request("GET /s?42=y HTTP/1.1", "Host: h\r\n"));
   Parsed uuid(request("GET /s?123e4567-e89b-12d3-a456-426614174000=1 HTTP/1.1", "Host: h\r\n"));
   Parsed q(request("GET /s?q=1 HTTP/1.1", "Host: h\r\n"));
@@ -160,6 +160,8 @@ TEST(RequestFingerprint, PathShapes) {
       {"/u/6f1c2a9e-3b7d-4c1e-9a0f-2b8d7e6c5a41/avatar", "/u/{uuid}/avatar"},
       {"/u/6F1C2A9E-3B7D-4C1E-9A0F-2B8D7E6C5A41", "/u/{uuid}"},
       {"/obj/5f3a9c2e1b", "/obj/{hex}"},
+      {"/obj/5839027164", "/obj/{hex}"},  // a hex id that drew no letter; a long number
+      {"/obj/1234567", "/obj/{n}"},       // seven digits: a number
       {"/commit/0123456789abcdef0123456789abcdef01234567", "/commit/{hex}"},
       {"/facade/cafebabe", "/facade/cafebabe"},  // hex letters only: a word
       {"/abc123", "/abc{n}"},                    // too short for an id
@@ -179,7 +181,9 @@ TEST(RequestFingerprint, PathShapes) {
   EXPECT_EQ(fp.compute(u1.head()), fp.compute(u2.head()));
   Parsed h1(request("GET /obj/5f3a9c2e1b HTTP/1.1", "Host: h\r\n"));
   Parsed h2(request("GET /obj/a0b1c2d3e4f5 HTTP/1.1", "Host: h\r\n"));
+  Parsed h3(request("GET /obj/9081726354 HTTP/1.1", "Host: h\r\n"));
   EXPECT_EQ(fp.compute(h1.head()), fp.compute(h2.head()));
+  EXPECT_EQ(fp.compute(h1.head()), fp.compute(h3.head()));
   // Placeholders are not the same as their text.
   Parsed literal(request("GET /item/{n} HTTP/1.1", "Host: h\r\n"));
   Parsed number(request("GET /item/7 HTTP/1.1", "Host: h\r\n"));
