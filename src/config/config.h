@@ -192,7 +192,7 @@ struct KernelDrop {
   bool escalate_prefixes = true;
   double prefix_rate = 20;     // refused requests per second in one network...
   double prefix_share = 0.99;  // ...at least this share of its requests...
-  int prefix_after = 2;        // ...for this many seconds of ticks in a row: dropped
+  int prefix_after = 1;        // ...for this many seconds of ticks in a row: dropped
 };
 
 struct Shield {
