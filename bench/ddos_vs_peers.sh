@@ -374,20 +374,64 @@ ADMITTED_ONCE_MITIGATED='.derived.time_to_mitigate_s as $m | .derived.attack_win
       | if $o == 0 then null else ([$s[].admitted] | add) / $o end
     end'
 
-# figures REPORT LEFT CPU_TICKS RSS_KIB: one run's figures as a one-line JSON object (null where
-# there is none).
+# attack_cost REPORT CPU_SERIES: prints "CALM_US ATTACK_US" from the front's CPU series of one
+# run (bench_cpu_series_start), split at the storm's phases: the CPU per legitimate request in
+# the calm before the attack (its first 2 s left out: the users connect then), and the CPU the
+# attack added, from its start to the end of the run (the after phase included: penalties that
+# run out, recovery), over what the calm's rate would have cost, per attack request offered.
+# Both come from the same run, so a machine that is faster or slower from one run to the next
+# does not move them. "null null" without an attack or a series.
+attack_cost() {
+  [[ -s $2 ]] || { echo "null null"; return; }
+  jq -r -n --slurpfile r "$1" --rawfile cpu "$2" '
+    $r[0] as $rep
+    | [$cpu | split("\n")[] | select(length > 0) | split(" ") | map(tonumber)] as $s
+    # The CPU (ns) at unix ms $t, between the samples either side of it.
+    | def at($t): ([$s[] | select(.[0] <= $t)] | last) as $a | ([$s[] | select(.[0] > $t)] | first) as $b
+        | if $a == null or $b == null then null
+          else $a[1] + ($b[1] - $a[1]) * ($t - $a[0]) / ($b[0] - $a[0]) end;
+    ($rep.started_unix_ms + 150) as $t0   # the storm starts its first second 150 ms in
+    | ($rep.derived.attack_window_s // null) as $w
+    | if $w == null or $rep.attack.offered == 0 then "null null" else
+        ($t0 + 2000) as $c0 | ($t0 + $w[0] * 1000) as $c1 | ($t0 + $rep.duration_s * 1000) as $a1
+        | (at($c0)) as $x0 | (at($c1)) as $x1 | (at($a1)) as $x2
+        | if $x0 == null or $x1 == null or $x2 == null then "null null" else
+            (($x1 - $x0) / ($c1 - $c0)) as $calm_rate   # ns per ms
+            | ([$rep.series[] | select(.t >= 2 and .t < $w[0]) | .legit.requests // 0] | add) as $legit
+            | "\(($x1 - $x0) / $legit / 1000) \((($x2 - $x1) - $calm_rate * ($a1 - $c1)) / $rep.attack.offered / 1000)"
+          end
+      end' 2>/dev/null || echo "null null"
+}
+
+# figures REPORT LEFT CPU_TICKS RSS_KIB [CALM_US ATTACK_US]: one run's figures as a one-line JSON
+# object (null where there is none).
 figures() {
   local amp amp5
   read -r amp amp5 <<< "$(amplification "$1")"
   jq -c --arg amp "$amp" --arg amp5 "$amp5" --arg left "$2" \
-    --argjson cpu "$(awk -v t="$3" -v hz="$TICKS" 'BEGIN { print t / hz }')" --argjson rss "$4" "
+    --argjson cpu "$(awk -v t="$3" -v hz="$TICKS" 'BEGIN { print t / hz }')" --argjson rss "$4" \
+    --argjson calm_us "${5:-null}" --argjson attack_us "${6:-null}" "
     def num(s): if s == \"-\" or s == \"\" then null else s | tonumber end;
     {success: .legit.success, p99: .legit.latency.p99_ms, admitted: .attack.admitted_share,
      once: ($ADMITTED_ONCE_MITIGATED), ttm: .derived.time_to_mitigate_s,
      ttr: .derived.time_to_recover_s, collateral: .derived.collateral_users,
      users: .derived.legit_users, offered: .attack.offered_rps,
      amp: num(\$amp), amp5: num(\$amp5), left: num(\$left),
-     cpu: \$cpu, rss: (\$rss / 1024)}" "$1"
+     cpu: \$cpu, rss: (\$rss / 1024), calm_us: \$calm_us, attack_us: \$attack_us}" "$1"
+}
+
+# cost_row SYSTEM FIGURES.jsonl: the system's Markdown row of CPU by phase (attack_cost), the
+# medians of its rounds.
+cost_row() {
+  jq -r -s --arg system "$1" '
+    def median: map(select(. != null)) | sort | length as $n
+      | if $n == 0 then null elif $n % 2 == 1 then .[($n - 1) / 2] else (.[$n / 2 - 1] + .[$n / 2]) / 2 end;
+    def us: if . == null then "-" else (. * 10 | round / 10 | tostring) + " us" end;
+    (map(.calm_us) | median) as $calm | (map(.attack_us) | median) as $attack
+    | "| \($system) | \($calm | us) | \($attack | us) | "
+      + (if $calm == null or $attack == null then "-" else ($attack / $calm * 100 | round / 100 | tostring) end)
+      + " | \(map(.attack_us | if . == null then "-" else . * 10 | round / 10 | tostring end) | join(", ")) |"
+  ' "$2"
 }
 
 # table_row SYSTEM FIGURES.jsonl: the system's Markdown row from its rounds' figures: each the
@@ -438,7 +482,7 @@ Fronts: $WORKERS worker(s) each; nginx and HAProxy allow $PER_IP_RATE requests/s
 floodgate: $([[ -n $FLOODGATE_CONFIG ]] && echo "\`floodgate run -c $FLOODGATE_CONFIG\`" || echo "the quick start, \`floodgate run --listen --to\`, with the shield's defaults (no rate limit configured)").
 floodgate-limits: floodgate with the peers' budgets in its shield: a per-source rate limit of $PER_IP_RATE/s (burst $((PER_IP_RATE * 2))), $PER_IP_CONNS connections per source, 5 s header and body timeouts.
 Phase durations scaled by $TIME_SCALE.
-Front CPU: the front's user+system CPU seconds from the storm's start to its end (all its processes and threads); front peak RSS: the largest resident set it reached (VmHWM, start-up included), summed over its processes.
+Front CPU: the front's user+system CPU seconds from the storm's start to its end (all its processes and threads); CPU by phase: the same sampled every 0.2 s (schedstat) and split at the storm's phases (see attack_cost); front peak RSS: the largest resident set it reached (VmHWM, start-up included), summed over its processes.
 "
 ((ROUNDS > 1)) && MD+="Rounds: $ROUNDS per scenario, the systems interleaved within each round; every figure is the median of the $ROUNDS runs (a missing one, e.g. never mitigated, counts as the largest), with the spread (min–max) of legit success and p99.
 "
@@ -465,6 +509,8 @@ for scenario in "$@"; do
       rc=0
       mapfile -t front_pids < <(bench_pid_tree "$FRONT_PID")
       cpu0=$(bench_cpu_ticks "${front_pids[@]}")
+      bench_cpu_series_start "$dir/cpu.tsv" "${front_pids[@]}"
+      CPU_SERIES_PID=$BENCH_LAST_PID
       start_origin_timer "$dir" "$LATENCY_TIMELINE"
       "${STORM_PIN[@]}" "$STORM_BIN" storm "$SCEN_DIR/scenario.yaml" \
         --target "http://$HOST:$FRONT_PORT" --origin-stats "http://$HOST:$ORIGIN_PORT/__origin/stats" \
@@ -472,6 +518,7 @@ for scenario in "$@"; do
       bench_alive "$FRONT_PID" || bench_log "warning: $system exited during $name"
       mapfile -t front_pids < <(bench_pid_tree "$FRONT_PID")  # workers started meanwhile count too
       cpu=$(($(bench_cpu_ticks "${front_pids[@]}") - cpu0))
+      bench_stop "$CPU_SERIES_PID"; bench_forget "$CPU_SERIES_PID"
       rss=$(bench_hwm_kib "${front_pids[@]}")
       [[ -n $TIMER_PID ]] && { bench_stop "$TIMER_PID"; bench_forget "$TIMER_PID"; }
       left="-"
@@ -484,7 +531,7 @@ for scenario in "$@"; do
         tail -n 20 "$dir/storm.log" >&2
         bench_die "storm failed on $name against $system (exit $rc)"
       fi
-      figures "$report" "$left" "$cpu" "$rss" > "$dir/figures.json"
+      figures "$report" "$left" "$cpu" "$rss" $(attack_cost "$report" "$dir/cpu.tsv") > "$dir/figures.json"
       cat "$dir/figures.json" >> "$SCEN_DIR/$system.figures.jsonl"
       REPORTS[$system]+=" $report"
       if ((AFTER_SECONDS > 0)); then
@@ -499,6 +546,11 @@ for scenario in "$@"; do
   if ((AFTER_SECONDS > 0)); then
     table+=$'\n\n'"Legit success and p99 in each of the first $AFTER_SECONDS s after the attack window:"
     for system in "${SYSTEM_LIST[@]}"; do table+="${AFTER[$system]}"; done
+  fi
+  if [[ $(jq -s 'map(.attack_us) | any(. != null)' "$SCEN_DIR/${SYSTEM_LIST[0]}.figures.jsonl") == true ]]; then
+    table+=$'\n\n'"Front CPU by phase, within each run: per legitimate request in the calm before the attack, and what the attack added (from its start to the run's end, over the calm's rate) per attack request offered$(if_rounds "; medians of $ROUNDS rounds, and each round's"):"$'\n\n'
+    table+="| system | CPU per legit request, calm | CPU per attack request offered | ÷ legit request | rounds |"$'\n'"|---|---:|---:|---:|---|"
+    for system in "${SYSTEM_LIST[@]}"; do table+=$'\n'"$(cost_row "$system" "$SCEN_DIR/$system.figures.jsonl")"; done
   fi
   if ((PHASES)); then
     table+=$'\n\n'"Legit p99 by phase: the median of the per-second p99s$(if_rounds " of all $ROUNDS rounds"):"$'\n\n'

@@ -281,6 +281,28 @@ bench_sampler_start() {
   BENCH_PIDS+=("$BENCH_LAST_PID")
 }
 
+# bench_cpu_ns PID...: the CPU time of every thread of PIDs so far, in nanoseconds (schedstat).
+bench_cpu_ns() {
+  local p
+  for p in "$@"; do cat /proc/"$p"/task/*/schedstat; done 2>/dev/null |
+    awk '{ s += $1 } END { printf "%.0f\n", s }'
+}
+
+# bench_cpu_series_start OUTFILE PID...: append "UNIX_MS CPU_NS" (bench_cpu_ns of PIDs) to OUTFILE
+# every 0.2 s, so a run's CPU can be split by phase. Stop it with bench_stop "$BENCH_LAST_PID".
+bench_cpu_series_start() {
+  local out=$1; shift
+  (
+    trap 'exit 0' TERM
+    while :; do
+      echo "$(date +%s%3N) $(bench_cpu_ns "$@")" >> "$out"
+      sleep 0.2
+    done
+  ) &
+  BENCH_LAST_PID=$!
+  BENCH_PIDS+=("$BENCH_LAST_PID")
+}
+
 # bench_forget PID: drop PID from BENCH_PIDS after it was stopped by hand.
 bench_forget() {
   local p
