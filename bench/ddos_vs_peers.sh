@@ -7,7 +7,11 @@
 # the amplification factor (upstream attempts per legitimate request, from the origin's per-source
 # counts: whole run and worst 5 s), for floodgate the rules still live at the end, and what the
 # defense cost the front: its CPU seconds over the storm (user+system of all its processes and
-# threads, nginx's master and workers summed) and its peak RSS (VmHWM, summed likewise).
+# threads, nginx's master and workers summed) and its peak RSS (VmHWM, summed likewise). Beside
+# it, the same CPU split at the storm's phases within each run (sampled every 0.2 s): per
+# legitimate request in the calm before the attack, and what the attack added per attack request
+# offered (attack_cost), so that a machine faster or slower from one run to the next does not
+# move the cost of a storm.
 #
 # A scenario may script the origin with comment lines (see examples/storms/origin-slowdown.yaml):
 #   # bench-origin: --concurrency 16           more `floodgate origin` options for its runs
@@ -29,7 +33,7 @@
 #   PER_IP_CONNS     the per-address connection cap given to nginx and HAProxy [10]
 #   FLOODGATE_CONFIG a `floodgate run -c` config for floodgate (its listener must be on
 #                    127.0.0.1:FRONT_PORT and its cluster point at ORIGIN_PORT, both substituted);
-#                    unset: the quick start (`floodgate run --listen --to`), i.e. no defense
+#                    unset: the quick start (`floodgate run --listen --to`), the shield's defaults
 #   TIME_SCALE       multiply every phase duration by this (0.5: half as long) [1]
 #   STORM_TASKSET SERVER_TASKSET  optional CPU lists (taskset -c) for storm / for origin+front
 #   FLOODGATE_BIN NGINX_BIN HAPROXY_BIN  binaries [build/release/floodgate, /usr/sbin/nginx,
