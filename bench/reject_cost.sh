@@ -227,9 +227,8 @@ kernel_drops() {
 # far, in nanoseconds (schedstat: clock ticks would be too coarse for the tarpit row's few
 # hundred answers).
 cpu_ns() {
-  local p
-  for p in $(bench_pid_tree "$1"); do cat /proc/"$p"/task/*/schedstat; done 2>/dev/null |
-    awk '{ s += $1 } END { printf "%.0f\n", s }'
+  # shellcheck disable=SC2046  # one PID per word
+  bench_cpu_ns $(bench_pid_tree "$1")
 }
 
 # counters PID: prints "CPU SOFTIRQ", the gateway's CPU (ns) and the machine's softirq time
