@@ -179,12 +179,23 @@ void DefenseLoop::tick(MonoTime now) {
     if (finding.started_at == now) recordFinding(finding);
     auto rule = shield::proposeRule(finding, now, proposalConfig());
     if (!rule) continue;
-    if (finding.kind == shield::FindingKind::kHeavySource) {
-      // The detector counted exactly what a rule on this one address would have matched, and
-      // the address either is known-good or is not: the shadow's evidence, already in hand.
+    // The detector counted what a rule on this one address, or this one fingerprint, would have
+    // matched this tick, and how much of it came from known-good clients (an address is
+    // known-good or not; a fingerprint's known-good requests have a sketch of their own, which
+    // never undercounts): the shadow's evidence, already in hand. For a fingerprint only when
+    // the rule challenges: an overcount then at worst narrows it to spare known-good clients,
+    // where a rate limit's collateral gate could refuse it outright.
+    const bool seen_whole =
+        finding.kind == shield::FindingKind::kHeavySource ||
+        (finding.kind == shield::FindingKind::kHeavyFingerprint &&
+         rule->action == shield::RuleAction::kChallenge);
+    if (seen_whole) {
       shield::RuleCounts seen;
       seen.matched = static_cast<uint64_t>(finding.rate * seconds + 0.5);
-      if (state_->knownGood().isKnownGood(finding.source, now)) {
+      if (finding.kind == shield::FindingKind::kHeavyFingerprint) {
+        seen.matched_known_good =
+            std::min(seen.matched, merged_.knownGoodWithFingerprint(finding.fingerprint));
+      } else if (state_->knownGood().isKnownGood(finding.source, now)) {
         seen.matched_known_good = seen.matched;
       }
       governor_->propose(*rule, finding.rate, now, &seen, elapsed);

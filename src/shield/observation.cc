@@ -29,7 +29,8 @@ WorkerObservation::WorkerObservation(const ObservationConfig& config, KnownGoodS
       refused_(config.top_k, config.sketch_width, config.sketch_depth, config.seed ^ 3),
       refused_prefixes_(config.top_k, config.sketch_width, config.sketch_depth, config.seed ^ 5),
       query_keys_(config.top_k, std::max(64u, config.sketch_width / 8), config.sketch_depth,
-                  config.seed ^ 4) {}
+                  config.seed ^ 4),
+      known_good_fingerprints_(std::max(256u, config.sketch_width / 2), 2, config.seed ^ 6) {}
 
 void WorkerObservation::recordRequest(const IpKey& source, uint64_t fingerprint, int route,
                                       bool known_good) {
@@ -50,6 +51,7 @@ void WorkerObservation::recordRequest(const IpKey& source, uint64_t fingerprint,
   distinct_prefixes_.add(prefix_key);
   const uint16_t route_tag = route >= 0 && route < 0xffff ? static_cast<uint16_t>(route) : 0xffff;
   fingerprints_.offer(fingerprint, route_tag);
+  if (known_good) known_good_fingerprints_.add(fingerprint);
   distinct_fingerprints_.add(mix64(fingerprint ^ config_.seed));
 }
 
@@ -110,7 +112,8 @@ bool WorkerObservation::merge(const WorkerObservation& other) {
   }
   if (!sources_.merge(other.sources_) || !prefixes_.merge(other.prefixes_) ||
       !fingerprints_.merge(other.fingerprints_) || !refused_.merge(other.refused_) ||
-      !refused_prefixes_.merge(other.refused_prefixes_) || !query_keys_.merge(other.query_keys_)) {
+      !refused_prefixes_.merge(other.refused_prefixes_) || !query_keys_.merge(other.query_keys_) ||
+      !known_good_fingerprints_.merge(other.known_good_fingerprints_)) {
     return false;  // unreachable: the shapes were checked above
   }
   total_ += other.total_;
@@ -153,6 +156,7 @@ void WorkerObservation::reset() {
   refused_prefixes_.reset();
   defied_holds_.reset();
   query_keys_.reset();
+  known_good_fingerprints_.reset();
   distinct_sources_.reset();
   distinct_prefixes_.reset();
   distinct_fingerprints_.reset();
@@ -162,6 +166,7 @@ size_t WorkerObservation::memoryBytes() const {
   return sizeof(*this) + sources_.sketch().memoryBytes() + prefixes_.sketch().memoryBytes() +
          fingerprints_.sketch().memoryBytes() + refused_.sketch().memoryBytes() +
          refused_prefixes_.sketch().memoryBytes() + query_keys_.sketch().memoryBytes() +
+         known_good_fingerprints_.memoryBytes() +
          6 * size_t{config_.top_k} * (8 + 4 + 4 + 4 + 8 + sizeof(IpPrefix));
 }
 

@@ -107,6 +107,11 @@ class WorkerObservation {
   double distinctSources() const { return distinct_sources_.estimate(); }
   double distinctPrefixes() const { return distinct_prefixes_.estimate(); }
   double distinctFingerprints() const { return distinct_fingerprints_.estimate(); }
+  // Known-good clients' requests with `fingerprint`, never an undercount: what a rule on that
+  // fingerprint would have matched of theirs (the collateral gate's evidence at once).
+  uint64_t knownGoodWithFingerprint(uint64_t fingerprint) const {
+    return known_good_fingerprints_.estimate(fingerprint);
+  }
 
   // The heavy-hitter keys: what a source's, prefix's or fingerprint's entry is filed under.
   uint64_t sourceKey(const IpKey& key) const { return hashKey(key, config_.seed); }
@@ -142,6 +147,7 @@ class WorkerObservation {
   HeavyHitters<IpPrefix> refused_prefixes_;
   DefiedHolds defied_holds_;
   HeavyHitters<uint8_t> query_keys_;  // a narrower sketch: a service has a few dozen keys
+  CountMinSketch known_good_fingerprints_;  // known-good requests only: a narrow sketch too
   DistinctCount distinct_sources_;
   DistinctCount distinct_prefixes_;
   DistinctCount distinct_fingerprints_;

@@ -107,6 +107,23 @@ TEST(WorkerObservation, MergeFindsAHitterSpreadOverWorkers) {
   EXPECT_EQ(merged.totalRequests(), 220u);
 }
 
+// A fingerprint's known-good requests, counted apart: the collateral a rule on it would have had,
+// summed over workers, never under the true count, cleared with the rest.
+TEST(WorkerObservation, CountsKnownGoodRequestsByFingerprintAcrossWorkers) {
+  WorkerObservation a, b, merged;
+  for (int i = 0; i < 30; ++i) a.recordRequest(v4(0x0a000001), 7, 0, /*known_good=*/true);
+  for (int i = 0; i < 12; ++i) b.recordRequest(v4(0x0a000002), 7, 0, /*known_good=*/true);
+  for (uint32_t i = 0; i < 500; ++i) b.recordRequest(v4(0x42000000 + i), 7, 0);  // strangers
+  for (uint32_t i = 0; i < 200; ++i) a.recordRequest(v4(0x0a000003), 1000 + i, 0, true);
+  ASSERT_TRUE(merged.merge(a));
+  ASSERT_TRUE(merged.merge(b));
+  EXPECT_GE(merged.knownGoodWithFingerprint(7), 42u);
+  EXPECT_LE(merged.knownGoodWithFingerprint(7), 44u);  // 200 other keys in 2048 columns
+  EXPECT_EQ(merged.knownGoodWithFingerprint(8), 0u);   // strangers' or nobody's: none
+  merged.reset();
+  EXPECT_EQ(merged.knownGoodWithFingerprint(7), 0u);
+}
+
 TEST(WorkerObservation, ServerErrorsCountPerRouteAndMerge) {
   WorkerObservation a, b, merged;
   a.recordResponse(v4(1), 500, milliseconds(5), true, MonoTime{}, 2);

@@ -616,11 +616,28 @@ TEST(ShieldDetectorTest, ChallengedFloodIsStoppedWhileUsersPass) {
   EXPECT_GE(report["legit"]["success"].get<double>(), 0.99) << run.out;
   EXPECT_EQ(derived["collateral_users"].get<int>(), 0) << run.out;
   // Over the whole 10 s attack phase: found within ~0.6 s, the challenge is enforced for every
-  // matching client after its 0.5 s shadow (no canary for a challenge).
+  // matching client in the tick it is found (the detector's own counts are its shadow's
+  // evidence, and a challenge needs no canary).
   EXPECT_LE(derived["attack_admitted_share"].get<double>(), 0.20) << run.out;
+  const std::string log = gw.process->stderrText();
+  std::smatch proposed, enforced;
+  ASSERT_TRUE(std::regex_search(
+      log, proposed, std::regex(R"((\S+) info governor: rule #(\d+) proposed \(fingerprint)")))
+      << log;
+  ASSERT_TRUE(std::regex_search(
+      log, enforced,
+      std::regex("(\\S+) info governor: rule #" + proposed[2].str() + " enforced \\(fingerprint")))
+      << log;
+  // Both moves are one call on the control thread: the same millisecond, or the next one.
+  auto millisOfDay = [](const std::string& stamp) {  // "2026-11-26T11:28:41.405Z"
+    return ((std::stoi(stamp.substr(11, 2)) * 60 + std::stoi(stamp.substr(14, 2))) * 60 +
+            std::stoi(stamp.substr(17, 2))) * 1000 + std::stoi(stamp.substr(20, 3));
+  };
+  EXPECT_LE(millisOfDay(enforced[1].str()) - millisOfDay(proposed[1].str()), 100)
+      << proposed[0] << " ... " << enforced[0];
   // The flood was answered with the challenge's redirect, which it does not follow.
   EXPECT_GT(report["attack"]["counts"]["status_3xx"].get<uint64_t>(), 0u) << run.out;
-  EXPECT_NE(gw.process->stderrText().find("challenge"), std::string::npos);
+  EXPECT_NE(log.find("challenge"), std::string::npos);
 }
 
 // Origin protection end to end: regulars (known-good after their calm seconds) and then a crowd
