@@ -10,9 +10,12 @@ size_t wholeSecond(Duration d) {
   return static_cast<size_t>(std::chrono::duration_cast<std::chrono::seconds>(d).count());
 }
 
+// Under 5% of what got out reached the origin; or none did, whatever got out (a flood held back
+// entirely, nothing out, nothing in).
 bool mitigated(const AttackSample& s) {
   return s.admitted &&
-         static_cast<double>(*s.admitted) < kMitigatedShare * static_cast<double>(s.offered);
+         (*s.admitted == 0 ||
+          static_cast<double>(*s.admitted) < kMitigatedShare * static_cast<double>(s.offered));
 }
 
 }  // namespace
@@ -33,15 +36,16 @@ AttackWindow attackWindowOf(const std::vector<Phase>& phases) {
 std::optional<double> timeToMitigate(const std::vector<AttackSample>& window) {
   bool asked = false;
   uint64_t peak = 0;
+  auto meant = [](const AttackSample& s) { return std::max(s.offered, s.due); };
   for (const auto& s : window) {
     asked = asked || s.admitted.has_value();
-    peak = std::max(peak, s.offered);
+    peak = std::max(peak, meant(s));
   }
   if (!asked || peak == 0) return std::nullopt;
   // Only seconds when the attack is on count: a pulse's pause (or the straggling end of a
   // burst) neither proves nor disproves a mitigation.
   auto on = [&](const AttackSample& s) {
-    return static_cast<double>(s.offered) >= kQuietShare * static_cast<double>(peak);
+    return static_cast<double>(meant(s)) >= kQuietShare * static_cast<double>(peak);
   };
   std::optional<size_t> first_good;
   for (size_t i = window.size(); i-- > 0;) {

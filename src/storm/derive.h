@@ -17,13 +17,16 @@
 namespace floodgate::storm {
 
 constexpr double kMitigatedShare = 0.05;
-// A second whose offered attack is under this share of the window's peak counts as "off".
+// A second whose attack is under this share of the window's peak counts as "off". What counts
+// is what the attack meant to send (its schedule), not what it got out: a flood the target holds
+// back (a tarpit that stops reading its connections) is still on.
 constexpr double kQuietShare = 0.05;
 
 // One second of the attack window.
 struct AttackSample {
   uint64_t offered = 0;              // attack requests attempted in this second
   std::optional<uint64_t> admitted;  // of them, reached the origin (unknown: not asked)
+  uint64_t due = 0;  // requests its schedule made due, sent or not (0: as many as offered)
 };
 
 // One second of legitimate traffic.

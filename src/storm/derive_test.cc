@@ -43,6 +43,20 @@ TEST(TimeToMitigate, PulsePausesAreNeutral) {
   EXPECT_EQ(timeToMitigate(attack({{0, 0}, {0, 0}})), std::nullopt);
 }
 
+TEST(TimeToMitigate, AFloodHeldBackIsStillOn) {
+  // A flood of 4,000 due a second whose connections the target stops reading after its first
+  // second: 32 a second get out, none in. Those seconds are mitigated, not a pause.
+  std::vector<AttackSample> w = {{2200, 900, 4000}, {32, 0, 4000}, {32, 0, 4000}, {1200, 0, 4000}};
+  EXPECT_EQ(timeToMitigate(w), 1.0);
+  w[2] = {32, 32, 4000};  // all that got out got in: not mitigated
+  EXPECT_EQ(timeToMitigate(w), 3.0);
+  // Measured by what got out alone, the held seconds would have been pauses.
+  EXPECT_EQ(timeToMitigate({{2200, 900}, {32, 0}, {32, 0}, {1200, 0}}), 3.0);
+  // Held back entirely (its connections dropped at the SYN): nothing out, nothing in.
+  EXPECT_EQ(timeToMitigate({{4000, 1300, 4000}, {0, 0, 4000}, {0, 0, 4000}, {2400, 0, 4000}}),
+            1.0);
+}
+
 TEST(TimeToMitigate, UnknownWithoutTheOrigin) {
   std::vector<AttackSample> w = {{1000, std::nullopt}, {1000, std::nullopt}};
   EXPECT_EQ(timeToMitigate(w), std::nullopt);

@@ -163,7 +163,8 @@ RunSummary summarize(const Scenario& s, const RunRecord& r) {
     std::vector<AttackSample> attack;
     for (size_t i = out.window.start; i < out.window.end && i < r.seconds.size(); ++i) {
       const SecondRow& row = r.seconds[i];
-      attack.push_back({row.attack(s).attempted(), row.attackAdmitted(r.ranges)});
+      const Counters c = row.attack(s);
+      attack.push_back({c.attempted(), row.attackAdmitted(r.ranges), c[Count::kScheduled]});
     }
     if (r.origin_asked) out.time_to_mitigate_s = timeToMitigate(attack);
     if (out.window.start > 0) {
