@@ -193,6 +193,12 @@ struct KernelDrop {
   double prefix_rate = 20;     // refused requests per second in one network...
   double prefix_share = 0.99;  // ...at least this share of its requests...
   int prefix_after = 1;        // ...for this many seconds of ticks in a row: dropped
+  // After a network's penalty, a probation as long: one of its sources in prefix_probation
+  // passes the kernel drop (the same ones throughout), so a flood's connections held at the SYN
+  // come back a few at a time instead of all at once; refused again (over prefix_rate /
+  // prefix_probation), the network is back on the ladder at once, served, it is let go. 0 or 1:
+  // none (a network is let go whole when its penalty ends). A power of two up to 256.
+  int prefix_probation = 8;
 };
 
 struct Shield {

@@ -17,7 +17,7 @@ const std::vector<std::string> kShieldKeys = {
 const std::vector<std::string> kKernelDropKeys = {
     "enabled", "max_entries", "escalate", "escalate_rate", "escalate_after", "penalty",
     "max_penalty", "forgive_after", "escalate_prefixes", "prefix_rate", "prefix_share",
-    "prefix_after"};
+    "prefix_after", "prefix_probation"};
 const std::vector<std::string> kChallengeKeys = {"cookie_ttl", "rotation", "cookie_name",
                                                  "prefix_v4", "prefix_v6"};
 const std::vector<std::string> kOriginProtectionKeys = {
@@ -158,6 +158,12 @@ void readKernelDrop(const YAML::Node& node, KernelDrop* k, ProblemList& problems
   readBool(f, "escalate_prefixes", &k->escalate_prefixes);
   rate("prefix_rate", &k->prefix_rate, "20 or 20/s");
   f.integer("prefix_after", &k->prefix_after, 1, 3600);
+  if (f.integer("prefix_probation", &k->prefix_probation, 0, 256) &&
+      (k->prefix_probation & (k->prefix_probation - 1)) != 0) {
+    f.add(f.where("prefix_probation"),
+          f.subject("prefix_probation") + " must be 0 or a power of two up to 256 (one source in " +
+              "that many passes), e.g. 8");
+  }
   readNumber(f, "prefix_share", 0.5, 1,
              "must be a share from 0.5 to 1 (e.g. 0.99: 99 in 100 of its requests refused)",
              &k->prefix_share);

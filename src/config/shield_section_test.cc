@@ -132,6 +132,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"shield:\n  kernel_drop: { prefix_share: 0.2 }\n", "from 0.5 to 1", 7},
         BadCase{"shield:\n  kernel_drop: { prefix_share: most }\n", "from 0.5 to 1", 7},
         BadCase{"shield:\n  kernel_drop: { prefix_after: 0 }\n", "prefix_after", 7},
+        BadCase{"shield:\n  kernel_drop: { prefix_probation: 6 }\n", "a power of two", 7},
+        BadCase{"shield:\n  kernel_drop: { prefix_probation: 512 }\n", "prefix_probation", 7},
         BadCase{"shield:\n  kernel_drop: { escalate_prefixes: maybe }\n",
                 "must be true or false", 7},
         BadCase{"shield:\n  tarpit_after: -1\n", "tarpit_after", 7},
@@ -151,7 +153,7 @@ TEST(ShieldSection, KernelDrop) {
       "  kernel_drop: { enabled: false, max_entries: 1000, escalate: no, escalate_rate: 600/m,\n"
       "                 escalate_after: 5, penalty: 30s, max_penalty: 1h, forgive_after: 2h,\n"
       "                 escalate_prefixes: false, prefix_rate: 120/m, prefix_share: 0.9,\n"
-      "                 prefix_after: 4 }\n");
+      "                 prefix_after: 4, prefix_probation: 16 }\n");
   ASSERT_TRUE(r.ok()) << r.describeProblems();
   const KernelDrop& k = r.config->shield.kernel_drop;
   EXPECT_FALSE(k.enabled);
@@ -166,6 +168,8 @@ TEST(ShieldSection, KernelDrop) {
   EXPECT_DOUBLE_EQ(k.prefix_rate, 2);
   EXPECT_DOUBLE_EQ(k.prefix_share, 0.9);
   EXPECT_EQ(k.prefix_after, 4);
+  EXPECT_EQ(k.prefix_probation, 16);
+  EXPECT_EQ(defaults.config->shield.kernel_drop.prefix_probation, 8);
 }
 
 TEST(ShieldSection, ChallengeAndOriginProtection) {

@@ -13,8 +13,8 @@ Duration Escalation::penaltyFor(int strike) const {
 void Escalation::forget(MonoTime now) {
   for (auto it = tracks_.begin(); it != tracks_.end();) {
     const Track& t = it->second;
-    bool idle =
-        now >= t.until && now >= t.defied_until && now - t.last_over >= config_.forgive_after;
+    bool idle = now >= t.probation_until && now >= t.until && now >= t.defied_until &&
+                now - t.last_over >= config_.forgive_after;
     it = idle ? tracks_.erase(it) : std::next(it);
   }
 }
@@ -33,6 +33,7 @@ void Escalation::over(const shield::IpKey& source, Track& t, double rate, bool d
   t.streak = 0;
   ++t.strikes;
   t.until = now + penaltyFor(t.strikes);
+  t.probation_until = config_.prefix_probation > 1 ? t.until + penaltyFor(t.strikes) : t.until;
   begun->push_back({source, t.until, t.strikes, rate, defied});
 }
 
@@ -49,9 +50,13 @@ std::vector<Escalation::Penalty> Escalation::tick(const std::vector<Refusals>& r
   for (const auto& r : refused) {
     double rate = static_cast<double>(r.count) / seconds;
     bool defied = r.defied_until != MonoTime{};
-    if (rate < config_.escalate_rate && !defied) continue;
-    if (known_good && known_good(r.source)) continue;  // refused, maybe; dropped, never
     auto it = tracks_.find(r.source);
+    // On probation only one of its sources in prefix_probation gets through to be refused.
+    const double needed = it != tracks_.end() && onProbation(it->second, now)
+                              ? config_.escalate_rate / config_.prefix_probation
+                              : config_.escalate_rate;
+    if (rate < needed && !defied) continue;
+    if (known_good && known_good(r.source)) continue;  // refused, maybe; dropped, never
     if (it == tracks_.end()) {
       if (tracks_.size() >= kMaxTracked) continue;  // full of worse offenders: next tick
       it = tracks_.emplace(r.source, Track{}).first;
@@ -77,6 +82,21 @@ std::vector<Escalation::Penalty> Escalation::active(MonoTime now) const {
     if (now < t.until) out.push_back({source, t.until, t.strikes, t.rate, t.defied});
   }
   return out;
+}
+
+std::vector<Escalation::Penalty> Escalation::probation(MonoTime now) const {
+  std::vector<Penalty> out;
+  for (const auto& [source, t] : tracks_) {
+    if (onProbation(t, now)) out.push_back({source, t.probation_until, t.strikes, t.rate, false});
+  }
+  return out;
+}
+
+bool Escalation::release(const shield::IpKey& source, MonoTime now) {
+  auto it = tracks_.find(source);
+  if (it == tracks_.end() || !onProbation(it->second, now)) return false;
+  it->second.probation_until = now;
+  return true;
 }
 
 }  // namespace floodgate::kernel

@@ -5,6 +5,10 @@
 // on each repeat up to `max_penalty` (a repeat needs one tick over, not escalate_after),
 // forgotten once the source has stayed clean for `forgive_after`. Never a known-good client,
 // never one that waits out its Retry-After. Bounded: at most kMaxTracked sources.
+// Networks (prefix_probation > 1): a penalty served is followed by a probation as long, in which
+// the kernel lets one source in prefix_probation through. A flood's stalled connections then
+// come back a few at a time, not all at once: one tick over escalate_rate / prefix_probation
+// puts the network back (the next penalty); a tick in which it is served ends the probation.
 // Deterministic (the caller passes the time): control thread only.
 #pragma once
 
@@ -48,6 +52,10 @@ class Escalation {
                             const KnownGood& known_good);
   // The penalties running at `now`.
   std::vector<Penalty> active(MonoTime now) const;
+  // The probations running at `now` (`until`: its end), each after a penalty it follows.
+  std::vector<Penalty> probation(MonoTime now) const;
+  // The subject was served in this tick: its probation, if one runs, ends now (true).
+  bool release(const shield::IpKey& source, MonoTime now);
   size_t tracked() const { return tracks_.size(); }
   int ticksToEscalate() const { return config_.escalate_after; }
 
@@ -58,11 +66,15 @@ class Escalation {
     int strikes = 0;         // penalties since it was last forgiven
     MonoTime last_over{};
     MonoTime until{};         // its penalty runs while now < until
+    MonoTime probation_until{};  // then its probation, while now < probation_until
     MonoTime defied_until{};  // the latest end of a tarpit hold it defied
     double rate = 0;
     bool defied = false;  // in the last tick it was over
   };
   Duration penaltyFor(int strike) const;
+  bool onProbation(const Track& t, MonoTime now) const {
+    return now >= t.until && now < t.probation_until;
+  }
   void forget(MonoTime now);
   // The source was over in this tick; a penalty if that makes escalate_after in a row.
   void over(const shield::IpKey& source, Track& t, double rate, bool defied, MonoTime now,

@@ -16,6 +16,7 @@ config::KernelDrop drop() {
   c.penalty = std::chrono::seconds(10);
   c.max_penalty = std::chrono::seconds(30);
   c.forgive_after = std::chrono::seconds(100);
+  c.prefix_probation = 0;  // a source's ladder (DefenseLoop's escalationFor)
   return c;
 }
 
@@ -161,6 +162,45 @@ TEST(Escalation, ADefiantKnownGoodClientIsNeverEscalated) {
         e.tick({{key("10.0.0.7"), 3, at(i) + std::chrono::seconds(5)}}, 1, at(i), good).empty());
   }
   EXPECT_TRUE(e.active(at(10)).empty());
+}
+
+// A network's ladder: after each penalty a probation as long, in which a tick over an eighth of
+// the rate (what one source in eight makes of the flood) puts it back at once, and a tick in
+// which it is served lets it go.
+TEST(Escalation, APenaltyIsFollowedByAProbationAsLong) {
+  config::KernelDrop c = drop();
+  c.prefix_probation = 8;
+  Escalation e(c);
+  ASSERT_EQ(run(e, "10.0.5.0", 100, 0, 3).size(), 1u);  // at 2, until 12
+  EXPECT_TRUE(e.probation(at(11)).empty());           // the penalty itself
+  ASSERT_EQ(e.probation(at(12)).size(), 1u);
+  EXPECT_EQ(e.probation(at(12))[0].until, at(22));
+  EXPECT_EQ(e.probation(at(12))[0].strike, 1);
+  EXPECT_TRUE(e.active(at(12)).empty());
+  // 7 a second: under the 50 that took it there, over the 6.25 that probation asks.
+  auto again = run(e, "10.0.5.0", 7, 12, 1);
+  ASSERT_EQ(again.size(), 1u);
+  EXPECT_EQ(again[0].strike, 2);
+  EXPECT_EQ(again[0].until, at(32));
+  EXPECT_TRUE(e.probation(at(31)).empty());
+  ASSERT_EQ(e.probation(at(32)).size(), 1u);
+  EXPECT_EQ(e.probation(at(32))[0].until, at(52));
+  // 6 a second: under it; served in the next tick: let go, and a release is no penalty.
+  EXPECT_TRUE(run(e, "10.0.5.0", 6, 32, 1).empty());
+  EXPECT_FALSE(e.release(key("10.0.9.0"), at(33)));  // never on probation
+  EXPECT_TRUE(e.release(key("10.0.5.0"), at(33)));
+  EXPECT_TRUE(e.probation(at(33)).empty());
+  EXPECT_FALSE(e.release(key("10.0.5.0"), at(34)));
+  EXPECT_TRUE(run(e, "10.0.5.0", 7, 34, 1).empty());  // the full rate again, from here
+  EXPECT_EQ(run(e, "10.0.5.0", 50, 35, 1).size(), 1u);  // still a repeat offender: at once
+}
+
+TEST(Escalation, NoProbationWhenItIsOff) {
+  Escalation e(drop());  // prefix_probation 0, as for sources
+  ASSERT_EQ(run(e, "10.0.0.1", 100, 0, 3).size(), 1u);
+  EXPECT_TRUE(e.probation(at(12)).empty());
+  EXPECT_TRUE(run(e, "10.0.0.1", 7, 12, 1).empty());
+  EXPECT_FALSE(e.release(key("10.0.0.1"), at(13)));
 }
 
 }  // namespace

@@ -96,7 +96,8 @@ void KernelBlocklist::uninstall(const shield::IpPrefix& prefix, const Installed&
   (void)filter_->remove(prefix);
 }
 
-bool KernelBlocklist::install(const shield::IpPrefix& prefix, DropReason reason, uint64_t owner) {
+bool KernelBlocklist::install(const shield::IpPrefix& prefix, DropReason reason, uint64_t owner,
+                              uint16_t pass_mask) {
   if (installed_.count(prefix) != 0) return true;
   uint32_t slot = kBlocklistSlot;
   if (reason != DropReason::kBlocklist) {
@@ -108,7 +109,7 @@ bool KernelBlocklist::install(const shield::IpPrefix& prefix, DropReason reason,
       filter_->resetSlot(slot);
     }
   }
-  Status s = filter_->add(prefix, slot);
+  Status s = filter_->add(prefix, slot, pass_mask);
   if (!s.ok()) {
     if (slot >= kFirstFreeSlot) free_slots_.push_back(slot);
     if (!full_logged_) {
@@ -118,7 +119,7 @@ bool KernelBlocklist::install(const shield::IpPrefix& prefix, DropReason reason,
     }
     return false;
   }
-  installed_.emplace(prefix, Installed{reason, owner, slot, 0});
+  installed_.emplace(prefix, Installed{reason, owner, slot, 0, pass_mask});
   return true;
 }
 
@@ -165,18 +166,23 @@ void KernelBlocklist::sync(const std::vector<Entry>& dynamic, MonoTime now) {
   }
   // Out first: what is no longer wanted, or wanted for another reason or owner.
   for (auto it = installed_.begin(); it != installed_.end();) {
-    const Installed& e = it->second;
+    Installed& e = it->second;
     auto w = wanted.find(it->first);
     bool keep = e.reason == DropReason::kBlocklist ||
                 (w != wanted.end() && w->second->reason == e.reason && w->second->owner == e.owner);
     if (keep) {
+      // A penalty that became a probation (or back): the same entry and slot, updated in place.
+      if (w != wanted.end() && w->second->pass_mask != e.pass_mask &&
+          filter_->add(it->first, e.slot, w->second->pass_mask).ok()) {
+        e.pass_mask = w->second->pass_mask;
+      }
       ++it;
     } else {
       uninstall(it->first, e);
       it = installed_.erase(it);
     }
   }
-  for (const auto& [prefix, e] : wanted) (void)install(prefix, e->reason, e->owner);
+  for (const auto& [prefix, e] : wanted) (void)install(prefix, e->reason, e->owner, e->pass_mask);
   entries_.store(installed_.size(), std::memory_order_relaxed);
 }
 

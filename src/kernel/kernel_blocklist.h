@@ -36,6 +36,7 @@ class KernelBlocklist {
     shield::IpPrefix prefix;
     DropReason reason = DropReason::kRule;
     uint64_t owner = 0;
+    uint16_t pass_mask = 0;  // a network on probation: one source in pass_mask + 1 passes
   };
 
   // Loads the filter unless `config.enabled` is false.
@@ -75,10 +76,12 @@ class KernelBlocklist {
     uint64_t owner;
     uint32_t slot;
     uint64_t seen = 0;  // the slot's count when last read (individual slots)
+    uint16_t pass_mask = 0;
   };
   static uint32_t overflowSlot(DropReason reason) { return 1 + static_cast<uint32_t>(reason); }
   void syncStatic(MonoTime now);  // with mu_ held
-  bool install(const shield::IpPrefix& prefix, DropReason reason, uint64_t owner);
+  bool install(const shield::IpPrefix& prefix, DropReason reason, uint64_t owner,
+               uint16_t pass_mask = 0);
   void uninstall(const shield::IpPrefix& prefix, const Installed& entry);
   uint64_t readShared(uint32_t slot);
 

@@ -134,11 +134,18 @@ class Program {
   std::vector<Fixup> fixups_;
 };
 
+// An entry's value: its counter slot in the low 16 bits, its pass mask in the high 16.
+constexpr uint32_t kSlotBits = 0xffff;
+// The sample's mix: the address word (host order; an IPv6 address's last) xor the slot, times
+// a 32-bit golden-ratio constant, bits 16 and up against the mask.
+constexpr uint32_t kSampleMix = 0x9e3779b1u;
+
 // Stack layout (below r10): the IPv4 key at -8, the IPv6 key at -24, the counter slot at -28.
+// r6: the skb; r7: the address word the sample is drawn on (callee-saved across the helpers).
 std::vector<bpf_insn> filterProgram(int v4_map, int v6_map, int counters) {
   Program p;
   const int v4 = p.label(), v6 = p.label(), lookup = p.label(), pass = p.label(),
-            drop = p.label();
+            drop = p.label(), count = p.label();
   p.movReg(6, 1);  // BPF_LD_ABS reads the skb in r6
   p.loadNet(BPF_B, 0);
   p.op(BPF_ALU64 | BPF_RSH | BPF_K, 0, 0, 0, 4);  // the IP version
@@ -150,6 +157,7 @@ std::vector<bpf_insn> filterProgram(int v4_map, int v6_map, int counters) {
 
   p.bind(v4);
   p.loadNet(BPF_W, 12);  // saddr
+  p.op(BPF_ALU | BPF_MOV | BPF_X, 7, 0, 0, 0);
   p.toBe32(0);
   p.storeReg(BPF_W, 10, -4, 0);
   p.storeImm(BPF_W, 10, -8, 32);
@@ -161,6 +169,7 @@ std::vector<bpf_insn> filterProgram(int v4_map, int v6_map, int counters) {
   p.bind(v6);
   for (int i = 0; i < 4; ++i) {
     p.loadNet(BPF_W, 8 + 4 * i);  // saddr, a word at a time
+    if (i == 3) p.op(BPF_ALU | BPF_MOV | BPF_X, 7, 0, 0, 0);
     p.toBe32(0);
     p.storeReg(BPF_W, 10, static_cast<int16_t>(-20 + 4 * i), 0);
   }
@@ -172,7 +181,18 @@ std::vector<bpf_insn> filterProgram(int v4_map, int v6_map, int counters) {
   p.bind(lookup);
   p.call(BPF_FUNC_map_lookup_elem);
   p.jump(BPF_JEQ, 0, 0, pass);
-  p.load(BPF_W, 1, 0, 0);  // the entry's counter slot
+  p.load(BPF_W, 1, 0, 0);  // the entry's value
+  p.op(BPF_ALU | BPF_MOV | BPF_X, 2, 1, 0, 0);
+  p.op(BPF_ALU | BPF_RSH | BPF_K, 2, 0, 0, 16);  // its pass mask
+  p.op(BPF_ALU | BPF_AND | BPF_K, 1, 0, 0, kSlotBits);  // its counter slot
+  p.jump(BPF_JEQ, 2, 0, count);
+  p.op(BPF_ALU | BPF_MOV | BPF_X, 3, 7, 0, 0);
+  p.op(BPF_ALU | BPF_XOR | BPF_X, 3, 1, 0, 0);
+  p.op(BPF_ALU | BPF_MUL | BPF_K, 3, 0, 0, static_cast<int32_t>(kSampleMix));
+  p.op(BPF_ALU | BPF_RSH | BPF_K, 3, 0, 0, 16);
+  p.op(BPF_ALU | BPF_AND | BPF_X, 3, 2, 0, 0);
+  p.jump(BPF_JEQ, 3, 0, pass);  // in the sample
+  p.bind(count);
   p.storeReg(BPF_W, 10, -28, 1);
   p.loadMap(1, counters);
   p.movReg(2, 10);
@@ -275,13 +295,25 @@ auto withKey(const shield::IpPrefix& prefix, int v4, int v6, Fn&& fn) {
 }
 }  // namespace
 
-Status SocketFilter::add(const shield::IpPrefix& prefix, uint32_t slot) {
+bool SocketFilter::passes(const shield::IpKey& source, uint32_t slot, uint16_t pass_mask) {
+  if (pass_mask == 0) return false;
+  uint8_t bytes[16];
+  source.toBytes(bytes);
+  const uint8_t* word = bytes + 12;  // IPv4 (mapped) or an IPv6 address's last word
+  uint32_t x = (uint32_t{word[0]} << 24) | (uint32_t{word[1]} << 16) |
+               (uint32_t{word[2]} << 8) | word[3];
+  x = (x ^ (slot & kSlotBits)) * kSampleMix;
+  return ((x >> 16) & pass_mask) == 0;
+}
+
+Status SocketFilter::add(const shield::IpPrefix& prefix, uint32_t slot, uint16_t pass_mask) {
   if (slot >= kSlots) return failed("counter slot out of range");
+  const uint32_t value = slot | (uint32_t{pass_mask} << 16);
   return withKey(prefix, v4_.get(), v6_.get(), [&](int map, const void* key) -> Status {
     bpf_attr attr{};
     attr.map_fd = static_cast<uint32_t>(map);
     attr.key = reinterpret_cast<uint64_t>(key);
-    attr.value = reinterpret_cast<uint64_t>(&slot);
+    attr.value = reinterpret_cast<uint64_t>(&value);
     attr.flags = BPF_ANY;
     if (sysBpf(BPF_MAP_UPDATE_ELEM, &attr) != 0) {
       return failed(bpfError("bpf(BPF_MAP_UPDATE_ELEM)"));

@@ -2,7 +2,10 @@
 // sockets, that looks each packet's source address up in two longest-prefix-match maps (IPv4,
 // IPv6) and drops it on a match; on a TCP listener that is the SYN, so a blocked source never
 // gets a connection and floodgate never sees it. Every entry names a counter slot, and the
-// filter counts its drops there (a per-CPU array: no shared cache line in the softirq).
+// filter counts its drops there (a per-CPU array: no shared cache line in the softirq). An
+// entry may let a sample of its sources through (a network on probation): those whose address,
+// mixed with the entry's slot, has its `pass_mask` bits clear — the same sources for as long as
+// the entry keeps its slot, so a passed client's connection is never cut half-way.
 // Written with the raw bpf(2) syscall, no libbpf. Control side only, not thread-safe.
 #pragma once
 
@@ -28,9 +31,12 @@ class SocketFilter {
 
   // SO_ATTACH_BPF on a socket (every SO_REUSEPORT listener needs its own call).
   Status attach(int fd) const;
-  // Drops packets from `prefix` (IPv4-mapped prefixes go to the IPv4 map), counting in `slot`.
-  // Adding a prefix already present moves it to the new slot.
-  Status add(const shield::IpPrefix& prefix, uint32_t slot);
+  // Drops packets from `prefix` (IPv4-mapped prefixes go to the IPv4 map), counting in `slot`;
+  // with a `pass_mask` (2^k - 1), lets one source in 2^k of it through. Adding a prefix already
+  // present updates it in place (no moment when it is not in the map).
+  Status add(const shield::IpPrefix& prefix, uint32_t slot, uint16_t pass_mask = 0);
+  // Whether an entry with `slot` and `pass_mask` lets `source` through: what the filter decides.
+  static bool passes(const shield::IpKey& source, uint32_t slot, uint16_t pass_mask);
   // Lets `prefix` through again; true when it was present.
   bool remove(const shield::IpPrefix& prefix);
   // Drops counted in `slot` since creation (or the last resetSlot), summed over CPUs.

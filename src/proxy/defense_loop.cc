@@ -31,10 +31,16 @@ shield::DetectorConfig detectorConfig(Duration tick) {
 }
 
 // Escalation counts ticks over the rate; its `escalate_after` is a number of 1 s ticks.
-config::KernelDrop escalationFor(config::KernelDrop config, Duration tick) {
+config::KernelDrop ticksFor(config::KernelDrop config, Duration tick) {
   config.escalate_after =
       static_cast<int>(ticksIn(std::chrono::seconds(config.escalate_after), tick));
   return config;
+}
+
+// The sources' escalation: one address is all or nothing, so no probation.
+config::KernelDrop escalationFor(config::KernelDrop config, Duration tick) {
+  config.prefix_probation = 0;
+  return ticksFor(config, tick);
 }
 
 // The networks' escalation: the same ladder on the prefix_ settings.
@@ -42,7 +48,7 @@ config::KernelDrop prefixEscalationFor(config::KernelDrop config, Duration tick)
   config.escalate = config.escalate && config.escalate_prefixes;
   config.escalate_rate = config.prefix_rate;
   config.escalate_after = config.prefix_after;
-  return escalationFor(config, tick);
+  return ticksFor(config, tick);
 }
 
 shield::ProposalConfig proposalConfig() {
@@ -84,8 +90,14 @@ DefenseLoop::DefenseLoop(std::vector<Worker*> workers, ShieldState* state,
 
 void DefenseLoop::setEscalation(const config::KernelDrop& config) {
   escalation_.setConfig(escalationFor(config, tick_));
-  network_escalation_.setConfig(prefixEscalationFor(config, tick_));
+  config::KernelDrop networks = prefixEscalationFor(config, tick_);
+  // Without the kernel there is no sample to let through: a network is let go whole.
+  if (kernel_ == nullptr || !kernel_->active()) networks.prefix_probation = 0;
+  network_escalation_.setConfig(networks);
   prefix_share_ = config.prefix_share;
+  probation_mask_ = networks.prefix_probation > 1
+                        ? static_cast<uint16_t>(networks.prefix_probation - 1)
+                        : 0;
 }
 
 DefenseLoop::~DefenseLoop() { stop(); }
@@ -316,8 +328,17 @@ nlohmann::json DefenseLoop::kernelSummary(MonoTime now) const {
          {"strike", e.penalty.strike},
          {"seconds_left", std::chrono::duration<double>(e.penalty.until - now).count()}});
   }
+  nlohmann::json probation = nlohmann::json::array();
+  for (const auto& p : network_escalation_.probation(now)) {
+    probation.push_back(
+        {{"prefix", networkOf(p.source).toString()},
+         {"strike", p.strike},
+         {"passes", fmt::format("1 in {}", probation_mask_ + 1)},
+         {"seconds_left", std::chrono::duration<double>(p.until - now).count()}});
+  }
   nlohmann::json out = {{"active", kernel_ != nullptr && kernel_->active()},
-                        {"escalated", std::move(escalated)}};
+                        {"escalated", std::move(escalated)},
+                        {"probation", std::move(probation)}};
   if (kernel_ != nullptr) {
     out["entries"] = kernel_->entries();
     if (!kernel_->active()) out["why_not"] = kernel_->inactiveReason();
@@ -438,6 +459,19 @@ bool DefenseLoop::escalateNetworks(double seconds, MonoTime now) {
     if (one_source) continue;
     refused.push_back({hitter.payload.base, hitter.count, MonoTime{}});
   }
+  // A network on probation whose requests were served this tick (more than prefix_share of them
+  // not refused) is let go whole.
+  for (const auto& p : network_escalation_.probation(now)) {
+    const shield::IpPrefix network = networkOf(p.source);
+    const uint64_t key = merged_.prefixKey(network);
+    const double requests = merged_.prefixes().estimate(key);
+    if (requests == 0 || merged_.refusedPrefixes().estimate(key) >= prefix_share_ * requests) {
+      continue;
+    }
+    if (network_escalation_.release(p.source, now)) {
+      spdlog::info("escalation: {}: served while on probation: let go", network.toString());
+    }
+  }
   auto begun = network_escalation_.tick(refused, seconds, now, [&](const shield::IpKey& base) {
     return state_->knownGood().hasKnownGood(networkOf(base), now);
   });
@@ -498,6 +532,11 @@ void DefenseLoop::mirrorToKernel(MonoTime now) {
   }
   for (const auto& e : escalatedNow(now)) {
     entries.push_back({e.prefix, kernel::DropReason::kEscalated, 0});
+  }
+  if (probation_mask_ != 0) {
+    for (const auto& p : network_escalation_.probation(now)) {
+      entries.push_back({networkOf(p.source), kernel::DropReason::kEscalated, 0, probation_mask_});
+    }
   }
   kernel_->sync(entries, now);
 }

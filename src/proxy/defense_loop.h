@@ -142,6 +142,7 @@ class DefenseLoop {
   kernel::Escalation escalation_{config::KernelDrop{}};
   kernel::Escalation network_escalation_{config::KernelDrop{}};  // keyed by a network's base
   double prefix_share_ = 1;
+  uint16_t probation_mask_ = 0;  // a network on probation in the kernel: prefix_probation - 1
   std::mutex escalation_mu_;  // pending_drop_: a reload's new settings, taken by the tick
   std::optional<config::KernelDrop> pending_drop_;
   // Escalated sources, refused at accept too (all that is left when the kernel drop is off).
