@@ -459,8 +459,8 @@ bool DefenseLoop::escalateNetworks(double seconds, MonoTime now) {
     if (one_source) continue;
     refused.push_back({hitter.payload.base, hitter.count, MonoTime{}});
   }
-  // A network on probation whose requests were served this tick (more than prefix_share of them
-  // not refused) is let go whole.
+  // A network on probation whose requests were served this tick (under prefix_share of them
+  // refused: a client in it got through) is let go whole.
   for (const auto& p : network_escalation_.probation(now)) {
     const shield::IpPrefix network = networkOf(p.source);
     const uint64_t key = merged_.prefixKey(network);
