@@ -410,6 +410,21 @@ int usersServed(uint16_t port) {
   return ok;
 }
 
+// Rounds of usersServed, one every 20 ms (2,500 requests a second), from `start` for `length`;
+// `each(at, served)` is told each round's time since `start` and how many were served. The users
+// must keep a steady rate: unpaced, it follows the machine's free CPU, and a rule that refuses
+// them (faster than the origin answers) doubles it — an anomaly of strangers that the detector
+// acts on, as it should on a flood.
+template <typename Each>
+void pacedRounds(uint16_t port, Clock::time_point start, Clock::duration length, Each each) {
+  for (auto next = start; Clock::now() - start < length;) {
+    each(Clock::now() - start, usersServed(port));
+    // A late round is not made up for: a burst of rounds is a rise in the rate.
+    next = std::max(next + milliseconds(20), Clock::now());
+    std::this_thread::sleep_until(next);
+  }
+}
+
 // A rule that matches every client, as a fat finger would write it.
 std::string harmfulRule(uint16_t origin_port) {
   return shieldConfig(origin_port,
@@ -433,15 +448,13 @@ TEST(GovernorTest, HarmfulOperatorRuleIsRolledBackAndUsersRecover) {
   ASSERT_TRUE(gw.process->waitForLine(std::regex("governor: rule #1 shadow"), seconds(5), true));
   int worst = 50;
   int late_ok = 0, late_sent = 0;
-  while (Clock::now() - injected < seconds(12)) {
-    const auto at = Clock::now() - injected;
-    int ok = usersServed(gw.port);
+  pacedRounds(gw.port, injected, seconds(12), [&](Clock::duration at, int ok) {
     worst = std::min(worst, ok);
     if (at >= seconds(10)) {
       late_ok += ok;
       late_sent += 50;
     }
-  }
+  });
   std::printf("harmful rule: worst round %d/50 users served; 10-12 s after injection %d/%d\n",
               worst, late_ok, late_sent);
   std::string log = gw.process->stderrText();
@@ -460,23 +473,19 @@ TEST(GovernorTest, HarmfulRuleAgainstRegularsIsRefusedBeforeItActs) {
   ASSERT_TRUE(origin.ok());
   auto gw = startGatewayWithConfig(shieldConfig(origin.port, ""));
   ASSERT_TRUE(gw.ok());
-  // Paced (a round every 20 ms, 2,500 requests/s): the users' rate must stay flat while they
-  // earn their tenure. Unpaced, it follows the machine's free CPU, and a doubling of it at 9 s
-  // (another process finishing) was an anomaly of strangers that a rule acted on.
-  const auto started = Clock::now();
-  for (auto next = started; Clock::now() - started < milliseconds(11500);) {
-    ASSERT_EQ(usersServed(gw.port), 50);
-    next += milliseconds(20);
-    std::this_thread::sleep_until(next);
-  }
+  // Paced throughout: a doubling of the users' rate at 9 s (another process finishing) was once
+  // an anomaly of strangers that a rule acted on.
+  int served = 0, sent = 0;
+  auto count = [&](Clock::duration, int ok) {
+    served += ok;
+    sent += 50;
+  };
+  pacedRounds(gw.port, Clock::now(), milliseconds(11500), count);
+  ASSERT_EQ(served, sent);
+  served = sent = 0;
   replaceFile(gw.config_path, harmfulRule(origin.port));
   ASSERT_TRUE(gw.process->signal(SIGHUP));
-  const auto injected = Clock::now();
-  int served = 0, sent = 0;
-  while (Clock::now() - injected < seconds(4)) {
-    served += usersServed(gw.port);
-    sent += 50;
-  }
+  pacedRounds(gw.port, Clock::now(), seconds(4), count);
   std::printf("harmful rule against regulars: %d/%d served after injection\n", served, sent);
   EXPECT_EQ(served, sent);
   std::string log = gw.process->stderrText();
