@@ -20,7 +20,8 @@ struct Limits {
   size_t max_header_bytes = 16 * 1024;  // whole request head: request line + headers
   size_t max_headers = 100;
   uint64_t max_body_bytes = 0;          // 0: no limit (bodies are streamed, never buffered)
-  Duration header_read_timeout = seconds(10);  // from first byte (or keep-alive reuse) to head
+  Duration header_read_timeout = seconds(10);  // from first byte (or keep-alive reuse) to head;
+                                               // and from accept to a new connection's first byte
   Duration client_idle_timeout = seconds(60);  // keep-alive connection with no request
   Duration client_body_timeout = seconds(30);  // max gap between body reads / writes to client
 };
@@ -179,12 +180,17 @@ struct KernelDrop {
   bool escalate = true;  // repeat offenders are dropped for a while (at accept without the kernel):
   double escalate_rate = 50;          // 429s per second to one source...
   int escalate_after = 10;            // ...for this many seconds of ticks in a row: escalated
+  // A source sending to its tarpitted connections before their Retry-After (a hold follows
+  // tarpit_after refusals in a row on one connection; a browser or a client that honours
+  // Retry-After never does) for this many seconds of ticks in a row: escalated.
+  int defy_after = 2;
   Duration penalty = seconds(10);     // the first kernel drop; doubles on each repeat (a
                                       // repeat needs one tick over, not escalate_after)
   Duration max_penalty = std::chrono::minutes(10);
   Duration forgive_after = std::chrono::minutes(10);  // a clean source's repeat count starts over
   // Whole networks (the detector's /24 or /64): one whose requests are refused (429s, block
-  // rules, challenges) faster than prefix_rate, prefix_share of them or more, spread over its
+  // rules, challenges, and connections refused before a request: a 408 or 431 head, a first
+  // byte that never came) faster than prefix_rate, prefix_share of them or more, spread over its
   // sources (none makes half of them: one that does is the source ladder's), with no known-good
   // client in it, for prefix_after seconds of ticks in a row, is dropped like a source (the same
   // penalty ladder). A flood spread thin over many sources is refused by fingerprint in user

@@ -15,7 +15,7 @@ const std::vector<std::string> kShieldKeys = {
     "connection_budget", "min_request_rate", "min_rate_grace", "rate_limits", "table_slots", "detect",
     "challenge", "origin_protection", "kernel_drop", "tarpit_after"};
 const std::vector<std::string> kKernelDropKeys = {
-    "enabled", "max_entries", "escalate", "escalate_rate", "escalate_after", "penalty",
+    "enabled", "max_entries", "escalate", "escalate_rate", "escalate_after", "defy_after", "penalty",
     "max_penalty", "forgive_after", "escalate_prefixes", "prefix_rate", "prefix_share",
     "prefix_after", "prefix_probation"};
 const std::vector<std::string> kChallengeKeys = {"cookie_ttl", "rotation", "cookie_name",
@@ -155,6 +155,7 @@ void readKernelDrop(const YAML::Node& node, KernelDrop* k, ProblemList& problems
   };
   rate("escalate_rate", &k->escalate_rate, "50 or 50/s");
   f.integer("escalate_after", &k->escalate_after, 1, 3600);
+  f.integer("defy_after", &k->defy_after, 1, 3600);
   readBool(f, "escalate_prefixes", &k->escalate_prefixes);
   rate("prefix_rate", &k->prefix_rate, "20 or 20/s");
   f.integer("prefix_after", &k->prefix_after, 1, 3600);

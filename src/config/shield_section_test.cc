@@ -124,6 +124,7 @@ INSTANTIATE_TEST_SUITE_P(
                 "must be true or false", 7},
         BadCase{"shield:\n  kernel_drop: { escalate_rate: lots }\n", "is not a rate", 7},
         BadCase{"shield:\n  kernel_drop: { escalate_after: 0 }\n", "escalate_after", 7},
+        BadCase{"shield:\n  kernel_drop: { defy_after: 0 }\n", "defy_after", 7},
         BadCase{"shield:\n  kernel_drop: { penalty: 1m, max_penalty: 10s }\n",
                 "must not be shorter than shield.kernel_drop.penalty", 7},
         BadCase{"shield:\n  kernel_drop: { penality: 1m }\n", "penalty", 7},
@@ -146,12 +147,13 @@ TEST(ShieldSection, KernelDrop) {
   EXPECT_TRUE(defaults.config->shield.kernel_drop.escalate);
   EXPECT_EQ(defaults.config->shield.kernel_drop.penalty, seconds(10));
   EXPECT_EQ(defaults.config->shield.kernel_drop.escalate_after, 10);
+  EXPECT_EQ(defaults.config->shield.kernel_drop.defy_after, 2);
   EXPECT_TRUE(defaults.config->shield.kernel_drop.escalate_prefixes);
   EXPECT_DOUBLE_EQ(defaults.config->shield.kernel_drop.prefix_share, 0.99);
   auto r = load(
       "shield:\n"
       "  kernel_drop: { enabled: false, max_entries: 1000, escalate: no, escalate_rate: 600/m,\n"
-      "                 escalate_after: 5, penalty: 30s, max_penalty: 1h, forgive_after: 2h,\n"
+      "                 escalate_after: 5, defy_after: 3, penalty: 30s, max_penalty: 1h, forgive_after: 2h,\n"
       "                 escalate_prefixes: false, prefix_rate: 120/m, prefix_share: 0.9,\n"
       "                 prefix_after: 4, prefix_probation: 16 }\n");
   ASSERT_TRUE(r.ok()) << r.describeProblems();
@@ -161,6 +163,7 @@ TEST(ShieldSection, KernelDrop) {
   EXPECT_FALSE(k.escalate);
   EXPECT_DOUBLE_EQ(k.escalate_rate, 10);
   EXPECT_EQ(k.escalate_after, 5);
+  EXPECT_EQ(k.defy_after, 3);
   EXPECT_EQ(k.penalty, seconds(30));
   EXPECT_EQ(k.max_penalty, std::chrono::hours(1));
   EXPECT_EQ(k.forgive_after, std::chrono::hours(2));

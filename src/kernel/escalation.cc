@@ -28,8 +28,9 @@ void Escalation::over(const shield::IpKey& source, Track& t, double rate, bool d
   t.defied = defied;
   // A repeat offender (a penalty served, not yet forgiven) goes back at its first tick over: it
   // has shown what it is, and waiting escalate_after ticks again would hand its flood that long
-  // each time a penalty runs out. Only a first offence needs the streak.
-  if (t.strikes == 0 && t.streak < config_.escalate_after) return;
+  // each time a penalty runs out. Only a first offence needs the streak: defy_after ticks of
+  // defying a hold (no client that honours Retry-After does), else escalate_after.
+  if (t.strikes == 0 && t.streak < (defied ? config_.defy_after : config_.escalate_after)) return;
   t.streak = 0;
   ++t.strikes;
   t.until = now + penaltyFor(t.strikes);

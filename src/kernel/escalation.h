@@ -1,7 +1,8 @@
 // Escalation: repeat offenders go to the kernel drop. A source that floodgate keeps refusing
-// (429s) faster than `escalate_rate`, or that keeps sending to its tarpitted connections before
-// their Retry-After (the tarpit holds a flood tool to a few 429s a second: its rate alone would
-// never escalate it), for `escalate_after` consecutive ticks gets a penalty: `penalty`, doubled
+// (429s) faster than `escalate_rate` for `escalate_after` consecutive ticks, or that keeps
+// sending to its tarpitted connections before their Retry-After (the tarpit holds a flood tool to
+// a few 429s a second: its rate alone would never escalate it) for `defy_after`, gets a
+// penalty: `penalty`, doubled
 // on each repeat up to `max_penalty` (a repeat needs one tick over, not escalate_after),
 // forgotten once the source has stayed clean for `forgive_after`. Never a known-good client,
 // never one that waits out its Retry-After. Bounded: at most kMaxTracked sources.

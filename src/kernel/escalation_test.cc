@@ -13,6 +13,7 @@ config::KernelDrop drop() {
   config::KernelDrop c;
   c.escalate_rate = 50;
   c.escalate_after = 3;
+  c.defy_after = 3;
   c.penalty = std::chrono::seconds(10);
   c.max_penalty = std::chrono::seconds(30);
   c.forgive_after = std::chrono::seconds(100);
@@ -130,6 +131,27 @@ TEST(Escalation, ASourceDefyingItsTarpitHoldsIsEscalatedThoughItsRateIsLow) {
   Escalation polite(drop());
   for (int i = 0; i < 100; ++i)
     EXPECT_TRUE(polite.tick({{key("10.0.0.2"), 4}}, 1, at(i), nobody).empty());
+}
+
+// Defying holds is judged sooner than a rate: defy_after ticks in a row, where the same source
+// refused over the rate without defying anything needs escalate_after.
+TEST(Escalation, DefyingHoldsEscalatesAfterDefyAfterTicks) {
+  config::KernelDrop c = drop();
+  c.escalate_after = 10;
+  c.defy_after = 2;
+  Escalation defiant(c), fast(c);
+  for (int i = 0; i < 10; ++i) {
+    auto d = defiant.tick({{key("10.0.0.1"), 4, at(i) + milliseconds(900)}}, 1, at(i), nobody);
+    EXPECT_EQ(d.size(), i == 1 ? 1u : 0u) << i;
+    auto f = fast.tick({{key("10.0.0.2"), 100}}, 1, at(i), nobody);
+    EXPECT_EQ(f.size(), i == 9 ? 1u : 0u) << i;
+  }
+  // A streak of ticks over the rate that ends defying: the defied tick completes it.
+  Escalation mixed(c);
+  EXPECT_TRUE(mixed.tick({{key("10.0.0.3"), 100}}, 1, at(0), nobody).empty());
+  auto m = mixed.tick({{key("10.0.0.3"), 4, at(1) + milliseconds(900)}}, 1, at(1), nobody);
+  ASSERT_EQ(m.size(), 1u);
+  EXPECT_TRUE(m[0].defied);
 }
 
 // A hold of several seconds (a long Retry-After) is defied once, at its start; the source stays

@@ -340,6 +340,7 @@ bool ClientConnection::flushUpstream() {
 void ClientConnection::onHead() {
   if (phase_ == Phase::kIdle) {
     phase_ = Phase::kHead;
+    first_head_ = false;
     // Whatever phase this request leaves the connection in arms its own timer: back in kIdle
     // at once (a 429, a direct answer), a fresh idle timeout, not the one of the last idle spell.
     timer_phase_ = Phase::kClosed;
@@ -1198,7 +1199,10 @@ void ClientConnection::updateTimers() {
   switch (phase_) {
     case Phase::kIdle:
       if (timer_phase_ != Phase::kIdle) {
-        loop.schedule(&timer_, limits.client_idle_timeout);
+        // A new connection has header_read_timeout for its first byte too (nginx's
+        // client_header_timeout, HAProxy's timeout http-request): one that never sends is held
+        // that long, not a keep-alive's idle time.
+        loop.schedule(&timer_, first_head_ ? limits.header_read_timeout : limits.client_idle_timeout);
         if (in_.empty()) {
           in_.release();
           out_.release();
@@ -1242,6 +1246,10 @@ void ClientConnection::onTimer() {
   switch (phase_) {
     case Phase::kIdle:
       if (tarpit_.until() == MonoTime{}) {
+        if (first_head_) {  // not a byte since it connected: refused, and closed without a word
+          refuse(Rejection::kHeaderTimeout);
+          noteRefusedConnection();
+        }
         abort();
         break;
       }
@@ -1258,7 +1266,7 @@ void ClientConnection::onTimer() {
       process();
       break;
     case Phase::kHead:
-      worker_->counters().count(Rejection::kHeaderTimeout);
+      refuse(Rejection::kHeaderTimeout);
       sendError(408, "request header not received in time");
       process();
       break;
@@ -1295,6 +1303,18 @@ void ClientConnection::countRequest(int status) {
                           resp_head_at_ - exchange_started_);
   }
   exchange_open_ = false;
+}
+
+void ClientConnection::noteRefusedConnection() {
+  if (!key_ || decision_.verdict != Decision::Verdict::kRejected ||
+      !worker_->snapshot()->shield.detect) {
+    return;
+  }
+  const Rejection r = decision_.reason;
+  if (r == Rejection::kSlowRequest || r == Rejection::kHeaderTimeout ||
+      r == Rejection::kBadRequest) {
+    worker_->observation().recordConnectionRefusal(*key_);
+  }
 }
 
 void ClientConnection::refuse(Rejection reason) {
@@ -1335,10 +1355,13 @@ void ClientConnection::logAccess(int status) {
     if (decision_.verdict == Decision::Verdict::kRejected &&
         (decision_.reason == Rejection::kRateLimited ||
          decision_.reason == Rejection::kMitigationRule ||
-         decision_.reason == Rejection::kChallenged)) {
+         decision_.reason == Rejection::kChallenged ||
+         decision_.reason == Rejection::kSlowRequest)) {
       observation.recordRefusal(*key_, worker_->loop().now());
     }
     observed_ = false;
+  } else {
+    noteRefusedConnection();
   }
   AccessLog* log = worker_->accessLog();
   if (log == nullptr) return;

@@ -128,6 +128,10 @@ class ClientConnection final : public IoHandler,
   bool keepsMinimumRate(MonoTime since, uint64_t bytes);
   // Counts a refusal by the shield and notes it as the request's verdict.
   void refuse(Rejection reason);
+  // The connection was refused before a request of it was recorded (a head too slow, never
+  // sent, too large or malformed: the verdict says): its network tried and was refused, for
+  // the kernel drop's network ladder.
+  void noteRefusedConnection();
   // `extra` with this request's X-Request-Id header added, written into `buf` when it fits.
   std::string_view withRequestId(std::string_view extra, char* buf, size_t cap) const;
   size_t maxInputBytes() const;
@@ -154,6 +158,7 @@ class ClientConnection final : public IoHandler,
   http::RequestHead req_;
   Timer timer_;
   MonoTime head_started_;
+  bool first_head_ = true;  // not a byte read yet: the first head's deadline runs from accept
   shield::Tarpit tarpit_;  // 429s in a row; while it holds (phase kIdle) nothing is read
 
   // The exchange in flight (phase kUpstream).

@@ -30,10 +30,12 @@ shield::DetectorConfig detectorConfig(Duration tick) {
   return shield::scaledToTick(config, tick);
 }
 
-// Escalation counts ticks over the rate; its `escalate_after` is a number of 1 s ticks.
+// Escalation counts ticks over the rate; its `escalate_after` and `defy_after` are numbers of
+// 1 s ticks.
 config::KernelDrop ticksFor(config::KernelDrop config, Duration tick) {
   config.escalate_after =
       static_cast<int>(ticksIn(std::chrono::seconds(config.escalate_after), tick));
+  config.defy_after = static_cast<int>(ticksIn(std::chrono::seconds(config.defy_after), tick));
   return config;
 }
 
@@ -48,6 +50,7 @@ config::KernelDrop prefixEscalationFor(config::KernelDrop config, Duration tick)
   config.escalate = config.escalate && config.escalate_prefixes;
   config.escalate_rate = config.prefix_rate;
   config.escalate_after = config.prefix_after;
+  config.defy_after = config.prefix_after;  // a network defies no hold: unused
   return ticksFor(config, tick);
 }
 
@@ -442,16 +445,22 @@ std::vector<DefenseLoop::Escalated> DefenseLoop::escalatedNow(MonoTime now) cons
   return out;
 }
 
+double DefenseLoop::attempts(uint64_t prefix_key) const {
+  return static_cast<double>(merged_.prefixes().estimate(prefix_key)) +
+         static_cast<double>(merged_.connectionRefusals(prefix_key));
+}
+
 bool DefenseLoop::escalateNetworks(double seconds, MonoTime now) {
   // A network is a candidate in a tick when prefix_share of its requests or more were refused
   // (both counted in the same sketches' terms: estimates that never undercount). One with a
-  // request admitted in a hundred is left to user space: a client in it is being served.
+  // request admitted in a hundred is left to user space: a client in it is being served. Its
+  // connections refused before a request (a slow or oversized head) count as requests refused.
   // A network where one source makes half the requests or more is that source's case (the
   // source ladder's): the network ladder is for floods spread over many.
   const auto sources = merged_.sources().top(merged_.config().top_k);
   std::vector<kernel::Escalation::Refusals> refused;
   for (const auto& hitter : merged_.refusedPrefixes().top(merged_.config().top_k)) {
-    double requests = merged_.prefixes().estimate(hitter.key);
+    const double requests = attempts(hitter.key);
     if (static_cast<double>(hitter.count) < prefix_share_ * requests) continue;
     bool one_source = std::any_of(sources.begin(), sources.end(), [&](const auto& source) {
       return hitter.payload.contains(source.payload) && 2.0 * source.count >= requests;
@@ -464,7 +473,7 @@ bool DefenseLoop::escalateNetworks(double seconds, MonoTime now) {
   for (const auto& p : network_escalation_.probation(now)) {
     const shield::IpPrefix network = networkOf(p.source);
     const uint64_t key = merged_.prefixKey(network);
-    const double requests = merged_.prefixes().estimate(key);
+    const double requests = attempts(key);
     if (requests == 0 || merged_.refusedPrefixes().estimate(key) >= prefix_share_ * requests) {
       continue;
     }

@@ -111,6 +111,8 @@ class DefenseLoop {
   bool escalate(double seconds, MonoTime now);  // true when the escalated set changed
   // The same for whole networks (kernel_drop.prefix_*); true when a penalty began.
   bool escalateNetworks(double seconds, MonoTime now);
+  // What a network tried this tick: its requests and its connections refused before one.
+  double attempts(uint64_t prefix_key) const;
   void setEscalation(const config::KernelDrop& config);  // both ladders' settings
   // Logs and records a penalty that began: "<subject><why> for N s: dropped ... (penalty #k)".
   void announcePenalty(const std::string& subject, const std::string& why,

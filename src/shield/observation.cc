@@ -30,7 +30,8 @@ WorkerObservation::WorkerObservation(const ObservationConfig& config, KnownGoodS
       refused_prefixes_(config.top_k, config.sketch_width, config.sketch_depth, config.seed ^ 5),
       query_keys_(config.top_k, std::max(64u, config.sketch_width / 8), config.sketch_depth,
                   config.seed ^ 4),
-      known_good_fingerprints_(std::max(256u, config.sketch_width / 2), 2, config.seed ^ 6) {}
+      known_good_fingerprints_(std::max(256u, config.sketch_width / 2), 2, config.seed ^ 6),
+      connection_refusals_(std::max(256u, config.sketch_width / 4), 2, config.seed ^ 7) {}
 
 void WorkerObservation::recordRequest(const IpKey& source, uint64_t fingerprint, int route,
                                       bool known_good) {
@@ -88,6 +89,13 @@ void WorkerObservation::recordRefusal(const IpKey& source, MonoTime now) {
   if (known_good_ != nullptr) known_good_->noteRefused(source, now);
 }
 
+void WorkerObservation::recordConnectionRefusal(const IpKey& source) {
+  const IpPrefix prefix = prefixOfSource(source);
+  const uint64_t key = prefixKey(prefix);
+  refused_prefixes_.offer(key, prefix);
+  connection_refusals_.add(key);
+}
+
 void WorkerObservation::recordConcurrency(uint32_t in_flight, uint32_t limit) {
   ++concurrency_samples_;
   saturated_samples_ += limit > 0 && in_flight >= limit;
@@ -113,7 +121,8 @@ bool WorkerObservation::merge(const WorkerObservation& other) {
   if (!sources_.merge(other.sources_) || !prefixes_.merge(other.prefixes_) ||
       !fingerprints_.merge(other.fingerprints_) || !refused_.merge(other.refused_) ||
       !refused_prefixes_.merge(other.refused_prefixes_) || !query_keys_.merge(other.query_keys_) ||
-      !known_good_fingerprints_.merge(other.known_good_fingerprints_)) {
+      !known_good_fingerprints_.merge(other.known_good_fingerprints_) ||
+      !connection_refusals_.merge(other.connection_refusals_)) {
     return false;  // unreachable: the shapes were checked above
   }
   total_ += other.total_;
@@ -157,6 +166,7 @@ void WorkerObservation::reset() {
   defied_holds_.reset();
   query_keys_.reset();
   known_good_fingerprints_.reset();
+  connection_refusals_.reset();
   distinct_sources_.reset();
   distinct_prefixes_.reset();
   distinct_fingerprints_.reset();
@@ -166,7 +176,7 @@ size_t WorkerObservation::memoryBytes() const {
   return sizeof(*this) + sources_.sketch().memoryBytes() + prefixes_.sketch().memoryBytes() +
          fingerprints_.sketch().memoryBytes() + refused_.sketch().memoryBytes() +
          refused_prefixes_.sketch().memoryBytes() + query_keys_.sketch().memoryBytes() +
-         known_good_fingerprints_.memoryBytes() +
+         known_good_fingerprints_.memoryBytes() + connection_refusals_.memoryBytes() +
          6 * size_t{config_.top_k} * (8 + 4 + 4 + 4 + 8 + sizeof(IpPrefix));
 }
 

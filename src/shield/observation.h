@@ -65,6 +65,11 @@ class WorkerObservation {
   // prefix escalation, which sets it against the network's requests (prefixes()); and noted in
   // the KnownGoodSet at `now`: a client (and a network) still earning its tenure starts again.
   void recordRefusal(const IpKey& source, MonoTime now);
+  // A connection of `source` refused before a request of it was admitted: its head too slow or
+  // never sent (408), too large or malformed (431, 400). Counted by network like a refusal,
+  // and as an attempt prefixes() never saw (connectionRefusals()). Not noted in the
+  // KnownGoodSet: a browser's unused preconnection is closed this way too.
+  void recordConnectionRefusal(const IpKey& source);
   // A tarpitted connection of `source` was sent to before its hold (ending `until`) was over.
   void recordDefiedHold(const IpKey& source, MonoTime until) {
     defied_holds_.record(sourceKey(source), source, until);
@@ -101,6 +106,11 @@ class WorkerObservation {
   const HeavyHitters<IpKey>& refused() const { return refused_; }
   // Networks by their refused requests (recordRefusal), filed under prefixKey() like prefixes().
   const HeavyHitters<IpPrefix>& refusedPrefixes() const { return refused_prefixes_; }
+  // Networks' connections refused before a request (recordConnectionRefusal), by prefixKey():
+  // with prefixes(), all that a network tried.
+  uint64_t connectionRefusals(uint64_t prefix_key) const {
+    return connection_refusals_.estimate(prefix_key);
+  }
   // Sources that did not wait for their Retry-After while tarpitted: escalated like the above.
   const DefiedHolds& defiedHolds() const { return defied_holds_; }
   const HeavyHitters<uint8_t>& queryKeys() const { return query_keys_; }
@@ -147,7 +157,8 @@ class WorkerObservation {
   HeavyHitters<IpPrefix> refused_prefixes_;
   DefiedHolds defied_holds_;
   HeavyHitters<uint8_t> query_keys_;  // a narrower sketch: a service has a few dozen keys
-  CountMinSketch known_good_fingerprints_;  // known-good requests only: a narrow sketch too
+  CountMinSketch known_good_fingerprints_;
+  CountMinSketch connection_refusals_;  // known-good requests only: a narrow sketch too
   DistinctCount distinct_sources_;
   DistinctCount distinct_prefixes_;
   DistinctCount distinct_fingerprints_;

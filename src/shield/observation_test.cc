@@ -178,6 +178,34 @@ TEST(WorkerObservation, CountsRefusalsByNetworkAcrossWorkers) {
   EXPECT_TRUE(a.refusedPrefixes().top(10).empty());
 }
 
+TEST(WorkerObservation, CountsConnectionsRefusedBeforeARequestByNetworkAcrossWorkers) {
+  MonoTime t0 = MonoTime(std::chrono::seconds(1000));
+  KnownGoodSet good(1024, t0);
+  good.setMinTenure(std::chrono::seconds(10));
+  WorkerObservation a({}, &good), b({}, &good);
+  for (uint32_t i = 0; i < 30; ++i) a.recordConnectionRefusal(v4(0x7f420000 + i));  // slowloris
+  for (uint32_t i = 0; i < 20; ++i) b.recordConnectionRefusal(v4(0x7f420000 + i));
+  IpKey user = v4(0x7f420100);  // a user who connected once and never sent a byte
+  a.recordResponse(user, 200, milliseconds(1), true, t0);
+  a.recordConnectionRefusal(user);
+  ASSERT_TRUE(a.merge(b));
+  auto top = a.refusedPrefixes().top(10);
+  ASSERT_EQ(top.size(), 2u);
+  EXPECT_EQ(top[0].payload.toString(), "127.66.0.0/24");
+  EXPECT_EQ(top[0].count, 50u);
+  EXPECT_EQ(a.connectionRefusals(top[0].key), 50u);
+  EXPECT_EQ(a.prefixes().estimate(top[0].key), 0u);  // no request: nothing for the detector
+  EXPECT_EQ(a.connectionRefusals(top[1].key), 1u);
+  EXPECT_TRUE(a.sources().top(10).empty());
+  EXPECT_TRUE(a.refused().top(10).empty());
+  EXPECT_EQ(a.totalRequests(), 0u);
+  // Its tenure runs on: an unused connection is no offence of a client's.
+  a.recordResponse(user, 200, milliseconds(1), true, t0 + std::chrono::seconds(10));
+  EXPECT_TRUE(good.isKnownGood(user, t0 + std::chrono::seconds(10)));
+  a.reset();
+  EXPECT_EQ(a.connectionRefusals(top[0].key), 0u);
+}
+
 TEST(WorkerObservation, CountsWhomFloodgateRefusedAcrossWorkers) {
   WorkerObservation a, b;
   for (int i = 0; i < 30; ++i) a.recordResponse(v4(7), 429, Duration(0), false);

@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <climits>
+#include <cstdio>
 #include <regex>
 #include <string>
 #include <thread>
@@ -191,19 +192,30 @@ struct LadderRun {
   int refused = 0;  // answers with the refusal's status
   bool dropped = false;
   bool still_dropped = false;  // a fresh handshake failed too, as soon as the drop was seen
+  // From the flood's start to the gateway's escalation line (max: none in 25 s).
+  Clock::duration escalated_after = Clock::duration::max();
   Served user;
 };
 
 // The flood tool of the ladder's tests: a few keep-alive connections from `flooder`, each asking
 // again as soon as it is answered (a hold is waited out: 5 s read timeout), reconnecting when
-// cut, until its handshake stops completing (or 25 s, the bound: escalate_after is 10 s); and
-// `user` asking once every 50 ms meanwhile.
+// cut, until its handshake stops completing (or 25 s, the bound); and `user` asking once every
+// 50 ms meanwhile.
 LadderRun floodUntilDropped(const GatewayUnderTest& s, const char* flooder, const char* user,
                             std::string_view refusal) {
   constexpr int kConnections = 4;
   std::atomic<int> refused{0};
   std::atomic<bool> dropped{false};
   std::vector<std::thread> flood;
+  LadderRun run;
+  const auto started = Clock::now();
+  std::thread watch([&] {
+    std::string address = std::regex_replace(std::string(flooder), std::regex("\\."), "\\.");
+    if (s.gateway.process->waitForLine(std::regex("escalation: " + address + " "), seconds(25),
+                                       true)) {
+      run.escalated_after = Clock::now() - started;
+    }
+  });
   for (int c = 0; c < kConnections; ++c) {
     flood.emplace_back([&] {
       auto until = Clock::now() + seconds(25);
@@ -218,22 +230,26 @@ LadderRun floodUntilDropped(const GatewayUnderTest& s, const char* flooder, cons
       }
     });
   }
-  LadderRun run;
   run.user = askWhileFlooded(s, user, dropped, 500);
   // At once: joining the flood may wait out a connect (5 s) of each connection, and the first
   // penalty is 10 s.
   run.still_dropped = dropped.load() && !handshakes(flooder, s.gateway.port);
   for (auto& t : flood) t.join();
+  watch.join();
   run.refused = refused.load();
   run.dropped = dropped.load();
   return run;
 }
 
-// After floodUntilDropped: `flooder` was escalated for defying its holds, which there were, its
-// SYNs were dropped and `user` is still served.
+// After floodUntilDropped: `flooder` was escalated for defying its holds, which there were — in
+// a few seconds: defy_after (2 s) of defiance, not escalate_after (10 s) — its SYNs were dropped
+// and `user` is still served.
 void expectEscalatedForDefiance(const GatewayUnderTest& s, const LadderRun& run,
                                 const std::string& flooder, const char* user) {
   EXPECT_TRUE(run.still_dropped);
+  std::printf("%s escalated %.1f s into its flood\n", flooder.c_str(),
+              std::chrono::duration<double>(run.escalated_after).count());
+  EXPECT_LT(run.escalated_after, seconds(6));
   EXPECT_EQ(getFrom(user, s.gateway.port, "/"), 200);
   std::string address = std::regex_replace(flooder, std::regex("\\."), "\\.");
   EXPECT_TRUE(s.gateway.process->waitForLine(
@@ -284,6 +300,29 @@ TEST(KernelDropTest, ChallengeIgnoringKeepAliveFlooderIsDroppedInTheKernelWithTh
   expectEscalatedForDefiance(s, run, "127.0.52.1", "127.0.62.1");
 }
 
+struct NetworkCut {
+  bool cut = false;
+  Served user;
+};
+
+// While `flood` runs against a network (its threads end once `stop` is set): `user`, of another
+// network, asks every 50 ms, and `bystander`, of the flood's network and never sending a byte,
+// tries a handshake until one fails (at most 10 s). Then the flood is stopped and joined.
+NetworkCut untilTheNetworkIsCut(const GatewayUnderTest& s, const char* bystander,
+                                const char* user, std::atomic<bool>& stop,
+                                std::vector<std::thread>& flood) {
+  NetworkCut r;
+  std::atomic<bool> user_done{false};
+  std::thread users([&] { r.user = askWhileFlooded(s, user, user_done, 150); });
+  r.cut = pollUntil([&] { return !handshakes(bystander, s.gateway.port); }, seconds(10),
+                    milliseconds(100));
+  stop = true;
+  user_done = true;
+  for (auto& t : flood) t.join();
+  users.join();
+  return r;
+}
+
 // The network ladder: a flood spread over forty sources of one /24, each refused (a challenge
 // none of them keeps the cookie of) but none heavy on its own, has its whole network dropped at
 // the SYN — an address of it that never sent a byte cannot connect — while a source of another
@@ -320,17 +359,7 @@ TEST(KernelDropTest, AFloodSpreadOverANetworkHasTheNetworkDroppedInTheKernel) {
     });
   }
   const char* bystander = "127.0.53.200";  // in the network, never sent anything
-  std::atomic<bool> user_done{false};
-  Served user;
-  std::thread users([&] {
-    user = askWhileFlooded(s, "127.0.63.1", user_done, 150);
-  });
-  bool cut = pollUntil([&] { return !handshakes(bystander, s.gateway.port); }, seconds(10),
-                       milliseconds(100));
-  dropped = true;
-  user_done = true;
-  for (auto& t : flood) t.join();
-  users.join();
+  auto [cut, user] = untilTheNetworkIsCut(s, bystander, "127.0.63.1", dropped, flood);
   ASSERT_TRUE(cut) << "the network was never dropped (" << refused.load() << " 302s)";
   EXPECT_GT(refused.load(), 100);
   EXPECT_EQ(user.served, user.asked) << "the other network's source was refused meanwhile";
@@ -365,6 +394,66 @@ TEST(KernelDropTest, AFloodSpreadOverANetworkHasTheNetworkDroppedInTheKernel) {
       << seen;
   EXPECT_TRUE(pollUntil([&] { return handshakes(bystander, s.gateway.port); }, seconds(8),
                         milliseconds(200)));
+}
+
+// A connection of a connection-level flood from `source`: it sends nothing (`slow` false) or a
+// byte every 100 ms (slowloris), until the gateway closes it (at most 4 s). Whether it was closed.
+bool holdUntilClosed(const char* source, uint16_t port, bool slow) {
+  int fd = connectFromSource(source, port, seconds(1));
+  if (fd < 0) return false;
+  bool closed = false;
+  for (auto until = Clock::now() + seconds(4); !closed && Clock::now() < until;) {
+    if (slow && ::send(fd, "G", 1, MSG_NOSIGNAL) != 1) closed = true;
+    pollfd p{fd, POLLIN, 0};
+    char buf[512];
+    if (::poll(&p, 1, 100) == 1 && ::recv(fd, buf, sizeof(buf), MSG_DONTWAIT) <= 0) closed = true;
+  }
+  ::close(fd);
+  return closed;
+}
+
+// The network ladder against connection-level floods: forty sources of one /24 hold connections
+// that never finish a head — half of them send nothing, half a byte every 100 ms — each closed
+// by its deadline (header_read_timeout from accept) or for its rate (min_request_rate). Not one
+// request: the network is dropped on its connections refused, at the SYN, while a source of
+// another network is served all along.
+TEST(KernelDropTest, ANetworkOfConnectionsThatNeverFinishAHeadIsDroppedInTheKernel) {
+  GatewayUnderTest s = start(
+      "limits: { header_read_timeout: 1s }\n"
+      "shield:\n"
+      "  min_rate_grace: 500ms\n"
+      "  kernel_drop: { penalty: 4s }\n");
+  ASSERT_TRUE(s.gateway.ok() && s.admin_port != 0);
+  KERNEL_OR_SKIP(s);
+  std::atomic<int> closed{0};
+  std::atomic<bool> dropped{false};
+  std::vector<std::thread> flood;
+  for (int i = 0; i < 80; ++i) {  // two connections at a time from each of 40 sources
+    flood.emplace_back([&, i] {
+      std::string source = "127.0.54." + std::to_string(i / 2 + 1);
+      for (auto until = Clock::now() + seconds(12); Clock::now() < until && !dropped.load();) {
+        closed += holdUntilClosed(source.c_str(), s.gateway.port, i % 2 == 1) ? 1 : 0;
+      }
+    });
+  }
+  auto [cut, user] = untilTheNetworkIsCut(s, "127.0.54.200", "127.0.64.1", dropped, flood);
+  ASSERT_TRUE(cut) << "the network was never dropped (" << closed.load() << " closed)";
+  EXPECT_GT(closed.load(), 40);
+  EXPECT_EQ(user.served, user.asked) << "the other network's source was refused meanwhile";
+  EXPECT_TRUE(s.gateway.process->waitForLine(
+      std::regex("escalation: 127\\.0\\.54\\.0/24: all but 1% of its requests refused"),
+      seconds(1), true));
+  HttpClient admin(s.admin_port);
+  auto metrics = admin.get("/metrics");
+  ASSERT_TRUE(metrics.has_value());
+  for (const char* reason : {"header_timeout", "slow_request"}) {
+    std::string key = "floodgate_rejections_total{stage=\"request\",reason=\"";
+    key.append(reason).append("\"} ");
+    size_t at = metrics->body.find(key);
+    ASSERT_NE(at, std::string::npos) << key;
+    EXPECT_GT(std::stod(metrics->body.substr(at + key.size())), 0) << key;
+  }
+  EXPECT_EQ(getFrom("127.0.64.2", s.gateway.port, "/"), 200);
 }
 
 }  // namespace
