@@ -192,13 +192,15 @@ struct KernelDrop {
   // rules, challenges, and connections refused before a request: a 408 or 431 head, a first
   // byte that never came) faster than prefix_rate, prefix_share of them or more, spread over its
   // sources (none makes half of them: one that does is the source ladder's), with no known-good
-  // client in it, for prefix_after seconds of ticks in a row, is dropped like a source (the same
+  // client in it, for prefix_after of ticks in a row, is dropped like a source (the same
   // penalty ladder). A flood spread thin over many sources is refused by fingerprint in user
   // space, one accept and one answer per few requests; its networks are what the kernel can drop.
   bool escalate_prefixes = true;
   double prefix_rate = 20;     // refused requests per second in one network...
   double prefix_share = 0.99;  // ...at least this share of its requests...
-  int prefix_after = 1;        // ...for this many seconds of ticks in a row: dropped
+  // ...for this long of ticks in a row: dropped. One tick (the detector's 0.5 s): a flood's
+  // networks go as soon as its rule's refusals are counted once.
+  Duration prefix_after = milliseconds(500);
   // After a network's penalty, a probation as long: one of its sources in prefix_probation
   // passes the kernel drop (the same ones throughout), so a flood's connections held at the SYN
   // come back a few at a time instead of all at once; refused again (over prefix_rate /

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "config/messages.h"
+#include "config/units.h"
 #include "shield/ip_prefix.h"
 
 namespace floodgate::config {
@@ -158,7 +159,19 @@ void readKernelDrop(const YAML::Node& node, KernelDrop* k, ProblemList& problems
   f.integer("defy_after", &k->defy_after, 1, 3600);
   readBool(f, "escalate_prefixes", &k->escalate_prefixes);
   rate("prefix_rate", &k->prefix_rate, "20 or 20/s");
-  f.integer("prefix_after", &k->prefix_after, 1, 3600);
+  // A duration; a bare number is seconds, as it once was an integer of them.
+  std::string after;
+  if (f.text("prefix_after", &after)) {
+    const bool bare = !after.empty() && after.find_first_not_of("0123456789") == std::string::npos;
+    auto value = parseDuration(bare ? after + "s" : after);
+    if (!value || value->count() <= 0 || *value > std::chrono::hours(1)) {
+      f.add(f.where("prefix_after"),
+            f.subject("prefix_after") + " " + quoted(after) +
+                " must be a duration from 1ms to 1h (a bare number is seconds), e.g. 500ms");
+    } else {
+      k->prefix_after = *value;
+    }
+  }
   if (f.integer("prefix_probation", &k->prefix_probation, 0, 256) &&
       (k->prefix_probation & (k->prefix_probation - 1)) != 0) {
     f.add(f.where("prefix_probation"),

@@ -133,6 +133,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"shield:\n  kernel_drop: { prefix_share: 0.2 }\n", "from 0.5 to 1", 7},
         BadCase{"shield:\n  kernel_drop: { prefix_share: most }\n", "from 0.5 to 1", 7},
         BadCase{"shield:\n  kernel_drop: { prefix_after: 0 }\n", "prefix_after", 7},
+        BadCase{"shield:\n  kernel_drop: { prefix_after: 2h }\n", "from 1ms to 1h", 7},
+        BadCase{"shield:\n  kernel_drop: { prefix_after: soon }\n", "from 1ms to 1h", 7},
         BadCase{"shield:\n  kernel_drop: { prefix_probation: 6 }\n", "a power of two", 7},
         BadCase{"shield:\n  kernel_drop: { prefix_probation: 512 }\n", "prefix_probation", 7},
         BadCase{"shield:\n  kernel_drop: { escalate_prefixes: maybe }\n",
@@ -170,7 +172,11 @@ TEST(ShieldSection, KernelDrop) {
   EXPECT_FALSE(k.escalate_prefixes);
   EXPECT_DOUBLE_EQ(k.prefix_rate, 2);
   EXPECT_DOUBLE_EQ(k.prefix_share, 0.9);
-  EXPECT_EQ(k.prefix_after, 4);
+  EXPECT_EQ(k.prefix_after, seconds(4));  // a bare number: seconds
+  EXPECT_EQ(defaults.config->shield.kernel_drop.prefix_after, milliseconds(500));
+  auto ms = load("shield:\n  kernel_drop: { prefix_after: 1500ms }\n");
+  ASSERT_TRUE(ms.ok()) << ms.describeProblems();
+  EXPECT_EQ(ms.config->shield.kernel_drop.prefix_after, milliseconds(1500));
   EXPECT_EQ(k.prefix_probation, 16);
   EXPECT_EQ(defaults.config->shield.kernel_drop.prefix_probation, 8);
 }

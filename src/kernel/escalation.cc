@@ -19,9 +19,11 @@ void Escalation::forget(MonoTime now) {
   }
 }
 
-void Escalation::over(const shield::IpKey& source, Track& t, double rate, bool defied, MonoTime now,
-                      std::vector<Penalty>* begun) {
-  t.streak = t.last_tick + 1 == ticks_ ? t.streak + 1 : 1;
+void Escalation::over(const shield::IpKey& source, Track& t, double rate, bool defied,
+                      bool new_hold, MonoTime now, std::vector<Penalty>* begun) {
+  const bool continues = t.last_tick + 1 == ticks_;
+  t.streak = continues ? t.streak + 1 : 1;
+  t.holds_defied = (continues ? t.holds_defied : 0) + (new_hold ? 1 : 0);
   t.last_tick = ticks_;
   t.last_over = now;
   t.rate = rate;
@@ -29,13 +31,16 @@ void Escalation::over(const shield::IpKey& source, Track& t, double rate, bool d
   // A repeat offender (a penalty served, not yet forgiven) goes back at its first tick over: it
   // has shown what it is, and waiting escalate_after ticks again would hand its flood that long
   // each time a penalty runs out. Only a first offence needs the streak: defy_after ticks of
-  // defying a hold (no client that honours Retry-After does), else escalate_after.
-  if (t.strikes == 0 && t.streak < (defied ? config_.defy_after : config_.escalate_after)) return;
+  // defying holds, two or more (no client that honours Retry-After does), else escalate_after.
+  const bool defiant = defied && t.holds_defied >= 2;
+  if (t.strikes == 0 && t.streak < (defiant ? config_.defy_after : config_.escalate_after)) return;
+  const int streak = t.streak;
   t.streak = 0;
+  t.holds_defied = 0;
   ++t.strikes;
   t.until = now + penaltyFor(t.strikes);
   t.probation_until = config_.prefix_probation > 1 ? t.until + penaltyFor(t.strikes) : t.until;
-  begun->push_back({source, t.until, t.strikes, rate, defied});
+  begun->push_back({source, t.until, t.strikes, rate, defied, streak});
 }
 
 std::vector<Escalation::Penalty> Escalation::tick(const std::vector<Refusals>& refused,
@@ -63,16 +68,17 @@ std::vector<Escalation::Penalty> Escalation::tick(const std::vector<Refusals>& r
       it = tracks_.emplace(r.source, Track{}).first;
     }
     Track& t = it->second;
+    const bool new_hold = r.defied_until > t.defied_until;
     t.defied_until = std::max(t.defied_until, r.defied_until);
     if (now < t.until || t.last_tick == ticks_) continue;  // penalised already (a straggler)
-    over(r.source, t, rate, defied, now, &begun);
+    over(r.source, t, rate, defied, new_hold, now, &begun);
   }
   // Sources not heard of this tick whose defied hold ran into it (a hold of several seconds is
   // defied once, at its start): still over.
   for (auto& [source, t] : tracks_) {
     if (t.last_tick == ticks_ || now < t.until || t.defied_until <= previous) continue;
     if (known_good && known_good(source)) continue;
-    over(source, t, 0, true, now, &begun);
+    over(source, t, 0, true, false, now, &begun);
   }
   return begun;
 }

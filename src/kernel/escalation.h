@@ -1,8 +1,9 @@
 // Escalation: repeat offenders go to the kernel drop. A source that floodgate keeps refusing
 // (429s) faster than `escalate_rate` for `escalate_after` consecutive ticks, or that keeps
 // sending to its tarpitted connections before their Retry-After (the tarpit holds a flood tool to
-// a few 429s a second: its rate alone would never escalate it) for `defy_after`, gets a
-// penalty: `penalty`, doubled
+// a few 429s a second: its rate alone would never escalate it) for `defy_after` with two holds
+// defied or more (one hold defied once is a client's slip, or a long hold: escalate_after
+// then), gets a penalty: `penalty`, doubled
 // on each repeat up to `max_penalty` (a repeat needs one tick over, not escalate_after),
 // forgotten once the source has stayed clean for `forgive_after`. Never a known-good client,
 // never one that waits out its Retry-After. Bounded: at most kMaxTracked sources.
@@ -34,6 +35,7 @@ class Escalation {
     int strike = 0;       // 1 for a first penalty, 2 for the next...
     double rate = 0;      // refusals per second in the tick that escalated it
     bool defied = false;  // that tick it was (also) defying a tarpit hold
+    int ticks = 0;        // the ticks over in a row that escalated it (1 for a repeat)
   };
   // What one tick saw of a source: its 429s, and the end of the latest tarpit hold it defied
   // during the tick (MonoTime{}: none). A defied hold counts in every tick it runs into.
@@ -58,7 +60,6 @@ class Escalation {
   // The subject was served in this tick: its probation, if one runs, ends now (true).
   bool release(const shield::IpKey& source, MonoTime now);
   size_t tracked() const { return tracks_.size(); }
-  int ticksToEscalate() const { return config_.escalate_after; }
 
  private:
   struct Track {
@@ -69,6 +70,7 @@ class Escalation {
     MonoTime until{};         // its penalty runs while now < until
     MonoTime probation_until{};  // then its probation, while now < probation_until
     MonoTime defied_until{};  // the latest end of a tarpit hold it defied
+    int holds_defied = 0;     // distinct holds defied in the current streak
     double rate = 0;
     bool defied = false;  // in the last tick it was over
   };
@@ -78,8 +80,9 @@ class Escalation {
   }
   void forget(MonoTime now);
   // The source was over in this tick; a penalty if that makes escalate_after in a row.
-  void over(const shield::IpKey& source, Track& t, double rate, bool defied, MonoTime now,
-            std::vector<Penalty>* begun);
+  // `new_hold`: it defied a hold this tick that it had not before.
+  void over(const shield::IpKey& source, Track& t, double rate, bool defied, bool new_hold,
+            MonoTime now, std::vector<Penalty>* begun);
 
   config::KernelDrop config_;
   uint64_t ticks_ = 0;

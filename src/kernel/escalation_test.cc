@@ -125,6 +125,7 @@ TEST(Escalation, ASourceDefyingItsTarpitHoldsIsEscalatedThoughItsRateIsLow) {
   EXPECT_TRUE(begun[0].defied);
   EXPECT_DOUBLE_EQ(begun[0].rate, 4);
   EXPECT_EQ(begun[0].until, at(2) + std::chrono::seconds(10));
+  EXPECT_EQ(begun[0].ticks, 3);
   ASSERT_EQ(e.active(at(3)).size(), 1u);
   EXPECT_TRUE(e.active(at(3))[0].defied);
   // The same 429s without a defied hold: a client that waits out its Retry-After. Never.
@@ -146,12 +147,18 @@ TEST(Escalation, DefyingHoldsEscalatesAfterDefyAfterTicks) {
     auto f = fast.tick({{key("10.0.0.2"), 100}}, 1, at(i), nobody);
     EXPECT_EQ(f.size(), i == 9 ? 1u : 0u) << i;
   }
-  // A streak of ticks over the rate that ends defying: the defied tick completes it.
-  Escalation mixed(c);
-  EXPECT_TRUE(mixed.tick({{key("10.0.0.3"), 100}}, 1, at(0), nobody).empty());
-  auto m = mixed.tick({{key("10.0.0.3"), 4, at(1) + milliseconds(900)}}, 1, at(1), nobody);
-  ASSERT_EQ(m.size(), 1u);
-  EXPECT_TRUE(m[0].defied);
+  // One hold defied once is no pattern, however long the hold runs: a client's slip, or what
+  // escalate_after judges. A 5 s hold defied at 20 runs into five ticks and never escalates.
+  Escalation slip(c);
+  EXPECT_TRUE(slip.tick({{key("10.0.0.3"), 1, at(20) + seconds(5)}}, 1, at(20), nobody).empty());
+  for (int i = 21; i < 30; ++i) EXPECT_TRUE(slip.tick({}, 1, at(i), nobody).empty()) << i;
+  // The second hold defied: two ticks of defiance in a row with two holds.
+  Escalation twice(c);
+  EXPECT_TRUE(twice.tick({{key("10.0.0.4"), 1, at(0) + seconds(3)}}, 1, at(0), nobody).empty());
+  EXPECT_TRUE(twice.tick({}, 1, at(1), nobody).empty());  // runs into it: one hold so far
+  auto t = twice.tick({{key("10.0.0.4"), 1, at(2) + seconds(5)}}, 1, at(2), nobody);
+  ASSERT_EQ(t.size(), 1u);
+  EXPECT_EQ(t[0].ticks, 3);
 }
 
 // A hold of several seconds (a long Retry-After) is defied once, at its start; the source stays

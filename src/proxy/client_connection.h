@@ -46,6 +46,9 @@ class ClientConnection final : public IoHandler,
   void beginDrain();
   bool idle() const { return phase_ == Phase::kIdle && in_.empty(); }
   void closeIdle() { abort(); }
+  // Closes it at once, whatever it is doing (its source was escalated to the kernel drop).
+  void cut() { abort(); }
+  const std::optional<shield::IpKey>& key() const { return key_; }
   // The listener it came from (its key), for the metrics' listener label.
   void setListener(std::string key) { listener_key_ = std::move(key); }
 

@@ -49,9 +49,11 @@ config::KernelDrop escalationFor(config::KernelDrop config, Duration tick) {
 config::KernelDrop prefixEscalationFor(config::KernelDrop config, Duration tick) {
   config.escalate = config.escalate && config.escalate_prefixes;
   config.escalate_rate = config.prefix_rate;
-  config.escalate_after = config.prefix_after;
-  config.defy_after = config.prefix_after;  // a network defies no hold: unused
-  return ticksFor(config, tick);
+  // prefix_after is a duration, not seconds: ticks straight from it (at least one). A network
+  // defies no hold: defy_after is unused.
+  config.escalate_after = config.defy_after =
+      std::max(1, static_cast<int>(ticksIn(config.prefix_after, tick)));
+  return config;
 }
 
 shield::ProposalConfig proposalConfig() {
@@ -420,7 +422,7 @@ bool DefenseLoop::escalate(double seconds, MonoTime now) {
                                      "connections before their Retry-After",
                                      p.rate)
                                : fmt::format("refused {:.0f} times/s", p.rate);
-    announcePenalty(source, " " + why, escalation_, p, now, {{"defied_tarpit", p.defied}});
+    announcePenalty(source, " " + why, p, now, {{"defied_tarpit", p.defied}});
   }
   bool networks_begun = escalateNetworks(seconds, now);
   auto active = escalatedNow(now);
@@ -489,19 +491,18 @@ bool DefenseLoop::escalateNetworks(double seconds, MonoTime now) {
                     fmt::format(": all but {:.0f}% of its requests refused, {:.0f} a second, no "
                                 "known-good client,",
                                 100 * (1 - prefix_share_), p.rate),
-                    network_escalation_, p, now, {{"prefix", true}});
+                    p, now, {{"prefix", true}});
   }
   return !begun.empty();
 }
 
 void DefenseLoop::announcePenalty(const std::string& subject, const std::string& why,
-                                  const kernel::Escalation& ladder,
                                   const kernel::Escalation::Penalty& p, MonoTime now,
                                   nlohmann::json evidence) {
   double seconds = std::chrono::duration<double>(p.until - now).count();
   std::string message = fmt::format(
-      "{}{} for {:.0f} s: dropped {} for {:.0f} s (penalty #{})", subject, why,
-      ladder.ticksToEscalate() * std::chrono::duration<double>(tick_).count(),
+      "{}{} for {:g} s: dropped {} for {:.0f} s (penalty #{})", subject, why,
+      p.ticks * std::chrono::duration<double>(tick_).count(),
       kernel_ != nullptr && kernel_->active() ? "in the kernel" : "at accept", std::floor(seconds),
       p.strike);
   spdlog::warn("escalation: {}", message);

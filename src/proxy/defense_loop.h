@@ -116,8 +116,8 @@ class DefenseLoop {
   void setEscalation(const config::KernelDrop& config);  // both ladders' settings
   // Logs and records a penalty that began: "<subject><why> for N s: dropped ... (penalty #k)".
   void announcePenalty(const std::string& subject, const std::string& why,
-                       const kernel::Escalation& ladder, const kernel::Escalation::Penalty& p,
-                       MonoTime now, nlohmann::json evidence);
+                       const kernel::Escalation::Penalty& p, MonoTime now,
+                       nlohmann::json evidence);
   // The network (the observation's /24 or /64) whose base address a network penalty holds.
   shield::IpPrefix networkOf(const shield::IpKey& base) const;
   // Every penalty running at `now`, sources' and networks', as the prefix it drops: what the

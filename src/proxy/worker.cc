@@ -92,7 +92,21 @@ void Worker::swapRules(std::shared_ptr<const shield::RuleSet> rules,
                        std::shared_ptr<const shield::Blocklist> blocklist) {
   loop_.post([this, rules = std::move(rules), blocklist = std::move(blocklist)] {
     rules_ = rules;
+    if (blocklist == detector_blocklist_) return;
     detector_blocklist_ = blocklist;
+    cutEscalated();
+  });
+}
+
+void Worker::cutEscalated() {
+  // A source or network just escalated is dropped at the SYN from now on, and its packets to
+  // the connections it has are dropped too: those would stall, their requests piling up in the
+  // socket buffers, and all be answered at once when the penalty ends (or, for a network, as its
+  // probation lets a sample through). Closed now, there is no such backlog. A list changes a
+  // few times a minute at most, and the walk is one lookup per connection.
+  const MonoTime now = loop_.now();
+  connections_.forEach([&](ClientConnection* c) {
+    if (c->key() && detector_blocklist_->contains(*c->key(), now)) c->cut();
   });
 }
 

@@ -94,6 +94,8 @@ class Worker {
   void run();
   void rebuildClusterPools();
   void checkDrained();
+  // Closes the connections of the sources the detector's blocklist now names (escalated).
+  void cutEscalated();
 
   int index_;
   EventLoop loop_;

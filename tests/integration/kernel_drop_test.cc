@@ -305,17 +305,22 @@ struct NetworkCut {
   Served user;
 };
 
-// While `flood` runs against a network (its threads end once `stop` is set): `user`, of another
-// network, asks every 50 ms, and `bystander`, of the flood's network and never sending a byte,
-// tries a handshake until one fails (at most 10 s). Then the flood is stopped and joined.
-NetworkCut untilTheNetworkIsCut(const GatewayUnderTest& s, const char* bystander,
-                                const char* user, std::atomic<bool>& stop,
-                                std::vector<std::thread>& flood) {
+// While `flood` runs against networks (its threads end once `stop` is set): `user`, of another
+// network, asks every 50 ms, and `bystanders`, one of each flood's network and never sending a
+// byte, try handshakes until each has had one fail (at most 10 s in all). Then the flood is
+// stopped and joined.
+NetworkCut untilTheNetworkIsCut(const GatewayUnderTest& s,
+                                std::vector<const char*> bystanders, const char* user,
+                                std::atomic<bool>& stop, std::vector<std::thread>& flood) {
   NetworkCut r;
   std::atomic<bool> user_done{false};
   std::thread users([&] { r.user = askWhileFlooded(s, user, user_done, 150); });
-  r.cut = pollUntil([&] { return !handshakes(bystander, s.gateway.port); }, seconds(10),
-                    milliseconds(100));
+  r.cut = pollUntil(
+      [&] {
+        std::erase_if(bystanders, [&](const char* b) { return !handshakes(b, s.gateway.port); });
+        return bystanders.empty();
+      },
+      seconds(10), milliseconds(100));
   stop = true;
   user_done = true;
   for (auto& t : flood) t.join();
@@ -359,7 +364,7 @@ TEST(KernelDropTest, AFloodSpreadOverANetworkHasTheNetworkDroppedInTheKernel) {
     });
   }
   const char* bystander = "127.0.53.200";  // in the network, never sent anything
-  auto [cut, user] = untilTheNetworkIsCut(s, bystander, "127.0.63.1", dropped, flood);
+  auto [cut, user] = untilTheNetworkIsCut(s, {bystander}, "127.0.63.1", dropped, flood);
   ASSERT_TRUE(cut) << "the network was never dropped (" << refused.load() << " 302s)";
   EXPECT_GT(refused.load(), 100);
   EXPECT_EQ(user.served, user.asked) << "the other network's source was refused meanwhile";
@@ -412,11 +417,11 @@ bool holdUntilClosed(const char* source, uint16_t port, bool slow) {
   return closed;
 }
 
-// The network ladder against connection-level floods: forty sources of one /24 hold connections
-// that never finish a head — half of them send nothing, half a byte every 100 ms — each closed
-// by its deadline (header_read_timeout from accept) or for its rate (min_request_rate). Not one
-// request: the network is dropped on its connections refused, at the SYN, while a source of
-// another network is served all along.
+// The network ladder against connection-level floods: forty sources of each of two /24s hold
+// connections that never finish a head — those of one network send nothing, those of the other
+// a byte every 100 ms — each closed by its deadline (header_read_timeout from accept) or for its
+// rate (min_request_rate). Not one request: each network is dropped on its connections refused,
+// at the SYN, while a source of another network is served all along.
 TEST(KernelDropTest, ANetworkOfConnectionsThatNeverFinishAHeadIsDroppedInTheKernel) {
   GatewayUnderTest s = start(
       "limits: { header_read_timeout: 1s }\n"
@@ -425,27 +430,47 @@ TEST(KernelDropTest, ANetworkOfConnectionsThatNeverFinishAHeadIsDroppedInTheKern
       "  kernel_drop: { penalty: 4s }\n");
   ASSERT_TRUE(s.gateway.ok() && s.admin_port != 0);
   KERNEL_OR_SKIP(s);
+  // A keep-alive connection of the network, served once before the flood and idle since: it
+  // is closed when the network is dropped (else it would stall, and its next requests wait for
+  // the penalty's end).
+  int before = connectFromSource("127.0.54.201", s.gateway.port, seconds(2));
+  ASSERT_GE(before, 0);
+  const std::string get = "GET / HTTP/1.1\r\nHost: kernel.test\r\n\r\n";
+  char buf[4096];
+  ASSERT_EQ(::send(before, get.data(), get.size(), MSG_NOSIGNAL), static_cast<ssize_t>(get.size()));
+  ASSERT_GT(::recv(before, buf, sizeof(buf), 0), 12);
+  ASSERT_EQ(std::string_view(buf + 9, 3), "200");
   std::atomic<int> closed{0};
   std::atomic<bool> dropped{false};
   std::vector<std::thread> flood;
-  for (int i = 0; i < 80; ++i) {  // two connections at a time from each of 40 sources
+  for (int i = 0; i < 160; ++i) {  // two connections at a time from each source
     flood.emplace_back([&, i] {
-      std::string source = "127.0.54." + std::to_string(i / 2 + 1);
+      const bool slow = i % 2 == 1;
+      std::string source = (slow ? "127.0.54." : "127.0.55.") + std::to_string(i / 4 + 1);
       for (auto until = Clock::now() + seconds(12); Clock::now() < until && !dropped.load();) {
-        closed += holdUntilClosed(source.c_str(), s.gateway.port, i % 2 == 1) ? 1 : 0;
+        closed += holdUntilClosed(source.c_str(), s.gateway.port, slow) ? 1 : 0;
       }
     });
   }
-  auto [cut, user] = untilTheNetworkIsCut(s, "127.0.54.200", "127.0.64.1", dropped, flood);
+  auto [cut, user] =
+      untilTheNetworkIsCut(s, {"127.0.54.200", "127.0.55.200"}, "127.0.64.1", dropped, flood);
   ASSERT_TRUE(cut) << "the network was never dropped (" << closed.load() << " closed)";
   EXPECT_GT(closed.load(), 40);
   EXPECT_EQ(user.served, user.asked) << "the other network's source was refused meanwhile";
-  EXPECT_TRUE(s.gateway.process->waitForLine(
-      std::regex("escalation: 127\\.0\\.54\\.0/24: all but 1% of its requests refused"),
-      seconds(1), true));
+  for (const char* network : {"54", "55"}) {
+    EXPECT_TRUE(s.gateway.process->waitForLine(
+        std::regex(std::string("escalation: 127\\.0\\.") + network +
+                   "\\.0/24: all but 1% of its requests refused"),
+        seconds(1), true))
+        << network;
+  }
   HttpClient admin(s.admin_port);
   auto metrics = admin.get("/metrics");
   ASSERT_TRUE(metrics.has_value());
+  pollfd p{before, POLLIN, 0};
+  EXPECT_EQ(::poll(&p, 1, 2000), 1) << "the served connection was left open";
+  EXPECT_LE(::recv(before, buf, sizeof(buf), MSG_DONTWAIT), 0) << "it got an answer, not a close";
+  ::close(before);
   for (const char* reason : {"header_timeout", "slow_request"}) {
     std::string key = "floodgate_rejections_total{stage=\"request\",reason=\"";
     key.append(reason).append("\"} ");
