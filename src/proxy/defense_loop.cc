@@ -234,8 +234,11 @@ void DefenseLoop::tick(MonoTime now) {
   rules_changed |= query_keys_.learn(merged_.queryKeys(), merged_.knownGoodRequests(),
                                      status.anomaly);
   std::vector<shield::MitigationRule> rules = governor_->published();
-  if (escalate(seconds, now) || rules_changed) publish(rules, now);
-  mirrorToKernel(now);
+  if (escalate(seconds, now) || rules_changed) {
+    publish(rules, now);
+  } else {
+    mirrorToKernel(now);
+  }
   ticks_.fetch_add(1, std::memory_order_relaxed);
   auto stats = governor_->stats();
   rule_count_.store(stats.live_rules, std::memory_order_relaxed);
@@ -366,6 +369,10 @@ void DefenseLoop::publish(const std::vector<shield::MitigationRule>& rules, Mono
   // (A fully enforced source block is also dropped in the kernel; its drops are counted back
   // as its matches, see countKernelDrops.)
   published_ = rules;
+  // The kernel first: the workers close the connections of a source escalated now
+  // (Worker::cutEscalated), and its reconnection must meet the drop at the SYN — not an accept
+  // and a reset, answered at once, the flood tool's next try a moment later.
+  mirrorToKernel(now);
   auto rule_set = shield::RuleSet::compile(published_, now, shield::RuleSet::kDefaultMaxRules,
                                            nullptr, query_keys_.snapshot());
   for (Worker* w : workers_) w->swapRules(rule_set, escalated_ ? escalated_ : no_blocks_);
