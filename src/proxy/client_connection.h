@@ -45,8 +45,8 @@ class ClientConnection final : public IoHandler,
   // Drain: close now if between requests, else after the response in flight.
   void beginDrain();
   bool idle() const { return phase_ == Phase::kIdle && in_.empty(); }
-  void closeIdle() { abort(); }
-  // Closes it at once, whatever it is doing (its source was escalated to the kernel drop).
+  // Closes it at once, whatever it is doing: an idle one shed for the budget, or one whose
+  // source was escalated to the kernel drop.
   void cut() { abort(); }
   const std::optional<shield::IpKey>& key() const { return key_; }
   // The listener it came from (its key), for the metrics' listener label.

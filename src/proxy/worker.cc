@@ -170,7 +170,7 @@ void Worker::shedIdle() {
   int shed = 0;
   connections_.forEach([&shed](ClientConnection* c) {
     if (shed < kMaxShed && c->idle()) {
-      c->closeIdle();
+      c->cut();
       ++shed;
     }
   });

@@ -83,17 +83,20 @@ void WorkerObservation::recordResponse(const IpKey& source, int status, Duration
   }
 }
 
-void WorkerObservation::recordRefusal(const IpKey& source, MonoTime now) {
+uint64_t WorkerObservation::offerRefusedNetwork(const IpKey& source) {
   const IpPrefix prefix = prefixOfSource(source);
-  refused_prefixes_.offer(prefixKey(prefix), prefix);
+  const uint64_t key = prefixKey(prefix);
+  refused_prefixes_.offer(key, prefix);
+  return key;
+}
+
+void WorkerObservation::recordRefusal(const IpKey& source, MonoTime now) {
+  offerRefusedNetwork(source);
   if (known_good_ != nullptr) known_good_->noteRefused(source, now);
 }
 
 void WorkerObservation::recordConnectionRefusal(const IpKey& source) {
-  const IpPrefix prefix = prefixOfSource(source);
-  const uint64_t key = prefixKey(prefix);
-  refused_prefixes_.offer(key, prefix);
-  connection_refusals_.add(key);
+  connection_refusals_.add(offerRefusedNetwork(source));
 }
 
 void WorkerObservation::recordConcurrency(uint32_t in_flight, uint32_t limit) {

@@ -134,6 +134,9 @@ class WorkerObservation {
   size_t memoryBytes() const;
 
  private:
+  // Counts a refusal of `source` against its network (refusedPrefixes()); its key.
+  uint64_t offerRefusedNetwork(const IpKey& source);
+
   ObservationConfig config_;
   KnownGoodSet* known_good_;
   uint64_t total_ = 0;
