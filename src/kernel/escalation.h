@@ -79,7 +79,8 @@ class Escalation {
     return now >= t.until && now < t.probation_until;
   }
   void forget(MonoTime now);
-  // The source was over in this tick; a penalty if that makes escalate_after in a row.
+  // The source was over in this tick; a penalty if that makes escalate_after in a row (defy_after
+  // for one that has defied two holds or more in the streak).
   // `new_hold`: it defied a hold this tick that it had not before.
   void over(const shield::IpKey& source, Track& t, double rate, bool defied, bool new_hold,
             MonoTime now, std::vector<Penalty>* begun);

@@ -25,6 +25,10 @@ constexpr size_t kHighWater = 64 * 1024;   // per direction: beyond it, stop rea
 constexpr size_t kMaxResponseHead = 64 * 1024;
 constexpr Duration kCloseGrace = seconds(5);  // to flush a last response to a slow client
 constexpr Duration kLingerTime = seconds(2);  // to drain unread input before closing
+// A connection still silent, or sending slower than min_request_rate, this long in is counted
+// against its network (not refused: a client's own deadline and grace are longer). A head or a
+// body arrives in one round trip or a few; a second is many.
+constexpr Duration kSlowNoteAfter = seconds(1);
 
 // Reads from fd into buf until EAGAIN, EOF or `cap` bytes are buffered.
 // Returns bytes read; sets *eof, *blocked (EAGAIN) or *failed. With edge-triggered epoll a short
@@ -137,6 +141,7 @@ void ClientConnection::start() {
     return;
   }
   can_read_ = true;  // data often arrives with the connection: try before waiting
+  head_started_ = worker_->loop().now();  // the first head's deadline runs from accept
   process();
 }
 
@@ -340,6 +345,7 @@ bool ClientConnection::flushUpstream() {
 void ClientConnection::onHead() {
   if (phase_ == Phase::kIdle) {
     phase_ = Phase::kHead;
+    if (!first_head_) slow_noted_ = false;  // a silent start counted is this head's
     first_head_ = false;
     // Whatever phase this request leaves the connection in arms its own timer: back in kIdle
     // at once (a 429, a direct answer), a fresh idle timeout, not the one of the last idle spell.
@@ -597,9 +603,13 @@ bool ClientConnection::keepsMinimumRate(MonoTime since, uint64_t bytes) {
   const ShieldPolicy& policy = worker_->snapshot()->shield;
   if (!policy.enabled || policy.min_request_rate == 0) return true;
   Duration elapsed = worker_->loop().now() - since;
-  if (elapsed < policy.min_rate_grace) return true;
+  if (elapsed < std::min(policy.min_rate_grace, kSlowNoteAfter)) return true;
   double rate = static_cast<double>(bytes) / std::chrono::duration<double>(elapsed).count();
   if (rate >= static_cast<double>(policy.min_request_rate)) return true;
+  if (elapsed < policy.min_rate_grace) {
+    noteSlowOnNetwork();
+    return true;
+  }
   refuse(Rejection::kSlowRequest);
   releaseUpstream(false);
   if (!resp_head_done_) {
@@ -1202,7 +1212,14 @@ void ClientConnection::updateTimers() {
         // A new connection has header_read_timeout for its first byte too (nginx's
         // client_header_timeout, HAProxy's timeout http-request): one that never sends is held
         // that long, not a keep-alive's idle time.
-        loop.schedule(&timer_, first_head_ ? limits.header_read_timeout : limits.client_idle_timeout);
+        if (!first_head_) {
+          loop.schedule(&timer_, limits.client_idle_timeout);
+        } else if (slow_noted_ || !key_ || !worker_->snapshot()->shield.detect) {
+          loop.scheduleAt(&timer_, head_started_ + limits.header_read_timeout);
+        } else {  // first a look kSlowNoteAfter in (onTimer)
+          loop.scheduleAt(&timer_,
+                          head_started_ + std::min(kSlowNoteAfter, limits.header_read_timeout));
+        }
         if (in_.empty()) {
           in_.release();
           out_.release();
@@ -1247,6 +1264,13 @@ void ClientConnection::onTimer() {
     case Phase::kIdle:
       if (tarpit_.until() == MonoTime{}) {
         if (first_head_) {  // not a byte since it connected: refused, and closed without a word
+          const MonoTime deadline =
+              head_started_ + worker_->snapshot()->config->limits.header_read_timeout;
+          if (worker_->loop().now() < deadline) {  // kSlowNoteAfter in: counted, not refused
+            noteSlowOnNetwork();
+            worker_->loop().scheduleAt(&timer_, deadline);
+            break;
+          }
           refuse(Rejection::kHeaderTimeout);
           noteRefusedConnection();
         }
@@ -1305,8 +1329,16 @@ void ClientConnection::countRequest(int status) {
   exchange_open_ = false;
 }
 
+void ClientConnection::noteSlowOnNetwork() {
+  if (slow_noted_) return;
+  slow_noted_ = true;
+  if (!key_ || !worker_->snapshot()->shield.detect) return;
+  const bool before_request = phase_ == Phase::kIdle || phase_ == Phase::kHead;
+  worker_->observation().recordSlowConnection(*key_, before_request);
+}
+
 void ClientConnection::noteRefusedConnection() {
-  if (!key_ || decision_.verdict != Decision::Verdict::kRejected ||
+  if (!key_ || decision_.verdict != Decision::Verdict::kRejected || slow_noted_ ||
       !worker_->snapshot()->shield.detect) {
     return;
   }
@@ -1357,7 +1389,8 @@ void ClientConnection::logAccess(int status) {
          decision_.reason == Rejection::kMitigationRule ||
          decision_.reason == Rejection::kChallenged ||
          decision_.reason == Rejection::kSlowRequest)) {
-      observation.recordRefusal(*key_, worker_->loop().now());
+      observation.recordRefusal(*key_, worker_->loop().now(),
+                                !(slow_noted_ && decision_.reason == Rejection::kSlowRequest));
     }
     observed_ = false;
   } else {

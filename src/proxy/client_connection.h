@@ -127,8 +127,12 @@ class ClientConnection final : public IoHandler,
   void releaseOriginSlot();
   void shedForOrigin();   // 503 + Retry-After
   // Slowloris and slow POST: false (and a 408 on its way) when the client sends slower than
-  // the configured minimum rate once the grace period is over.
+  // the configured minimum rate once the grace period is over. Slower kSlowNoteAfter in, it
+  // is counted against its network already (noteSlowOnNetwork).
   bool keepsMinimumRate(MonoTime since, uint64_t bytes);
+  // Once per request (or new connection): counted against its network as refused, so that a
+  // network sending nothing but such connections is dropped before their deadlines run out.
+  void noteSlowOnNetwork();
   // Counts a refusal by the shield and notes it as the request's verdict.
   void refuse(Rejection reason);
   // The connection was refused before a request of it was recorded (a head too slow, never
@@ -162,6 +166,9 @@ class ClientConnection final : public IoHandler,
   Timer timer_;
   MonoTime head_started_;
   bool first_head_ = true;  // not a byte read yet: the first head's deadline runs from accept
+  // This request (or, before one, the connection) was counted against its network as slow
+  // (noteSlowOnNetwork): its refusal, if it comes, is not counted again.
+  bool slow_noted_ = false;
   shield::Tarpit tarpit_;  // 429s in a row; while it holds (phase kIdle) nothing is read
 
   // The exchange in flight (phase kUpstream).

@@ -477,13 +477,15 @@ bool DefenseLoop::escalateNetworks(double seconds, MonoTime now) {
     if (one_source) continue;
     refused.push_back({hitter.payload.base, hitter.count, MonoTime{}});
   }
-  // A network on probation whose requests were served this tick (under prefix_share of them
-  // refused: a client in it got through) is let go whole.
+  // A network on probation whose requests were served this tick (the origin answered one,
+  // and under prefix_share of them were refused: a client in it got through) is let go whole.
+  // Answered, not merely not refused yet: a slow body is refused seconds after its head.
   for (const auto& p : network_escalation_.probation(now)) {
     const shield::IpPrefix network = networkOf(p.source);
     const uint64_t key = merged_.prefixKey(network);
     const double requests = attempts(key);
-    if (requests == 0 || merged_.refusedPrefixes().estimate(key) >= prefix_share_ * requests) {
+    if (merged_.servedByOrigin(key) == 0 ||
+        merged_.refusedPrefixes().estimate(key) >= prefix_share_ * requests) {
       continue;
     }
     if (network_escalation_.release(p.source, now)) {

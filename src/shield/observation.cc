@@ -31,7 +31,8 @@ WorkerObservation::WorkerObservation(const ObservationConfig& config, KnownGoodS
       query_keys_(config.top_k, std::max(64u, config.sketch_width / 8), config.sketch_depth,
                   config.seed ^ 4),
       known_good_fingerprints_(std::max(256u, config.sketch_width / 2), 2, config.seed ^ 6),
-      connection_refusals_(std::max(256u, config.sketch_width / 4), 2, config.seed ^ 7) {}
+      connection_refusals_(std::max(256u, config.sketch_width / 4), 2, config.seed ^ 7),
+      served_(std::max(256u, config.sketch_width / 4), 2, config.seed ^ 8) {}
 
 void WorkerObservation::recordRequest(const IpKey& source, uint64_t fingerprint, int route,
                                       bool known_good) {
@@ -76,6 +77,7 @@ void WorkerObservation::recordResponse(const IpKey& source, int status, Duration
     latency_.record(upstream_latency);
     if (status >= 500) ++origin_failures_;
     if (status < 400 && known_good_ != nullptr) known_good_->noteSuccess(source, now);
+    if (status < 500) served_.add(prefixKey(prefixOfSource(source)));
   } else if (local_upstream_failure) {
     ++origin_failures_;
   } else if (status == 429) {
@@ -90,8 +92,8 @@ uint64_t WorkerObservation::offerRefusedNetwork(const IpKey& source) {
   return key;
 }
 
-void WorkerObservation::recordRefusal(const IpKey& source, MonoTime now) {
-  offerRefusedNetwork(source);
+void WorkerObservation::recordRefusal(const IpKey& source, MonoTime now, bool on_network) {
+  if (on_network) offerRefusedNetwork(source);
   if (known_good_ != nullptr) known_good_->noteRefused(source, now);
 }
 
@@ -125,7 +127,7 @@ bool WorkerObservation::merge(const WorkerObservation& other) {
       !fingerprints_.merge(other.fingerprints_) || !refused_.merge(other.refused_) ||
       !refused_prefixes_.merge(other.refused_prefixes_) || !query_keys_.merge(other.query_keys_) ||
       !known_good_fingerprints_.merge(other.known_good_fingerprints_) ||
-      !connection_refusals_.merge(other.connection_refusals_)) {
+      !connection_refusals_.merge(other.connection_refusals_) || !served_.merge(other.served_)) {
     return false;  // unreachable: the shapes were checked above
   }
   total_ += other.total_;
@@ -170,6 +172,7 @@ void WorkerObservation::reset() {
   query_keys_.reset();
   known_good_fingerprints_.reset();
   connection_refusals_.reset();
+  served_.reset();
   distinct_sources_.reset();
   distinct_prefixes_.reset();
   distinct_fingerprints_.reset();
@@ -180,7 +183,7 @@ size_t WorkerObservation::memoryBytes() const {
          fingerprints_.sketch().memoryBytes() + refused_.sketch().memoryBytes() +
          refused_prefixes_.sketch().memoryBytes() + query_keys_.sketch().memoryBytes() +
          known_good_fingerprints_.memoryBytes() + connection_refusals_.memoryBytes() +
-         6 * size_t{config_.top_k} * (8 + 4 + 4 + 4 + 8 + sizeof(IpPrefix));
+         served_.memoryBytes() + 6 * size_t{config_.top_k} * (8 + 4 + 4 + 4 + 8 + sizeof(IpPrefix));
 }
 
 }  // namespace floodgate::shield

@@ -64,12 +64,26 @@ class WorkerObservation {
   // block rule's 403, a challenge. Counted by network (prefixOfSource) for the kernel drop's
   // prefix escalation, which sets it against the network's requests (prefixes()); and noted in
   // the KnownGoodSet at `now`: a client (and a network) still earning its tenure starts again.
-  void recordRefusal(const IpKey& source, MonoTime now);
+  // `on_network` false: the request was counted against its network already
+  // (recordSlowRequest), only its tenure is left to note.
+  void recordRefusal(const IpKey& source, MonoTime now, bool on_network = true);
   // A connection of `source` refused before a request of it was admitted: its head too slow or
   // never sent (408), too large or malformed (431, 400). Counted by network like a refusal,
   // and as an attempt prefixes() never saw (connectionRefusals()). Not noted in the
   // KnownGoodSet: a browser's unused preconnection is closed this way too.
   void recordConnectionRefusal(const IpKey& source);
+  // A connection of `source` a second into a head or body it sends slower than the minimum
+  // rate (or a new one that has sent nothing), not refused yet (it has its grace), counted
+  // against its network as refused now: a network of such connections only is a slowloris's or
+  // a connection flood's, and is dropped without waiting out each connection's own deadline.
+  // `before_request`: no request of it was counted (then an attempt too, as above).
+  void recordSlowConnection(const IpKey& source, bool before_request) {
+    if (before_request) {
+      recordConnectionRefusal(source);
+    } else {
+      offerRefusedNetwork(source);
+    }
+  }
   // A tarpitted connection of `source` was sent to before its hold (ending `until`) was over.
   void recordDefiedHold(const IpKey& source, MonoTime until) {
     defied_holds_.record(sourceKey(source), source, until);
@@ -111,6 +125,9 @@ class WorkerObservation {
   uint64_t connectionRefusals(uint64_t prefix_key) const {
     return connection_refusals_.estimate(prefix_key);
   }
+  // Networks' requests the origin answered (below 500), by prefixKey(): a network served, where
+  // one refused late (a slow body refused seconds after its head was counted) is not.
+  uint64_t servedByOrigin(uint64_t prefix_key) const { return served_.estimate(prefix_key); }
   // Sources that did not wait for their Retry-After while tarpitted: escalated like the above.
   const DefiedHolds& defiedHolds() const { return defied_holds_; }
   const HeavyHitters<uint8_t>& queryKeys() const { return query_keys_; }
@@ -161,7 +178,8 @@ class WorkerObservation {
   DefiedHolds defied_holds_;
   HeavyHitters<uint8_t> query_keys_;  // a narrower sketch: a service has a few dozen keys
   CountMinSketch known_good_fingerprints_;
-  CountMinSketch connection_refusals_;  // known-good requests only: a narrow sketch too
+  CountMinSketch connection_refusals_;  // by network, a narrow sketch: few networks refuse
+  CountMinSketch served_;               // origin answers by network, as narrow
   DistinctCount distinct_sources_;
   DistinctCount distinct_prefixes_;
   DistinctCount distinct_fingerprints_;

@@ -206,6 +206,49 @@ TEST(WorkerObservation, CountsConnectionsRefusedBeforeARequestByNetworkAcrossWor
   EXPECT_EQ(a.connectionRefusals(top[0].key), 0u);
 }
 
+// A slow connection is counted against its network a second in, before it is refused: one
+// still before its request as an attempt its network made too, a slow body (its request counted
+// already) as a refusal only; the refusal that follows counts the client's tenure alone.
+TEST(WorkerObservation, CountsSlowConnectionsAgainstTheirNetworkOnceBeforeTheyAreRefused) {
+  MonoTime t0 = MonoTime(std::chrono::seconds(1000));
+  KnownGoodSet good(1024, t0);
+  WorkerObservation a({}, &good), b({}, &good);
+  for (uint32_t i = 0; i < 30; ++i) a.recordSlowConnection(v4(0x7f420000 + i), true);
+  IpKey poster = v4(0x7f420063);
+  b.recordRequest(poster, 1, 0);
+  b.recordSlowConnection(poster, false);
+  b.recordRefusal(poster, t0, false);  // its 408 later: already counted on the network
+  ASSERT_TRUE(a.merge(b));
+  auto top = a.refusedPrefixes().top(10);
+  ASSERT_EQ(top.size(), 1u);
+  EXPECT_EQ(top[0].payload.toString(), "127.66.0.0/24");
+  EXPECT_EQ(top[0].count, 31u);
+  EXPECT_EQ(a.connectionRefusals(top[0].key), 30u);
+  EXPECT_EQ(a.prefixes().estimate(top[0].key), 1u);
+  b.reset();
+  b.recordRefusal(poster, t0);  // a refusal not counted before counts on its network
+  EXPECT_EQ(b.refusedPrefixes().estimate(top[0].key), 1u);
+}
+
+// A network is served when the origin answers one of its requests (below 500); a local answer,
+// a 429 or a 503 of floodgate's, and the origin's own 5xx are not service.
+TEST(WorkerObservation, CountsANetworksRequestsTheOriginAnsweredAcrossWorkers) {
+  WorkerObservation a, b;
+  const uint64_t network = a.prefixKey(a.prefixOfSource(v4(0x7f420001)));
+  const uint64_t other = a.prefixKey(a.prefixOfSource(v4(0x7f430001)));
+  a.recordResponse(v4(0x7f420001), 200, milliseconds(1), true);
+  b.recordResponse(v4(0x7f420002), 404, milliseconds(1), true);
+  b.recordResponse(v4(0x7f420003), 429, Duration(0), false);
+  b.recordResponse(v4(0x7f420003), 200, Duration(0), false);
+  b.recordResponse(v4(0x7f430001), 503, milliseconds(1), true);
+  b.recordResponse(v4(0x7f430001), 503, Duration(0), false);
+  ASSERT_TRUE(a.merge(b));
+  EXPECT_EQ(a.servedByOrigin(network), 2u);
+  EXPECT_EQ(a.servedByOrigin(other), 0u);
+  a.reset();
+  EXPECT_EQ(a.servedByOrigin(network), 0u);
+}
+
 TEST(WorkerObservation, CountsWhomFloodgateRefusedAcrossWorkers) {
   WorkerObservation a, b;
   for (int i = 0; i < 30; ++i) a.recordResponse(v4(7), 429, Duration(0), false);

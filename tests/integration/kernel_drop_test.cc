@@ -417,6 +417,44 @@ bool holdUntilClosed(const char* source, uint16_t port, bool slow) {
   return closed;
 }
 
+// Forty sources of each of two /24s (`slow`, `silent`: "127.0.54.") each holding two
+// connections at a time, holdUntilClosed, until `stop` (12 s at most); `closed` counts those
+// the gateway closed.
+std::vector<std::thread> holdFromTwoNetworks(const std::string& slow, const std::string& silent,
+                                             uint16_t port, std::atomic<int>& closed,
+                                             std::atomic<bool>& stop) {
+  std::vector<std::thread> flood;
+  for (int i = 0; i < 160; ++i) {
+    flood.emplace_back([&, slow, silent, port, i] {
+      const bool trickle = i % 2 == 1;
+      std::string source = (trickle ? slow : silent) + std::to_string(i / 4 + 1);
+      for (auto until = Clock::now() + seconds(12); Clock::now() < until && !stop.load();) {
+        closed += holdUntilClosed(source.c_str(), port, trickle) ? 1 : 0;
+      }
+    });
+  }
+  return flood;
+}
+
+// The gateway logged the escalation of the network 127.0.`third`.0/24 on its refusals.
+bool networkEscalated(const GatewayUnderTest& s, const char* third) {
+  return s.gateway.process
+      ->waitForLine(std::regex(std::string("escalation: 127\\.0\\.") + third +
+                               "\\.0/24: all but 1% of its requests refused"),
+                    seconds(1), true)
+      .has_value();
+}
+
+// The gateway's request-stage refusals for `reason` so far (0 when it has none; -1: no metrics).
+double requestRejections(uint16_t admin_port, const char* reason) {
+  auto metrics = HttpClient(admin_port).get("/metrics");
+  if (!metrics) return -1;
+  std::string key = "floodgate_rejections_total{stage=\"request\",reason=\"";
+  key.append(reason).append("\"} ");
+  size_t at = metrics->body.find(key);
+  return at == std::string::npos ? 0 : std::stod(metrics->body.substr(at + key.size()));
+}
+
 // The network ladder against connection-level floods: forty sources of each of two /24s hold
 // connections that never finish a head — those of one network send nothing, those of the other
 // a byte every 100 ms — each closed by its deadline (header_read_timeout from accept) or for its
@@ -442,43 +480,48 @@ TEST(KernelDropTest, ANetworkOfConnectionsThatNeverFinishAHeadIsDroppedInTheKern
   ASSERT_EQ(std::string_view(buf + 9, 3), "200");
   std::atomic<int> closed{0};
   std::atomic<bool> dropped{false};
-  std::vector<std::thread> flood;
-  for (int i = 0; i < 160; ++i) {  // two connections at a time from each source
-    flood.emplace_back([&, i] {
-      const bool slow = i % 2 == 1;
-      std::string source = (slow ? "127.0.54." : "127.0.55.") + std::to_string(i / 4 + 1);
-      for (auto until = Clock::now() + seconds(12); Clock::now() < until && !dropped.load();) {
-        closed += holdUntilClosed(source.c_str(), s.gateway.port, slow) ? 1 : 0;
-      }
-    });
-  }
+  std::vector<std::thread> flood =
+      holdFromTwoNetworks("127.0.54.", "127.0.55.", s.gateway.port, closed, dropped);
   auto [cut, user] =
       untilTheNetworkIsCut(s, {"127.0.54.200", "127.0.55.200"}, "127.0.64.1", dropped, flood);
   ASSERT_TRUE(cut) << "the network was never dropped (" << closed.load() << " closed)";
   EXPECT_GT(closed.load(), 40);
   EXPECT_EQ(user.served, user.asked) << "the other network's source was refused meanwhile";
-  for (const char* network : {"54", "55"}) {
-    EXPECT_TRUE(s.gateway.process->waitForLine(
-        std::regex(std::string("escalation: 127\\.0\\.") + network +
-                   "\\.0/24: all but 1% of its requests refused"),
-        seconds(1), true))
-        << network;
-  }
-  HttpClient admin(s.admin_port);
-  auto metrics = admin.get("/metrics");
-  ASSERT_TRUE(metrics.has_value());
+  for (const char* network : {"54", "55"}) EXPECT_TRUE(networkEscalated(s, network)) << network;
   pollfd p{before, POLLIN, 0};
   EXPECT_EQ(::poll(&p, 1, 2000), 1) << "the served connection was left open";
   EXPECT_LE(::recv(before, buf, sizeof(buf), MSG_DONTWAIT), 0) << "it got an answer, not a close";
   ::close(before);
   for (const char* reason : {"header_timeout", "slow_request"}) {
-    std::string key = "floodgate_rejections_total{stage=\"request\",reason=\"";
-    key.append(reason).append("\"} ");
-    size_t at = metrics->body.find(key);
-    ASSERT_NE(at, std::string::npos) << key;
-    EXPECT_GT(std::stod(metrics->body.substr(at + key.size())), 0) << key;
+    EXPECT_GT(requestRejections(s.admin_port, reason), 0) << reason;
   }
   EXPECT_EQ(getFrom("127.0.64.2", s.gateway.port, "/"), 200);
+}
+
+// The same two networks against the default deadlines (10 s for a first head, 5 s of grace
+// before the minimum rate is judged), each connection given up by its client 4 s in: not one
+// lives to be refused. A second in, each is counted against its network (silent, or a head
+// under the minimum rate), and on that alone the networks are dropped at the SYN and their
+// connections closed, while a source of another network is served all along.
+TEST(KernelDropTest, ANetworkOfSlowConnectionsIsDroppedBeforeTheirOwnDeadlines) {
+  GatewayUnderTest s = start("shield:\n  kernel_drop: { penalty: 4s }\n");
+  ASSERT_TRUE(s.gateway.ok() && s.admin_port != 0);
+  KERNEL_OR_SKIP(s);
+  std::atomic<int> closed{0};
+  std::atomic<bool> dropped{false};
+  std::vector<std::thread> flood =
+      holdFromTwoNetworks("127.0.56.", "127.0.57.", s.gateway.port, closed, dropped);
+  auto [cut, user] =
+      untilTheNetworkIsCut(s, {"127.0.56.200", "127.0.57.200"}, "127.0.68.1", dropped, flood);
+  ASSERT_TRUE(cut) << "the network was never dropped (" << closed.load() << " closed)";
+  EXPECT_GT(closed.load(), 40) << "the held connections were not closed at the drop";
+  EXPECT_EQ(user.served, user.asked) << "the other network's source was refused meanwhile";
+  for (const char* network : {"56", "57"}) EXPECT_TRUE(networkEscalated(s, network)) << network;
+  for (const char* reason : {"header_timeout", "slow_request"}) {
+    EXPECT_EQ(requestRejections(s.admin_port, reason), 0)
+        << reason << ": a connection lived to its own deadline";
+  }
+  EXPECT_EQ(getFrom("127.0.68.2", s.gateway.port, "/"), 200);
 }
 
 }  // namespace
