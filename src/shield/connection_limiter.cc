@@ -57,13 +57,10 @@ const char* verdictName(OpenVerdict verdict) {
 }
 
 ConnectionLimiter::ConnectionLimiter(size_t slots, ConnectionCaps caps, uint64_t seed)
-    : sets_count_(std::bit_ceil(std::max<size_t>(slots, kWays)) / kWays),
+    : sets_(SlotSets::setsFor(slots)),
+      sets_count_(sets_.count()),
       set_mask_(sets_count_ - 1),
       seed_(seed) {
-  sets_.reset(new Set[sets_count_]);
-  for (size_t i = 0; i < sets_count_; ++i) {
-    for (auto& s : sets_[i].slot) s.store(0, std::memory_order_relaxed);
-  }
   setCaps(caps);
 }
 

@@ -10,6 +10,7 @@
 
 #include "core/clock.h"
 #include "shield/ip_prefix.h"
+#include "shield/slot_sets.h"
 
 namespace floodgate::shield {
 
@@ -47,11 +48,12 @@ struct OpenDecision {
 // reach another; the stamp repeats every 16384 s (4.5 h), which sweep() makes harmless.
 class ConnectionLimiter {
  public:
-  static constexpr size_t kWays = 8;
+  static constexpr size_t kWays = SlotSets::kWays;
   static constexpr uint32_t kCountMax = (1u << 14) - 1;
 
-  // `slots` rounded up to a power of two (at least one set); 8 bytes each, allocated and touched
-  // here. `seed` keys the hash (random per process in production).
+  // `slots` rounded up to a power of two (at least one set); 8 bytes each, all allocated here
+  // (SlotSets: resident as clients arrive). `seed` keys the hash (random per process in
+  // production).
   ConnectionLimiter(size_t slots, ConnectionCaps caps, uint64_t seed);
 
   // Lock-free, no allocation, any thread.
@@ -76,13 +78,11 @@ class ConnectionLimiter {
   size_t memoryBytes() const { return sets_count_ * sizeof(Set); }
 
  private:
-  struct alignas(64) Set {
-    std::atomic<uint64_t> slot[kWays];
-  };
+  using Set = SlotSets::Set;
 
   Set& setOf(uint64_t h) const { return sets_[h & set_mask_]; }
 
-  std::unique_ptr<Set[]> sets_;
+  SlotSets sets_;  // resident where clients hashed to, not whole
   size_t sets_count_ = 0;
   uint64_t set_mask_ = 0;
   uint64_t seed_ = 0;

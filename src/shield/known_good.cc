@@ -17,17 +17,13 @@ constexpr uint64_t lastOf(uint64_t word) { return word & 0xFFFFF; }
 }  // namespace
 
 KnownGoodSet::KnownGoodSet(size_t slots, MonoTime epoch, Duration retention, uint64_t seed)
-    : epoch_(epoch),
+    : sets_(SlotSets::setsFor(slots)),
+      sets_count_(sets_.count()),
+      epoch_(epoch),
       retention_s_(static_cast<uint64_t>(
           std::chrono::duration_cast<std::chrono::seconds>(std::min(retention, kMaxRetention))
               .count())),
-      seed_(seed) {
-  sets_count_ = std::bit_ceil(std::max<size_t>(1, (slots + kWays - 1) / kWays));
-  sets_ = std::make_unique<Set[]>(sets_count_);
-  for (size_t s = 0; s < sets_count_; ++s) {
-    for (auto& slot : sets_[s].slot) slot.store(0, std::memory_order_relaxed);
-  }
-}
+      seed_(seed) {}
 
 bool KnownGoodSet::servedThrough(uint64_t word, uint64_t now20) const {
   return age(now20, sinceOf(word)) >= age(now20, lastOf(word)) + min_tenure_s_;

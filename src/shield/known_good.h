@@ -11,6 +11,7 @@
 
 #include "core/clock.h"
 #include "shield/ip_prefix.h"
+#include "shield/slot_sets.h"
 
 namespace floodgate::shield {
 
@@ -40,11 +41,11 @@ namespace floodgate::shield {
 // slot drops one update. Both only ever cost a little priority or spare a network, never a block.
 class KnownGoodSet {
  public:
-  static constexpr size_t kWays = 8;
+  static constexpr size_t kWays = SlotSets::kWays;
   static constexpr Duration kMaxRetention = std::chrono::hours(72);
 
-  // `slots` is rounded up to a power of two (at least one set); 8 bytes each, all allocated and
-  // touched here. `epoch` is any time not after the first call.
+  // `slots` is rounded up to a power of two (at least one set); 8 bytes each, all allocated here
+  // (SlotSets: resident as clients arrive). `epoch` is any time not after the first call.
   KnownGoodSet(size_t slots, MonoTime epoch, Duration retention = std::chrono::hours(24),
                uint64_t seed = 0);
 
@@ -87,9 +88,7 @@ class KnownGoodSet {
   size_t occupied() const;  // scans the table: control side, tests
 
  private:
-  struct alignas(64) Set {
-    std::atomic<uint64_t> slot[kWays];
-  };
+  using Set = SlotSets::Set;
   static constexpr uint64_t kTimeMask = (uint64_t{1} << 20) - 1;
   // Where a key lives: its set, its tag, and the slot holding that tag (null: none yet) with the
   // word read from it.
@@ -116,7 +115,7 @@ class KnownGoodSet {
   bool servedThrough(uint64_t word, uint64_t now20) const;
   static uint64_t age(uint64_t now20, uint64_t then20) { return (now20 - then20) & kTimeMask; }
 
-  std::unique_ptr<Set[]> sets_;
+  SlotSets sets_;  // resident where clients hashed to, not whole
   size_t sets_count_ = 0;
   MonoTime epoch_;
   uint64_t retention_s_;

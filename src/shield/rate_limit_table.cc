@@ -57,13 +57,7 @@ RateSpec RateSpec::perSecond(double rate, double burst) {
 }
 
 SharedRateLimiter::SharedRateLimiter(size_t slots)
-    : sets_count_(std::bit_ceil(std::max<size_t>(slots, kWays)) / kWays),
-      set_mask_(sets_count_ - 1) {
-  sets_.reset(new Set[sets_count_]);
-  for (size_t i = 0; i < sets_count_; ++i) {
-    for (auto& s : sets_[i].slot) s.store(0, std::memory_order_relaxed);
-  }
-}
+    : sets_(SlotSets::setsFor(slots)), sets_count_(sets_.count()), set_mask_(sets_count_ - 1) {}
 
 RateDecision SharedRateLimiter::admit(uint64_t key_hash, const RateSpec& spec, MonoTime now,
                                       uint32_t cost) {

@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "core/clock.h"
+#include "shield/slot_sets.h"
 
 namespace floodgate::shield {
 
@@ -55,10 +56,10 @@ struct RateDecision {
 //    odds of burst/2^40 µs, as its own stale drain).
 class SharedRateLimiter {
  public:
-  static constexpr size_t kWays = 8;
+  static constexpr size_t kWays = SlotSets::kWays;
 
-  // `slots` is rounded up to a power of two, at least one set. All memory is allocated and
-  // touched here: 8 bytes a slot (2^20 slots: 8 MiB).
+  // `slots` is rounded up to a power of two, at least one set. All memory is allocated here,
+  // 8 bytes a slot (2^20 slots: 8 MiB), and resident as clients arrive (SlotSets).
   explicit SharedRateLimiter(size_t slots);
 
   // Takes `cost` tokens from the bucket of `key_hash` (a well-mixed 64-bit hash of the client,
@@ -72,11 +73,9 @@ class SharedRateLimiter {
   size_t occupied() const;
 
  private:
-  struct alignas(64) Set {
-    std::atomic<uint64_t> slot[kWays];
-  };
+  using Set = SlotSets::Set;
 
-  std::unique_ptr<Set[]> sets_;
+  SlotSets sets_;  // resident where clients hashed to, not whole
   size_t sets_count_ = 0;
   uint64_t set_mask_ = 0;
 };
