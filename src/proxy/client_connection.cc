@@ -1214,7 +1214,7 @@ void ClientConnection::updateTimers() {
         // that long, not a keep-alive's idle time.
         if (!first_head_) {
           loop.schedule(&timer_, limits.client_idle_timeout);
-        } else if (slow_noted_ || !key_ || !worker_->snapshot()->shield.detect) {
+        } else if (slow_noted_ || !watchedByDetector()) {
           loop.scheduleAt(&timer_, head_started_ + limits.header_read_timeout);
         } else {  // first a look kSlowNoteAfter in (onTimer)
           loop.scheduleAt(&timer_,
@@ -1281,7 +1281,7 @@ void ClientConnection::onTimer() {
       // source has been escalated meanwhile: then its connection goes too, and its next SYN
       // is dropped.
       tarpit_.release();
-      if (key_ && worker_->snapshot()->shield.detect &&
+      if (watchedByDetector() &&
           worker_->detectorBlocklist().contains(*key_, worker_->loop().now())) {
         abort();
         break;
@@ -1329,17 +1329,20 @@ void ClientConnection::countRequest(int status) {
   exchange_open_ = false;
 }
 
+bool ClientConnection::watchedByDetector() const {
+  return key_ && worker_->snapshot()->shield.detect;
+}
+
 void ClientConnection::noteSlowOnNetwork() {
   if (slow_noted_) return;
   slow_noted_ = true;
-  if (!key_ || !worker_->snapshot()->shield.detect) return;
+  if (!watchedByDetector()) return;
   const bool before_request = phase_ == Phase::kIdle || phase_ == Phase::kHead;
   worker_->observation().recordSlowConnection(*key_, before_request);
 }
 
 void ClientConnection::noteRefusedConnection() {
-  if (!key_ || decision_.verdict != Decision::Verdict::kRejected || slow_noted_ ||
-      !worker_->snapshot()->shield.detect) {
+  if (decision_.verdict != Decision::Verdict::kRejected || slow_noted_ || !watchedByDetector()) {
     return;
   }
   const Rejection r = decision_.reason;

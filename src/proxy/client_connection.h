@@ -133,6 +133,9 @@ class ClientConnection final : public IoHandler,
   // Once per request (or new connection): counted against its network as refused, so that a
   // network sending nothing but such connections is dropped before their deadlines run out.
   void noteSlowOnNetwork();
+  // The detector watches this connection's source: its network can be counted against, and
+  // escalated to the kernel drop.
+  bool watchedByDetector() const;
   // Counts a refusal by the shield and notes it as the request's verdict.
   void refuse(Rejection reason);
   // The connection was refused before a request of it was recorded (a head too slow, never

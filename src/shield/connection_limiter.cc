@@ -57,10 +57,7 @@ const char* verdictName(OpenVerdict verdict) {
 }
 
 ConnectionLimiter::ConnectionLimiter(size_t slots, ConnectionCaps caps, uint64_t seed)
-    : sets_(SlotSets::setsFor(slots)),
-      sets_count_(sets_.count()),
-      set_mask_(sets_count_ - 1),
-      seed_(seed) {
+    : sets_(SlotSets::setsFor(slots)), set_mask_(sets_.count() - 1), seed_(seed) {
   setCaps(caps);
 }
 
@@ -159,7 +156,7 @@ size_t ConnectionLimiter::sweep(MonoTime now) {
   const uint32_t stamp = stampOf(now);
   const uint32_t last_second = (stamp - 1) & kFieldMask;
   size_t cleared = 0;
-  for (size_t i = 0; i < sets_count_; ++i) {
+  for (size_t i = 0; i < sets_.count(); ++i) {
     for (auto& s : sets_[i].slot) {
       uint64_t v = s.load(std::memory_order_relaxed);
       Fields f = unpack(v);
@@ -187,7 +184,7 @@ uint32_t ConnectionLimiter::concurrent(const IpKey& source) const {
 
 uint64_t ConnectionLimiter::liveConnections() const {
   uint64_t live = 0;
-  for (size_t i = 0; i < sets_count_; ++i) {
+  for (size_t i = 0; i < sets_.count(); ++i) {
     for (const auto& s : sets_[i].slot) live += unpack(s.load(std::memory_order_relaxed)).live;
   }
   return live;
@@ -195,7 +192,7 @@ uint64_t ConnectionLimiter::liveConnections() const {
 
 size_t ConnectionLimiter::occupied() const {
   size_t n = 0;
-  for (size_t i = 0; i < sets_count_; ++i) {
+  for (size_t i = 0; i < sets_.count(); ++i) {
     for (const auto& s : sets_[i].slot) n += s.load(std::memory_order_relaxed) != 0;
   }
   return n;

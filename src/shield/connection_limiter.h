@@ -74,8 +74,8 @@ class ConnectionLimiter {
   uint64_t liveConnections() const;
   size_t occupied() const;
   uint64_t untracked() const { return untracked_.load(std::memory_order_relaxed); }
-  size_t slots() const { return sets_count_ * kWays; }
-  size_t memoryBytes() const { return sets_count_ * sizeof(Set); }
+  size_t slots() const { return sets_.count() * kWays; }
+  size_t memoryBytes() const { return sets_.memoryBytes(); }
 
  private:
   using Set = SlotSets::Set;
@@ -83,7 +83,6 @@ class ConnectionLimiter {
   Set& setOf(uint64_t h) const { return sets_[h & set_mask_]; }
 
   SlotSets sets_;  // resident where clients hashed to, not whole
-  size_t sets_count_ = 0;
   uint64_t set_mask_ = 0;
   uint64_t seed_ = 0;
   std::atomic<uint64_t> caps_{0};  // max_concurrent << 32 | max_new_per_second

@@ -18,7 +18,6 @@ constexpr uint64_t lastOf(uint64_t word) { return word & 0xFFFFF; }
 
 KnownGoodSet::KnownGoodSet(size_t slots, MonoTime epoch, Duration retention, uint64_t seed)
     : sets_(SlotSets::setsFor(slots)),
-      sets_count_(sets_.count()),
       epoch_(epoch),
       retention_s_(static_cast<uint64_t>(
           std::chrono::duration_cast<std::chrono::seconds>(std::min(retention, kMaxRetention))
@@ -36,7 +35,7 @@ uint64_t KnownGoodSet::seconds(MonoTime t) const {
 
 KnownGoodSet::Found KnownGoodSet::findSlot(uint64_t h) const {
   const uint64_t tag = std::max<uint64_t>(1, h >> kTagShift);  // 0 marks an empty slot
-  Set& set = sets_[h & (sets_count_ - 1)];
+  Set& set = sets_[h & (sets_.count() - 1)];
   for (auto& slot : set.slot) {
     uint64_t word = slot.load(std::memory_order_relaxed);
     if (tagOf(word) == tag) return {set, tag, &slot, word};
@@ -148,7 +147,7 @@ std::optional<MonoTime> KnownGoodSet::anomalyStart() const {
 
 size_t KnownGoodSet::occupied() const {
   size_t n = 0;
-  for (size_t s = 0; s < sets_count_; ++s) {
+  for (size_t s = 0; s < sets_.count(); ++s) {
     for (const auto& slot : sets_[s].slot) n += slot.load(std::memory_order_relaxed) != 0;
   }
   return n;

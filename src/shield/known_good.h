@@ -83,8 +83,8 @@ class KnownGoodSet {
   void endAnomaly();
   std::optional<MonoTime> anomalyStart() const;
 
-  size_t slots() const { return sets_count_ * kWays; }
-  size_t memoryBytes() const { return sets_count_ * sizeof(Set); }
+  size_t slots() const { return sets_.count() * kWays; }
+  size_t memoryBytes() const { return sets_.memoryBytes(); }
   size_t occupied() const;  // scans the table: control side, tests
 
  private:
@@ -116,7 +116,6 @@ class KnownGoodSet {
   static uint64_t age(uint64_t now20, uint64_t then20) { return (now20 - then20) & kTimeMask; }
 
   SlotSets sets_;  // resident where clients hashed to, not whole
-  size_t sets_count_ = 0;
   MonoTime epoch_;
   uint64_t retention_s_;
   uint64_t min_tenure_s_ = 0;

@@ -57,7 +57,7 @@ RateSpec RateSpec::perSecond(double rate, double burst) {
 }
 
 SharedRateLimiter::SharedRateLimiter(size_t slots)
-    : sets_(SlotSets::setsFor(slots)), sets_count_(sets_.count()), set_mask_(sets_count_ - 1) {}
+    : sets_(SlotSets::setsFor(slots)), set_mask_(sets_.count() - 1) {}
 
 RateDecision SharedRateLimiter::admit(uint64_t key_hash, const RateSpec& spec, MonoTime now,
                                       uint32_t cost) {
@@ -113,7 +113,7 @@ RateDecision SharedRateLimiter::admit(uint64_t key_hash, const RateSpec& spec, M
 
 size_t SharedRateLimiter::occupied() const {
   size_t n = 0;
-  for (size_t i = 0; i < sets_count_; ++i) {
+  for (size_t i = 0; i < sets_.count(); ++i) {
     for (const auto& s : sets_[i].slot) n += s.load(std::memory_order_relaxed) != 0;
   }
   return n;

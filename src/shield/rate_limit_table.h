@@ -67,8 +67,8 @@ class SharedRateLimiter {
   // from any number of threads at once; lock-free, no allocation.
   RateDecision admit(uint64_t key_hash, const RateSpec& spec, MonoTime now, uint32_t cost = 1);
 
-  size_t slots() const { return sets_count_ * kWays; }
-  size_t memoryBytes() const { return sets_count_ * sizeof(Set); }
+  size_t slots() const { return sets_.count() * kWays; }
+  size_t memoryBytes() const { return sets_.memoryBytes(); }
   // Slots holding a key (a scan of the whole table: control side, tests).
   size_t occupied() const;
 
@@ -76,7 +76,6 @@ class SharedRateLimiter {
   using Set = SlotSets::Set;
 
   SlotSets sets_;  // resident where clients hashed to, not whole
-  size_t sets_count_ = 0;
   uint64_t set_mask_ = 0;
 };
 
