@@ -49,7 +49,8 @@
 #   ROUNDS           play each scenario this many times per system, the systems interleaved
 #                    within each round (floodgate, nginx, haproxy, floodgate, ...) so drift
 #                    hits all alike; every figure is then the median of the rounds, with the
-#                    spread (min-max) of legit success and p99 beside it [1]
+#                    spread (min-max) of legit success and p99 beside it, and each system's
+#                    p99 against the best of the others round by round [1]
 #   KEEP_TMP=1       keep the temp dir (configs, logs, every report.json and chart.svg)
 set -euo pipefail
 
@@ -438,6 +439,29 @@ cost_row() {
   ' "$2"
 }
 
+# paired_p99 SYSTEM...: each front's legit p99 round by round against the best of the others in
+# the same round (the rounds interleave the fronts, so round k of each ran within minutes), and
+# the median of the differences: a p99 compared where the machine's drift hit all alike.
+paired_p99() {
+  local obj="{}" s
+  for s in "$@"; do
+    obj=$(jq -c --arg s "$s" --slurpfile f "$SCEN_DIR/$s.figures.jsonl" '. + {($s): ($f | map(.p99))}' <<< "$obj")
+  done
+  jq -r '
+    def median: map(select(. != null)) | sort | length as $n
+      | if $n == 0 then null elif $n % 2 == 1 then .[($n - 1) / 2] else (.[$n / 2 - 1] + .[$n / 2]) / 2 end;
+    def ms: if . == null then "-" else . * 100 | round / 100 | tostring end;
+    def signed: if . == null then "-" elif . > 0 then "+" + (. | ms) else . | ms end;
+    to_entries as $all
+    | $all[] | .key as $me | .value as $mine
+    | [range(0; $mine | length) as $i
+        | [$all[] | select(.key != $me) | .value[$i] | select(. != null)] | min] as $best
+    | [range(0; $mine | length) as $i
+        | if $mine[$i] == null or $best[$i] == null then null else $mine[$i] - $best[$i] end] as $diff
+    | "| \($me) | \($mine | map(ms) | join(", ")) | \($best | map(ms) | join(", "))"
+      + " | \($diff | map(signed) | join(", ")) | \($diff | median | signed) ms |"' <<< "$obj"
+}
+
 # table_row SYSTEM FIGURES.jsonl: the system's Markdown row from its rounds' figures: each the
 # median (a missing one — never mitigated — counts as the largest), and with more than one
 # round the spread (min–max) of legit success and p99 beside their medians.
@@ -448,7 +472,7 @@ table_row() {
         else .[$n / 2 - 1] as $a | .[$n / 2] as $b
           | if $a == null or $b == null then null else ($a + $b) / 2 end end;
     def pct: if . == null then "-" else (. * 10000 | round / 100 | tostring) + "%" end;
-    def ms: if . == null then "-" else (. * 10 | round / 10 | tostring) + " ms" end;
+    def ms: if . == null then "-" else (. * 100 | round / 100 | tostring) + " ms" end;
     def secs: if . == null then "never" else tostring + " s" end;
     def amp: if . == null then "-" else . * 100 | round / 100 | tostring end;
     def med(f): map(f) | median;
@@ -555,6 +579,11 @@ for scenario in "$@"; do
     table+=$'\n\n'"Front CPU by phase, within each run: per legitimate request in the calm before the attack, and what the attack added (from its start to the run's end, over the calm's rate) per attack request offered$(if_rounds "; medians of $ROUNDS rounds, and each round's"):"$'\n\n'
     table+="| system | CPU per legit request, calm | CPU per attack request offered | ÷ legit request | rounds |"$'\n'"|---|---:|---:|---:|---|"
     for system in "${SYSTEM_LIST[@]}"; do table+=$'\n'"$(cost_row "$system" "$SCEN_DIR/$system.figures.jsonl")"; done
+  fi
+  if ((ROUNDS > 1 && ${#SYSTEM_LIST[@]} > 1)); then
+    table+=$'\n\n'"Legit p99 round by round against the best of the other fronts in the same round (ms):"$'\n\n'
+    table+="| system | p99 by round | best other, by round | difference, by round | median difference |"$'\n'"|---|---|---|---|---:|"
+    table+=$'\n'"$(paired_p99 "${SYSTEM_LIST[@]}")"
   fi
   if ((PHASES)); then
     table+=$'\n\n'"Legit p99 by phase: the median of the per-second p99s$(if_rounds " of all $ROUNDS rounds"):"$'\n\n'
