@@ -10,8 +10,8 @@
 # threads, nginx's master and workers summed) and its peak RSS (VmHWM, summed likewise). Beside
 # it, the same CPU split at the storm's phases within each run (sampled every 0.2 s): per
 # legitimate request in the calm before the attack, and what the attack added per attack request
-# offered (attack_cost), so that a machine faster or slower from one run to the next does not
-# move the cost of a storm.
+# offered, over the whole attack and from the time to mitigate on (attack_cost), so that a
+# machine faster or slower from one run to the next does not move the cost of a storm.
 #
 # A scenario may script the origin with comment lines (see examples/storms/origin-slowdown.yaml):
 #   # bench-origin: --concurrency 16           more `floodgate origin` options for its runs
@@ -379,15 +379,18 @@ ADMITTED_ONCE_MITIGATED='.derived.time_to_mitigate_s as $m | .derived.attack_win
       | if $o == 0 then null else ([$s[].admitted] | add) / $o end
     end'
 
-# attack_cost REPORT CPU_SERIES: prints "CALM_US ATTACK_US" from the front's CPU series of one
-# run (bench_cpu_series_start), split at the storm's phases: the CPU per legitimate request in
-# the calm before the attack (its first 2 s left out: the users connect then), and the CPU the
-# attack added, from its start to the end of the run (the after phase included: penalties that
-# run out, recovery), over what the calm's rate would have cost, per attack request offered.
-# Both come from the same run, so a machine that is faster or slower from one run to the next
-# does not move them. "null null" without an attack or a series.
+# attack_cost REPORT CPU_SERIES: prints "CALM_US ATTACK_US MITIGATED_US" from the front's CPU
+# series of one run (bench_cpu_series_start), split at the storm's phases: the CPU per
+# legitimate request in the calm before the attack (its first 2 s left out: the users connect
+# then), and the CPU the attack added, from its start to the end of the run (the after phase
+# included: penalties that run out, recovery), over what the calm's rate would have cost, per
+# attack request offered. MITIGATED_US is the same from the time to mitigate on, per attack
+# request offered from then: what a refused request costs, without the requests proxied before
+# the defense acted (null when never mitigated). All come from the same run, so a machine that
+# is faster or slower from one run to the next does not move them. "null null null" without an
+# attack or a series.
 attack_cost() {
-  [[ -s $2 ]] || { echo "null null"; return; }
+  [[ -s $2 ]] || { echo "null null null"; return; }
   jq -r -n --slurpfile r "$1" --rawfile cpu "$2" '
     $r[0] as $rep
     | [$cpu | split("\n")[] | select(length > 0) | split(" ") | map(tonumber)] as $s
@@ -397,45 +400,63 @@ attack_cost() {
           else $a[1] + ($b[1] - $a[1]) * ($t - $a[0]) / ($b[0] - $a[0]) end;
     ($rep.started_unix_ms + 150) as $t0   # the storm starts its first second 150 ms in
     | ($rep.derived.attack_window_s // null) as $w
-    | if $w == null or $rep.attack.offered == 0 then "null null" else
+    | if $w == null or $rep.attack.offered == 0 then "null null null" else
         ($t0 + 2000) as $c0 | ($t0 + $w[0] * 1000) as $c1 | ($t0 + $rep.duration_s * 1000) as $a1
         | (at($c0)) as $x0 | (at($c1)) as $x1 | (at($a1)) as $x2
-        | if $x0 == null or $x1 == null or $x2 == null then "null null" else
+        | if $x0 == null or $x1 == null or $x2 == null then "null null null" else
             (($x1 - $x0) / ($c1 - $c0)) as $calm_rate   # ns per ms
-            | ([$rep.series[] | select(.t >= 2 and .t < $w[0]) | .legit.requests // 0] | add) as $legit
-            | "\(($x1 - $x0) / $legit / 1000) \((($x2 - $x1) - $calm_rate * ($a1 - $c1)) / $rep.attack.offered / 1000)"
+            | def added($from; $x; $offered): (($x2 - $x) - $calm_rate * ($a1 - $from)) / $offered / 1000;
+            ([$rep.series[] | select(.t >= 2 and .t < $w[0]) | .legit.requests // 0] | add) as $legit
+            | ($rep.derived.time_to_mitigate_s // null) as $ttm
+            | (if $ttm == null then null else $w[0] + $ttm end) as $m
+            | (if $m == null then null else $t0 + $m * 1000 end) as $m1
+            | (if $m1 == null then null else at($m1) end) as $xm
+            | ([$rep.series[] | select($m != null and .t >= $m) | .attack.offered // 0] | add // 0) as $after
+            | "\(($x1 - $x0) / $legit / 1000) \(added($c1; $x1; $rep.attack.offered))"
+              + " \(if $xm == null or $after == 0 then null else added($m1; $xm; $after) end)"
           end
-      end' 2>/dev/null || echo "null null"
+      end' 2>/dev/null || echo "null null null"
 }
 
-# figures REPORT LEFT CPU_TICKS RSS_KIB [CALM_US ATTACK_US]: one run's figures as a one-line JSON
+# figures REPORT LEFT CPU_TICKS RSS_KIB [CALM_US ATTACK_US MITIGATED_US]: one run's figures as a one-line JSON
 # object (null where there is none).
 figures() {
   local amp amp5
   read -r amp amp5 <<< "$(amplification "$1")"
   jq -c --arg amp "$amp" --arg amp5 "$amp5" --arg left "$2" \
     --argjson cpu "$(awk -v t="$3" -v hz="$TICKS" 'BEGIN { print t / hz }')" --argjson rss "$4" \
-    --argjson calm_us "${5:-null}" --argjson attack_us "${6:-null}" "
+    --argjson calm_us "${5:-null}" --argjson attack_us "${6:-null}" --argjson mitigated_us "${7:-null}" "
     def num(s): if s == \"-\" or s == \"\" then null else s | tonumber end;
     {success: .legit.success, p99: .legit.latency.p99_ms, admitted: .attack.admitted_share,
      once: ($ADMITTED_ONCE_MITIGATED), ttm: .derived.time_to_mitigate_s,
      ttr: .derived.time_to_recover_s, collateral: .derived.collateral_users,
      users: .derived.legit_users, offered: .attack.offered_rps,
      amp: num(\$amp), amp5: num(\$amp5), left: num(\$left),
-     cpu: \$cpu, rss: (\$rss / 1024), calm_us: \$calm_us, attack_us: \$attack_us}" "$1"
+     cpu: \$cpu, rss: (\$rss / 1024), calm_us: \$calm_us, attack_us: \$attack_us,
+     mitigated_us: \$mitigated_us}" "$1"
 }
 
+# The jq helpers of the tables below: the median of the non-null figures (null when none), and
+# a figure to two decimals ("-" when null).
+# shellcheck disable=SC2016  # a jq program: its $ are jq's
+JQ_HELPERS='
+  def median: map(select(. != null)) | sort | length as $n
+    | if $n == 0 then null elif $n % 2 == 1 then .[($n - 1) / 2] else (.[$n / 2 - 1] + .[$n / 2]) / 2 end;
+  def two: if . == null then "-" else . * 100 | round / 100 | tostring end;
+'
+
 # cost_row SYSTEM FIGURES.jsonl: the system's Markdown row of CPU by phase (attack_cost), the
-# medians of its rounds.
+# medians of its rounds: the whole attack's, and from the time to mitigate on.
 cost_row() {
-  jq -r -s --arg system "$1" '
-    def median: map(select(. != null)) | sort | length as $n
-      | if $n == 0 then null elif $n % 2 == 1 then .[($n - 1) / 2] else (.[$n / 2 - 1] + .[$n / 2]) / 2 end;
-    def us: if . == null then "-" else (. * 10 | round / 10 | tostring) + " us" end;
+  jq -r -s --arg system "$1" "$JQ_HELPERS"'
+    def one: if . == null then "-" else . * 10 | round / 10 | tostring end;
+    def us: if . == null then "-" else one + " us" end;
+    def ratio($a; $b): if $a == null or $b == null then "-" else $a / $b | two end;
     (map(.calm_us) | median) as $calm | (map(.attack_us) | median) as $attack
-    | "| \($system) | \($calm | us) | \($attack | us) | "
-      + (if $calm == null or $attack == null then "-" else ($attack / $calm * 100 | round / 100 | tostring) end)
-      + " | \(map(.attack_us | if . == null then "-" else . * 10 | round / 10 | tostring end) | join(", ")) |"
+    | (map(.mitigated_us) | median) as $mitigated
+    | "| \($system) | \($calm | us) | \($attack | us) | \(ratio($attack; $calm))"
+      + " | \($mitigated | us) | \(ratio($mitigated; $calm))"
+      + " | \(map(.attack_us | one) | join(", ")) | \(map(.mitigated_us | one) | join(", ")) |"
   ' "$2"
 }
 
@@ -447,10 +468,8 @@ paired_p99() {
   for s in "$@"; do
     obj=$(jq -c --arg s "$s" --slurpfile f "$SCEN_DIR/$s.figures.jsonl" '. + {($s): ($f | map(.p99))}' <<< "$obj")
   done
-  jq -r '
-    def median: map(select(. != null)) | sort | length as $n
-      | if $n == 0 then null elif $n % 2 == 1 then .[($n - 1) / 2] else (.[$n / 2 - 1] + .[$n / 2]) / 2 end;
-    def ms: if . == null then "-" else . * 100 | round / 100 | tostring end;
+  jq -r "$JQ_HELPERS"'
+    def ms: two;
     def signed: if . == null then "-" elif . > 0 then "+" + (. | ms) else . | ms end;
     to_entries as $all
     | $all[] | .key as $me | .value as $mine
@@ -466,15 +485,16 @@ paired_p99() {
 # median (a missing one — never mitigated — counts as the largest), and with more than one
 # round the spread (min–max) of legit success and p99 beside their medians.
 table_row() {
-  jq -r -s --arg system "$1" '
+  jq -r -s --arg system "$1" "$JQ_HELPERS"'
+    # Here a missing figure (never mitigated) counts as the largest, not left out.
     def median: (map(select(. != null)) | sort) + map(select(. == null)) | length as $n
       | if $n == 0 then null elif $n % 2 == 1 then .[($n - 1) / 2]
         else .[$n / 2 - 1] as $a | .[$n / 2] as $b
           | if $a == null or $b == null then null else ($a + $b) / 2 end end;
     def pct: if . == null then "-" else (. * 10000 | round / 100 | tostring) + "%" end;
-    def ms: if . == null then "-" else (. * 100 | round / 100 | tostring) + " ms" end;
+    def ms: if . == null then "-" else two + " ms" end;
     def secs: if . == null then "never" else tostring + " s" end;
-    def amp: if . == null then "-" else . * 100 | round / 100 | tostring end;
+    def amp: two;
     def med(f): map(f) | median;
     def spread(f; fmt): [.[] | f | select(. != null)]
       | if length == 0 then "-" else "\(min | fmt)–\(max | fmt)" end;
@@ -576,8 +596,8 @@ for scenario in "$@"; do
     for system in "${SYSTEM_LIST[@]}"; do table+="${AFTER[$system]}"; done
   fi
   if [[ $(jq -s 'map(.attack_us) | any(. != null)' "$SCEN_DIR/${SYSTEM_LIST[0]}.figures.jsonl") == true ]]; then
-    table+=$'\n\n'"Front CPU by phase, within each run: per legitimate request in the calm before the attack, and what the attack added (from its start to the run's end, over the calm's rate) per attack request offered$(if_rounds "; medians of $ROUNDS rounds, and each round's"):"$'\n\n'
-    table+="| system | CPU per legit request, calm | CPU per attack request offered | ÷ legit request | rounds |"$'\n'"|---|---:|---:|---:|---|"
+    table+=$'\n\n'"Front CPU by phase, within each run: per legitimate request in the calm before the attack, and what the attack added (from its start to the run's end, over the calm's rate) per attack request offered; the same from the time to mitigate on, per attack request offered from then (the refusals, without what was proxied before the defense acted)$(if_rounds "; medians of $ROUNDS rounds, and each round's"):"$'\n\n'
+    table+="| system | CPU per legit request, calm | CPU per attack request offered | ÷ legit request | once mitigated | ÷ legit request | rounds | rounds, once mitigated |"$'\n'"|---|---:|---:|---:|---:|---:|---|---|"
     for system in "${SYSTEM_LIST[@]}"; do table+=$'\n'"$(cost_row "$system" "$SCEN_DIR/$system.figures.jsonl")"; done
   fi
   if ((ROUNDS > 1 && ${#SYSTEM_LIST[@]} > 1)); then

@@ -67,9 +67,13 @@ void setNoDelay(int fd) {
   setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 }
 
-void closeWithReset(int fd) {
+void setResetOnClose(int fd) {
   linger lg{1, 0};
   setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof(lg));
+}
+
+void closeWithReset(int fd) {
+  setResetOnClose(fd);
   ::close(fd);
 }
 

@@ -55,6 +55,9 @@ Result<FileDescriptor> connectTcp(const SocketAddress& to, const SocketAddress* 
 // The pending error of a socket after a non-blocking connect (0 when connected).
 int socketError(int fd);
 void setNoDelay(int fd);
+// Makes the socket's close send a TCP reset instead of a FIN (SO_LINGER with a zero timeout):
+// nothing is retransmitted and no orphaned socket is left behind in FIN-WAIT.
+void setResetOnClose(int fd);
 // Closes with a TCP reset instead of a FIN: the cheapest way to refuse a connection.
 void closeWithReset(int fd);
 SocketAddress localAddress(int fd);

@@ -1198,6 +1198,12 @@ void ClientConnection::abort() {
   close();
 }
 
+void ClientConnection::reset() {
+  if (phase_ == Phase::kClosed) return;
+  setResetOnClose(fd_.get());
+  abort();
+}
+
 void ClientConnection::beginDrain() {
   draining_ = true;
   if (phase_ == Phase::kIdle && in_.empty()) close();

@@ -45,9 +45,13 @@ class ClientConnection final : public IoHandler,
   // Drain: close now if between requests, else after the response in flight.
   void beginDrain();
   bool idle() const { return phase_ == Phase::kIdle && in_.empty(); }
-  // Closes it at once, whatever it is doing: an idle one shed for the budget, or one whose
-  // source was escalated to the kernel drop.
+  // Closes it at once, whatever it is doing: an idle one shed for the budget.
   void cut() { abort(); }
+  // Closes it at once with a reset: its source was just escalated to the kernel drop, whose
+  // filter drops the peer's packets on this connection too. A FIN would never be acknowledged:
+  // it would be sent again and again for a minute and more from an orphaned socket, and the
+  // peer's own FIN and retransmits would keep arriving to be dropped. A reset ends both ends.
+  void reset();
   const std::optional<shield::IpKey>& key() const { return key_; }
   // The listener it came from (its key), for the metrics' listener label.
   void setListener(std::string key) { listener_key_ = std::move(key); }

@@ -102,11 +102,12 @@ void Worker::cutEscalated() {
   // A source or network just escalated is dropped at the SYN from now on, and its packets to
   // the connections it has are dropped too: those would stall, their requests piling up in the
   // socket buffers, and all be answered at once when the penalty ends (or, for a network, as its
-  // probation lets a sample through). Closed now, there is no such backlog. A list changes a
-  // few times a minute at most, and the walk is one lookup per connection.
+  // probation lets a sample through). Closed now, and with a reset (ClientConnection::reset),
+  // there is no such backlog and no socket left retransmitting a FIN into the filter. A list
+  // changes a few times a minute at most, and the walk is one lookup per connection.
   const MonoTime now = loop_.now();
   connections_.forEach([&](ClientConnection* c) {
-    if (c->key() && detector_blocklist_->contains(*c->key(), now)) c->cut();
+    if (c->key() && detector_blocklist_->contains(*c->key(), now)) c->reset();
   });
 }
 

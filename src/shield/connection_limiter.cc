@@ -190,12 +190,4 @@ uint64_t ConnectionLimiter::liveConnections() const {
   return live;
 }
 
-size_t ConnectionLimiter::occupied() const {
-  size_t n = 0;
-  for (size_t i = 0; i < sets_.count(); ++i) {
-    for (const auto& s : sets_[i].slot) n += s.load(std::memory_order_relaxed) != 0;
-  }
-  return n;
-}
-
 }  // namespace floodgate::shield

@@ -72,9 +72,9 @@ class ConnectionLimiter {
   // Live connections counted for a source, and in the whole table (scans: control side, tests).
   uint32_t concurrent(const IpKey& source) const;
   uint64_t liveConnections() const;
-  size_t occupied() const;
+  size_t occupied() const { return sets_.occupied(); }
   uint64_t untracked() const { return untracked_.load(std::memory_order_relaxed); }
-  size_t slots() const { return sets_.count() * kWays; }
+  size_t slots() const { return sets_.slots(); }
   size_t memoryBytes() const { return sets_.memoryBytes(); }
 
  private:

@@ -145,12 +145,4 @@ std::optional<MonoTime> KnownGoodSet::anomalyStart() const {
   return epoch_ + std::chrono::seconds(s);
 }
 
-size_t KnownGoodSet::occupied() const {
-  size_t n = 0;
-  for (size_t s = 0; s < sets_.count(); ++s) {
-    for (const auto& slot : sets_[s].slot) n += slot.load(std::memory_order_relaxed) != 0;
-  }
-  return n;
-}
-
 }  // namespace floodgate::shield

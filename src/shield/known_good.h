@@ -83,9 +83,9 @@ class KnownGoodSet {
   void endAnomaly();
   std::optional<MonoTime> anomalyStart() const;
 
-  size_t slots() const { return sets_.count() * kWays; }
+  size_t slots() const { return sets_.slots(); }
   size_t memoryBytes() const { return sets_.memoryBytes(); }
-  size_t occupied() const;  // scans the table: control side, tests
+  size_t occupied() const { return sets_.occupied(); }  // scans the table: control side, tests
 
  private:
   using Set = SlotSets::Set;

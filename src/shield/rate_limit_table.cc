@@ -111,12 +111,4 @@ RateDecision SharedRateLimiter::admit(uint64_t key_hash, const RateSpec& spec, M
   }
 }
 
-size_t SharedRateLimiter::occupied() const {
-  size_t n = 0;
-  for (size_t i = 0; i < sets_.count(); ++i) {
-    for (const auto& s : sets_[i].slot) n += s.load(std::memory_order_relaxed) != 0;
-  }
-  return n;
-}
-
 }  // namespace floodgate::shield

@@ -67,10 +67,10 @@ class SharedRateLimiter {
   // from any number of threads at once; lock-free, no allocation.
   RateDecision admit(uint64_t key_hash, const RateSpec& spec, MonoTime now, uint32_t cost = 1);
 
-  size_t slots() const { return sets_.count() * kWays; }
+  size_t slots() const { return sets_.slots(); }
   size_t memoryBytes() const { return sets_.memoryBytes(); }
   // Slots holding a key (a scan of the whole table: control side, tests).
-  size_t occupied() const;
+  size_t occupied() const { return sets_.occupied(); }
 
  private:
   using Set = SlotSets::Set;

@@ -29,4 +29,12 @@ SlotSets::SlotSets(size_t count) : count_(std::max<size_t>(count, 1)) {
 
 SlotSets::~SlotSets() { ::munmap(sets_, mapped_); }
 
+size_t SlotSets::occupied() const {
+  size_t n = 0;
+  for (size_t i = 0; i < count_; ++i) {
+    for (const auto& s : sets_[i].slot) n += s.load(std::memory_order_relaxed) != 0;
+  }
+  return n;
+}
+
 }  // namespace floodgate::shield

@@ -33,7 +33,10 @@ class SlotSets {
 
   Set& operator[](size_t i) const { return sets_[i]; }
   size_t count() const { return count_; }
+  size_t slots() const { return count_ * kWays; }
   size_t memoryBytes() const { return count_ * sizeof(Set); }
+  // Slots holding something other than 0: a scan of the whole table (control side, tests).
+  size_t occupied() const;
 
  private:
   Set* sets_ = nullptr;
