@@ -408,12 +408,12 @@ attack_cost() {
             | def added($from; $x; $offered): (($x2 - $x) - $calm_rate * ($a1 - $from)) / $offered / 1000;
             ([$rep.series[] | select(.t >= 2 and .t < $w[0]) | .legit.requests // 0] | add) as $legit
             | ($rep.derived.time_to_mitigate_s // null) as $ttm
-            | (if $ttm == null then null else $w[0] + $ttm end) as $m
-            | (if $m == null then null else $t0 + $m * 1000 end) as $m1
-            | (if $m1 == null then null else at($m1) end) as $xm
-            | ([$rep.series[] | select($m != null and .t >= $m) | .attack.offered // 0] | add // 0) as $after
-            | "\(($x1 - $x0) / $legit / 1000) \(added($c1; $x1; $rep.attack.offered))"
-              + " \(if $xm == null or $after == 0 then null else added($m1; $xm; $after) end)"
+            | (if $ttm == null then null else
+                 ($w[0] + $ttm) as $m | ($t0 + $m * 1000) as $m1 | at($m1) as $xm
+                 | ([$rep.series[] | select(.t >= $m) | .attack.offered // 0] | add // 0) as $after
+                 | if $xm == null or $after == 0 then null else added($m1; $xm; $after) end
+               end) as $mitigated
+            | "\(($x1 - $x0) / $legit / 1000) \(added($c1; $x1; $rep.attack.offered)) \($mitigated)"
           end
       end' 2>/dev/null || echo "null null null"
 }

@@ -1284,12 +1284,12 @@ void ClientConnection::onTimer() {
         break;
       }
       // The hold is over: take what waited, then the idle timeout runs again — unless the
-      // source has been escalated meanwhile: then its connection goes too, and its next SYN
-      // is dropped.
+      // source has been escalated meanwhile: then its connection goes too, with a reset as in
+      // Worker::cutEscalated (the filter drops its packets), and its next SYN is dropped.
       tarpit_.release();
       if (watchedByDetector() &&
           worker_->detectorBlocklist().contains(*key_, worker_->loop().now())) {
-        abort();
+        reset();
         break;
       }
       timer_phase_ = Phase::kClosed;
